@@ -1,0 +1,100 @@
+/**
+ * Descriptors: what generated code knows about an event, as plain data.
+ *
+ * Generated code emits one `EventDescriptor` constant per event and one
+ * `TopicDescriptor` per topic; every behaviour (validation, encoding, headers,
+ * routing) lives in the runtime and takes a descriptor as input.
+ */
+
+/** An Avro schema as parsed JSON (a primitive name, an object, or a union array). */
+export type AvroSchema = string | { readonly [key: string]: unknown } | readonly AvroSchema[];
+
+/** Compatibility levels, as Confluent Schema Registry names them. */
+export type CompatibilityLevel =
+  | "NONE"
+  | "BACKWARD"
+  | "BACKWARD_TRANSITIVE"
+  | "FORWARD"
+  | "FORWARD_TRANSITIVE"
+  | "FULL"
+  | "FULL_TRANSITIVE";
+
+/**
+ * How an event's value is written to Kafka.
+ * - `avro`: Avro binary; the writer schema is embedded in generated code and named by
+ *   the `schema-version` header plus a schema fingerprint header. No registry needed.
+ * - `confluent`: Confluent wire format (magic byte 0, 4-byte schema id, Avro binary),
+ *   schemas registered under the `<topic>-value` subject.
+ * - `json`: JSON text validated against the Avro schema (interoperates with JSON-only services).
+ */
+export type WireFormat = "avro" | "confluent" | "json";
+
+/** One published version of an event's schema. Versions count up from 1 without gaps. */
+export interface EventVersion {
+  readonly version: number;
+  readonly schema: AvroSchema;
+}
+
+/**
+ * Everything the runtime needs to publish and consume one event type.
+ * `T` is the payload as consumers receive it (latest version, defaults filled in);
+ * `TInit` is what a publisher passes (fields with defaults may be left out).
+ */
+export interface EventDescriptor<T = unknown, TInit = T> {
+  /** Event type, e.g. `booking.create.requested`; written to the `event-type` header. */
+  readonly type: string;
+  /** The TypeScript name of the payload type, e.g. `BookingCreateRequested`. */
+  readonly name: string;
+  /** The topic this event travels on. */
+  readonly topic: string;
+  /** Dotted path of the payload field whose value is the record key, e.g. `params.user_phone`. */
+  readonly keyField: string;
+  readonly format: WireFormat;
+  readonly compatibility: CompatibilityLevel;
+  /** Every version, ascending; the last is the one published and the reader schema for consumers. */
+  readonly versions: readonly EventVersion[];
+  /** Phantom member carrying the payload types; never present at run time. */
+  readonly "~types"?: { readonly payload: T; readonly init: TInit } | undefined;
+}
+
+/** A topic and the events that travel on it. */
+export interface TopicDescriptor<E extends AnyEventDescriptor = AnyEventDescriptor> {
+  readonly topic: string;
+  /** Where consumers of this topic dead-letter messages, if the manifest names one. */
+  readonly dlqTopic: string | undefined;
+  readonly events: readonly E[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: descriptors of any payload type must be assignable here.
+export type AnyEventDescriptor = EventDescriptor<any, any>;
+
+/** The payload type consumers receive for a descriptor. */
+export type PayloadOf<D> = D extends EventDescriptor<infer T, infer _I> ? T : never;
+/** The payload type publishers pass for a descriptor. */
+export type InitOf<D> = D extends EventDescriptor<infer _T, infer I> ? I : never;
+
+/**
+ * The discriminated union of a topic's events: `{ type: "booking.created"; payload: BookingCreated } | ...`.
+ * Narrow on `type` to get the payload type.
+ */
+export type TopicEvent<TD extends TopicDescriptor> = TD["events"][number] extends infer D
+  ? D extends EventDescriptor<infer T, infer _I>
+    ? { readonly type: D["type"]; readonly payload: T }
+    : never
+  : never;
+
+/** Creates an event descriptor (generated code calls this). */
+export function defineEvent<T, TInit = T, const Type extends string = string>(
+  spec: Omit<EventDescriptor<T, TInit>, "~types" | "type"> & { readonly type: Type },
+): EventDescriptor<T, TInit> & { readonly type: Type } {
+  return Object.freeze(spec);
+}
+
+/** Creates a topic descriptor (generated code calls this). */
+export function defineTopic<const E extends readonly AnyEventDescriptor[]>(spec: {
+  readonly topic: string;
+  readonly dlqTopic?: string | undefined;
+  readonly events: E;
+}): TopicDescriptor<E[number]> {
+  return Object.freeze({ topic: spec.topic, dlqTopic: spec.dlqTopic, events: spec.events });
+}

@@ -1,0 +1,24 @@
+/**
+ * @skeji/kafka: typed Kafka events.
+ *
+ * Named exports only, on purpose. User-facing API first; the names generated
+ * code uses are listed in their own block at the end.
+ */
+
+// --- Descriptors and payload types --------------------------------------------------------------
+export type {
+  AnyEventDescriptor,
+  AvroSchema,
+  CompatibilityLevel,
+  EventDescriptor,
+  EventVersion,
+  InitOf,
+  PayloadOf,
+  TopicDescriptor,
+  TopicEvent,
+  WireFormat,
+} from "./descriptor.ts";
+
+// --- For generated code ---------------------------------------------------------------------------
+export { codegenSymbols, runtimeModule } from "./codegen-symbols.ts";
+export { defineEvent, defineTopic } from "./descriptor.ts";

@@ -1,0 +1,395 @@
+/**
+ * Local Kafka broker (KRaft, one combined broker+controller node) and Apicurio
+ * Registry (Confluent-compatible API) for tests, demos and benchmarks.
+ *
+ * Both run from Maven Central artifacts on the installed Java; nothing is mocked.
+ * State lives under `.local/infra/` (git-ignored): jars, data, logs and pid files.
+ * Used by `scripts/kafka` (up/down/status) and by the Vitest global setup.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Kafka, logLevel } from "kafkajs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "..", "..");
+const stateDir = process.env.SKEJI_INFRA_DIR ?? join(repoRoot, ".local", "infra");
+const pomFile = join(here, "pom.xml");
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new InfraError(`${name} must be a TCP port (1-65535), got "${raw}"`);
+  }
+  return n;
+}
+
+export const ports = {
+  kafka: intFromEnv("SKEJI_KAFKA_PORT", 19092),
+  controller: intFromEnv("SKEJI_KAFKA_CONTROLLER_PORT", 19093),
+  registry: intFromEnv("SKEJI_REGISTRY_PORT", 18081),
+};
+
+export const endpoints = {
+  brokers: `127.0.0.1:${ports.kafka}`,
+  registry: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
+};
+
+export class InfraError extends Error {
+  override name = "InfraError";
+}
+
+function pomProperty(name: string): string {
+  const m = readFileSync(pomFile, "utf8").match(new RegExp(`<${name}>([^<]+)</${name}>`));
+  if (!m?.[1]) throw new InfraError(`${pomFile} has no <${name}> property`);
+  return m[1];
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[infra] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------
+// Prerequisites
+
+function javaMajor(javaBin: string): number {
+  const res = spawnSync(javaBin, ["-version"], { encoding: "utf8" });
+  if (res.error) throw new InfraError(`java not found (${javaBin}): install a JDK 17+ or set JAVA_HOME`);
+  const m = `${res.stderr}${res.stdout}`.match(/version "(\d+)(?:\.(\d+))?/);
+  if (!m?.[1]) throw new InfraError(`cannot read the Java version from \`${javaBin} -version\``);
+  return m[1] === "1" ? Number(m[2]) : Number(m[1]);
+}
+
+function java(): string {
+  const home = process.env.JAVA_HOME;
+  const bin = home ? join(home, "bin", "java") : "java";
+  const major = javaMajor(bin);
+  if (major < 17) throw new InfraError(`Java ${major} found at ${bin}; Kafka 4 and Apicurio 3.0 need Java 17 or newer`);
+  return bin;
+}
+
+function mvn(args: string[]): void {
+  try {
+    execFileSync("mvn", ["-B", "-q", "-f", pomFile, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  } catch (err) {
+    const e = err as { code?: string; stdout?: string; stderr?: string };
+    if (e.code === "ENOENT") throw new InfraError("mvn not found: install Apache Maven (it fetches the Kafka and Apicurio artifacts)");
+    const detail = `${e.stdout ?? ""}${e.stderr ?? ""}`.split("\n").filter((l) => l.includes("ERROR")).slice(0, 5).join("\n");
+    throw new InfraError(`mvn ${args[0]} failed:\n${detail}`);
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const sock = createConnection({ host: "127.0.0.1", port });
+    sock.once("connect", () => {
+      sock.destroy();
+      res(true);
+    });
+    sock.once("error", () => res(false));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Process bookkeeping
+
+interface Service {
+  name: "kafka" | "registry";
+  pidFile: string;
+  logFile: string;
+  ports: number[];
+}
+
+const kafkaService: Service = {
+  name: "kafka",
+  pidFile: join(stateDir, "kafka.pid"),
+  logFile: join(stateDir, "kafka.log"),
+  ports: [ports.kafka, ports.controller],
+};
+const registryService: Service = {
+  name: "registry",
+  pidFile: join(stateDir, "registry.pid"),
+  logFile: join(stateDir, "registry.log"),
+  ports: [ports.registry],
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(svc: Service): number | undefined {
+  if (!existsSync(svc.pidFile)) return undefined;
+  const pid = Number(readFileSync(svc.pidFile, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
+function tail(file: string, lines = 25): string {
+  if (!existsSync(file)) return "(no log)";
+  return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+}
+
+async function waitFor(svc: Service, pid: number, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive(pid)) {
+      throw new InfraError(`${svc.name} exited during start-up. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
+    }
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new InfraError(`${svc.name} did not answer within ${timeoutMs / 1000}s. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
+}
+
+function launch(svc: Service, cmd: string, args: string[], cwd: string): number {
+  mkdirSync(stateDir, { recursive: true });
+  const out = openSync(svc.logFile, "w");
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", out, out] });
+  if (child.pid === undefined) throw new InfraError(`could not start ${svc.name}`);
+  child.unref();
+  writeFileSync(svc.pidFile, `${child.pid}\n`);
+  return child.pid;
+}
+
+async function ensurePortsFree(svc: Service): Promise<void> {
+  for (const port of svc.ports) {
+    if (await portOpen(port)) {
+      throw new InfraError(
+        `port ${port} on 127.0.0.1 is in use by another process, so ${svc.name} cannot start there. ` +
+          "Stop that process, or choose other ports with SKEJI_KAFKA_PORT / SKEJI_KAFKA_CONTROLLER_PORT / SKEJI_REGISTRY_PORT.",
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Kafka
+
+const kafkaLibs = () => join(stateDir, `kafka-${pomProperty("kafka.version")}-libs`);
+
+function fetchKafka(): string {
+  const libs = kafkaLibs();
+  if (existsSync(join(libs, ".complete"))) return libs;
+  log(`fetching Kafka ${pomProperty("kafka.version")} jars with Maven (cached in ~/.m2 afterwards)`);
+  rmSync(libs, { recursive: true, force: true });
+  mvn(["dependency:copy-dependencies", `-DoutputDirectory=${libs}`]);
+  writeFileSync(join(libs, ".complete"), "");
+  return libs;
+}
+
+export async function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean> {
+  const kafka = new Kafka({
+    brokers: [brokers],
+    clientId: "skeji-infra-probe",
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    await admin.fetchTopicMetadata({ topics: [] });
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function kafkaUp(): Promise<void> {
+  const running = readPid(kafkaService);
+  if (running !== undefined && (await kafkaAnswers())) {
+    log(`kafka already running (pid ${running}) on ${endpoints.brokers}`);
+    return;
+  }
+  if (running !== undefined) await stop(kafkaService);
+  const javaBin = java();
+  await ensurePortsFree(kafkaService);
+  const libs = fetchKafka();
+  const dir = join(stateDir, "kafka");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "data"), { recursive: true });
+  const props = join(dir, "server.properties");
+  writeFileSync(
+    props,
+    [
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+      `listeners=PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.kafka}`,
+      "controller.listener.names=CONTROLLER",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "inter.broker.listener.name=PLAINTEXT",
+      `log.dirs=${join(dir, "data")}`,
+      "num.partitions=1",
+      "auto.create.topics.enable=true",
+      // Test-friendly: one node, so every internal topic has one replica, and
+      // consumer groups form without the default 3s initial rebalance delay.
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=4",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "share.coordinator.state.topic.replication.factor=1",
+      "share.coordinator.state.topic.min.isr=1",
+      "group.initial.rebalance.delay.ms=0",
+      "log.flush.interval.messages=9223372036854775807",
+      "",
+    ].join("\n"),
+  );
+  const cp = `${libs}/*`;
+  const log4j = `-Dlog4j2.configurationFile=${join(here, "log4j2.xml")}`;
+  execFileSync(javaBin, [log4j, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", props], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const pid = launch(
+    kafkaService,
+    javaBin,
+    ["-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true", log4j, "-cp", cp, "kafka.Kafka", props],
+    dir,
+  );
+  log(`starting kafka (pid ${pid}) on ${endpoints.brokers}; log: ${kafkaService.logFile}`);
+  await waitFor(kafkaService, pid, () => kafkaAnswers(), 90_000);
+  log("kafka is up");
+}
+
+/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding. */
+function clusterId(): string {
+  return Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
+}
+
+// ---------------------------------------------------------------------------
+// Apicurio Registry
+
+function fetchRegistry(): string {
+  const version = pomProperty("apicurio.version");
+  const dir = join(stateDir, `apicurio-${version}`);
+  if (existsSync(join(dir, ".complete"))) return dir;
+  log(`fetching Apicurio Registry ${version} with Maven (cached in ~/.m2 afterwards)`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  mvn([
+    "dependency:copy",
+    `-Dartifact=io.apicurio:apicurio-registry-app:${version}:tar.gz:all`,
+    `-DoutputDirectory=${dir}`,
+  ]);
+  const archive = readdirSync(dir).find((f) => f.endsWith(".tar.gz"));
+  if (!archive) throw new InfraError(`the Apicurio ${version} archive was not downloaded`);
+  execFileSync("tar", ["-xzf", archive], { cwd: dir });
+  rmSync(join(dir, archive));
+  writeFileSync(join(dir, ".complete"), "");
+  return dir;
+}
+
+export async function registryAnswers(url = endpoints.registry): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function registryUp(): Promise<void> {
+  const running = readPid(registryService);
+  if (running !== undefined && (await registryAnswers())) {
+    log(`registry already running (pid ${running}) at ${endpoints.registry}`);
+    return;
+  }
+  if (running !== undefined) await stop(registryService);
+  const javaBin = java();
+  await ensurePortsFree(registryService);
+  const dir = fetchRegistry();
+  const runner = readdirSync(dir).find((f) => f.endsWith("-runner.jar"));
+  const jar = runner ? join(dir, runner) : join(dir, "quarkus-app", "quarkus-run.jar");
+  if (!existsSync(jar)) throw new InfraError(`no runnable jar in ${dir}`);
+  const pid = launch(
+    registryService,
+    javaBin,
+    [
+      "-Xms128m",
+      "-Xmx512m",
+      `-Dquarkus.http.port=${ports.registry}`,
+      "-Dquarkus.http.host=127.0.0.1",
+      // In-memory storage: every start is a clean registry.
+      "-Dapicurio.storage.kind=sql",
+      "-Dapicurio.storage.sql.kind=h2",
+      "-Dquarkus.log.level=WARN",
+      "-Dquarkus.log.category.\"io.quarkus\".level=INFO",
+      "-jar",
+      jar,
+    ],
+    dir,
+  );
+  log(`starting registry (pid ${pid}) at ${endpoints.registry}; log: ${registryService.logFile}`);
+  await waitFor(registryService, pid, () => registryAnswers(), 120_000);
+  log("registry is up");
+}
+
+// ---------------------------------------------------------------------------
+// Public commands
+
+async function stop(svc: Service): Promise<boolean> {
+  const pid = readPid(svc);
+  rmSync(svc.pidFile, { force: true });
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    process.kill(pid, "SIGTERM");
+  }
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (alive(pid)) {
+    log(`${svc.name} (pid ${pid}) did not stop in 20s; killing it`);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      process.kill(pid, "SIGKILL");
+    }
+  }
+  return true;
+}
+
+export type ServiceName = "kafka" | "registry";
+
+export async function up(which: ServiceName[] = ["kafka", "registry"]): Promise<void> {
+  // Start both at once: the JVMs warm up in parallel.
+  await Promise.all(which.map((s) => (s === "kafka" ? kafkaUp() : registryUp())));
+}
+
+export async function down(which: ServiceName[] = ["kafka", "registry"]): Promise<void> {
+  for (const s of which) {
+    const svc = s === "kafka" ? kafkaService : registryService;
+    if (await stop(svc)) log(`${s} stopped`);
+    else log(`${s} was not running`);
+    if (s === "kafka") rmSync(join(stateDir, "kafka"), { recursive: true, force: true });
+  }
+}
+
+export async function status(): Promise<boolean> {
+  const k = readPid(kafkaService);
+  const r = readPid(registryService);
+  const kOk = k !== undefined && (await kafkaAnswers());
+  const rOk = r !== undefined && (await registryAnswers());
+  const line = (name: string, pid: number | undefined, ok: boolean, where: string, logFile: string) =>
+    `${name.padEnd(9)} ${ok ? "up  " : pid ? "sick" : "down"} ${pid ? `pid ${pid}` : ""} ${where}  log: ${logFile}`;
+  console.log(line("kafka", k, kOk, endpoints.brokers, kafkaService.logFile));
+  console.log(line("registry", r, rOk, endpoints.registry, registryService.logFile));
+  return kOk && rOk;
+}
+
+export function running(name: ServiceName): boolean {
+  return readPid(name === "kafka" ? kafkaService : registryService) !== undefined;
+}

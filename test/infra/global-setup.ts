@@ -1,0 +1,31 @@
+/**
+ * Starts the real Kafka broker and schema registry for the test run, unless
+ * KAFKA_BROKERS / SCHEMA_REGISTRY_URL already point at running ones, and stops
+ * only what it started.
+ */
+import type { TestProject } from "vitest/node";
+import { down, endpoints, running, type ServiceName, up } from "../../scripts/infra/services.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kafkaBrokers: string;
+    schemaRegistryUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const wanted: ServiceName[] = [];
+  if (!process.env.KAFKA_BROKERS) wanted.push("kafka");
+  if (!process.env.SCHEMA_REGISTRY_URL) wanted.push("registry");
+  const started = wanted.filter((s) => !running(s));
+  await up(wanted);
+  const brokers = process.env.KAFKA_BROKERS ?? endpoints.brokers;
+  const registry = process.env.SCHEMA_REGISTRY_URL ?? endpoints.registry;
+  process.env.KAFKA_BROKERS = brokers;
+  process.env.SCHEMA_REGISTRY_URL = registry;
+  project.provide("kafkaBrokers", brokers);
+  project.provide("schemaRegistryUrl", registry);
+  return async () => {
+    if (started.length > 0) await down(started);
+  };
+}

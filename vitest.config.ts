@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    // Resolve `@skeji/kafka` to the TypeScript sources (see package.json "exports").
+    conditions: ["skeji-source"],
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["test/infra/global-setup.ts"],
+    // Tests share one broker and one registry; every test uses its own topics and subjects.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
