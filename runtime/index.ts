@@ -5,6 +5,8 @@
  * code uses are listed in their own block at the end.
  */
 
+// --- For generated code ---------------------------------------------------------------------------
+export { codegenSymbols, runtimeModule } from "./codegen-symbols.ts";
 // --- Descriptors and payload types --------------------------------------------------------------
 export type {
   AnyEventDescriptor,
@@ -18,7 +20,4 @@ export type {
   TopicEvent,
   WireFormat,
 } from "./descriptor.ts";
-
-// --- For generated code ---------------------------------------------------------------------------
-export { codegenSymbols, runtimeModule } from "./codegen-symbols.ts";
 export { defineEvent, defineTopic } from "./descriptor.ts";

@@ -78,8 +78,13 @@ function mvn(args: string[]): void {
     execFileSync("mvn", ["-B", "-q", "-f", pomFile, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   } catch (err) {
     const e = err as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === "ENOENT") throw new InfraError("mvn not found: install Apache Maven (it fetches the Kafka and Apicurio artifacts)");
-    const detail = `${e.stdout ?? ""}${e.stderr ?? ""}`.split("\n").filter((l) => l.includes("ERROR")).slice(0, 5).join("\n");
+    if (e.code === "ENOENT")
+      throw new InfraError("mvn not found: install Apache Maven (it fetches the Kafka and Apicurio artifacts)");
+    const detail = `${e.stdout ?? ""}${e.stderr ?? ""}`
+      .split("\n")
+      .filter((l) => l.includes("ERROR"))
+      .slice(0, 5)
+      .join("\n");
     throw new InfraError(`mvn ${args[0]} failed:\n${detail}`);
   }
 }
@@ -147,7 +152,9 @@ async function waitFor(svc: Service, pid: number, probe: () => Promise<boolean>,
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new InfraError(`${svc.name} did not answer within ${timeoutMs / 1000}s. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
+  throw new InfraError(
+    `${svc.name} did not answer within ${timeoutMs / 1000}s. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`,
+  );
 }
 
 function launch(svc: Service, cmd: string, args: string[], cwd: string): number {
@@ -326,7 +333,7 @@ async function registryUp(): Promise<void> {
       "-Dapicurio.storage.kind=sql",
       "-Dapicurio.storage.sql.kind=h2",
       "-Dquarkus.log.level=WARN",
-      "-Dquarkus.log.category.\"io.quarkus\".level=INFO",
+      '-Dquarkus.log.category."io.quarkus".level=INFO',
       "-jar",
       jar,
     ],

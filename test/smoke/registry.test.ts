@@ -17,10 +17,7 @@ describe("local schema registry", () => {
   it("registers an Avro schema, encodes and decodes with it, and serves the subject over REST", async () => {
     const registry = new SchemaRegistry({ host: registryUrl() });
     const subject = `${uniqueName("smoke")}-value`;
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject },
-    );
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
     expect(id).toBeGreaterThan(0);
 
     const payload = { booking_id: "booking-12345", party_size: 4 };
