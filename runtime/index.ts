@@ -21,3 +21,6 @@ export type {
   WireFormat,
 } from "./descriptor.ts";
 export { defineEvent, defineTopic } from "./descriptor.ts";
+// --- Errors ---------------------------------------------------------------------------------------
+export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } from "./errors/base.ts";
+export { ErrorCode, isSkejiError, SkejiError } from "./errors/base.ts";

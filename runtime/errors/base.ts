@@ -1,0 +1,99 @@
+/**
+ * The error every part of @skeji/kafka throws.
+ *
+ * Callers branch on `code` (a stable string), never on the message text and
+ * never on `instanceof`: two copies of this package in one program (the dual
+ * package hazard) must still recognise each other's errors. The brand is a
+ * `Symbol.for` key, which is shared across copies of the module.
+ */
+
+/** Registry-wide brand; present (and `true`) on every SkejiError, from any copy of the package. */
+export const skejiErrorBrand: unique symbol = Symbol.for("@skeji/kafka.error") as never;
+
+/**
+ * Stable error codes. New codes may be added; existing ones never change meaning.
+ * Engineers extending the runtime add their codes here so that every code is listed once.
+ */
+export const ErrorCode = {
+  /** A configuration value (environment variable or option) is missing or malformed. */
+  INVALID_CONFIG: "INVALID_CONFIG",
+  /** A payload does not match its Avro schema; `details.path` and `details.expected` say where and what. */
+  INVALID_PAYLOAD: "INVALID_PAYLOAD",
+  /** A message could not be built (e.g. a key could not be derived from the payload). */
+  INVALID_MESSAGE: "INVALID_MESSAGE",
+  /** Encoding a valid payload failed (should not happen; indicates a schema/codec bug). */
+  ENCODE_FAILED: "ENCODE_FAILED",
+  /** Bytes could not be decoded with the writer schema. */
+  DECODE_FAILED: "DECODE_FAILED",
+  /** A record names a schema (version, fingerprint or registry id) that is not known. */
+  UNKNOWN_SCHEMA: "UNKNOWN_SCHEMA",
+  /** A record's event type is not one of the known descriptors. */
+  UNKNOWN_EVENT_TYPE: "UNKNOWN_EVENT_TYPE",
+  /** The schema registry did not answer (network, timeout, 5xx). Transient. */
+  REGISTRY_UNAVAILABLE: "REGISTRY_UNAVAILABLE",
+  /** The schema registry answered with a refusal (4xx: incompatible schema, auth, not found). */
+  REGISTRY_ERROR: "REGISTRY_ERROR",
+  /** Publishing failed after every attempt; `cause` is the last broker/client error. */
+  PUBLISH_FAILED: "PUBLISH_FAILED",
+  /** Publishing failed and the message was written to the dead-letter topic. */
+  PUBLISHED_TO_DLQ: "PUBLISHED_TO_DLQ",
+  /** Publishing failed and writing to the dead-letter topic failed as well. */
+  DLQ_FAILED: "DLQ_FAILED",
+  /** The producer was closed (or is closing) and accepts no more messages. */
+  PRODUCER_CLOSED: "PRODUCER_CLOSED",
+  /** The publish was aborted by the caller's AbortSignal or a timeout. */
+  ABORTED: "ABORTED",
+  /** A broker or client connection failed. Transient. */
+  CONNECTION_FAILED: "CONNECTION_FAILED",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface SkejiErrorOptions {
+  readonly cause?: unknown;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The base error. `code` is stable; `details` carries structured, secret-free context. */
+export class SkejiError extends Error {
+  override readonly name: string = "SkejiError";
+  readonly code: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  readonly [skejiErrorBrand] = true as const;
+
+  constructor(code: string, message: string, options: SkejiErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+}
+
+/** The shape shared by every SkejiError from any copy of the package. */
+export interface SkejiErrorLike extends Error {
+  readonly code: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * True if `e` is a SkejiError (from this or any other copy of the package),
+ * optionally with the given `code`.
+ */
+export function isSkejiError(e: unknown, code?: string): e is SkejiErrorLike {
+  if (typeof e !== "object" || e === null) return false;
+  if ((e as Record<symbol, unknown>)[skejiErrorBrand] !== true) return false;
+  return code === undefined || (e as { code?: unknown }).code === code;
+}
+
+/** Shorthand constructor used across the runtime. */
+export function skejiError(code: ErrorCode, message: string, options?: SkejiErrorOptions): SkejiError {
+  return new SkejiError(code, message, options);
+}
