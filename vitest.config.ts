@@ -7,6 +7,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/infra/summary-reporter.ts"],
     globalSetup: ["test/infra/global-setup.ts"],
     // Tests share one broker and one registry; every test uses its own topics and subjects.
     testTimeout: 60_000,
