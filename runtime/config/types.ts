@@ -1,0 +1,84 @@
+/** Configuration as plain objects: build one from the environment, then override any field. */
+
+export type Compression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+/** -1 waits for all in-sync replicas, 1 for the leader only, 0 for nothing. */
+export type RequiredAcks = -1 | 0 | 1;
+
+export interface TlsConfig {
+  /** PEM text of the CA bundle; `undefined` uses Node's default trust store. */
+  readonly ca?: string | undefined;
+  /** PEM text of the client certificate and key, for mutual TLS. */
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  /** Verify the broker's certificate. On by default; turn off only for local testing. */
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface SaslConfig {
+  readonly mechanism: SaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface SchemaRegistryConfig {
+  /** Base URL of a Confluent-compatible API, without credentials. */
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+}
+
+/** What every client (producer, consumer, admin) needs. */
+export interface ClientConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl: TlsConfig | undefined;
+  readonly sasl: SaslConfig | undefined;
+  readonly schemaRegistry: SchemaRegistryConfig | undefined;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface ProducerConfig extends ClientConfig {
+  /** Default topic for messages that name none (typed events carry their own). */
+  readonly topic: string;
+  /** Attempts per message, the first included, before the message fails (and goes to the DLQ). */
+  readonly maxAttempts: number;
+  /** How long a publish waits for others to share its request (linger). */
+  readonly batchTimeoutMs: number;
+  /** A batch is sent as soon as it holds this many messages... */
+  readonly batchSize: number;
+  /** ...or this many bytes of keys and values. */
+  readonly batchBytes: number;
+  readonly requiredAcks: RequiredAcks;
+  /** Exactly-once per partition on retries; needs `requiredAcks: -1`. */
+  readonly idempotent: boolean;
+  readonly compression: Compression;
+  /** `publish` resolves at once; failures go to the error hook and metrics. */
+  readonly async: boolean;
+  /** Where messages that could not be published are written, with error headers. */
+  readonly dlqTopic: string | undefined;
+  /** Value of the `source` header when a message sets none. */
+  readonly source: string | undefined;
+  /** Create topics on first publish if the broker allows it. Off by default: a typo should fail. */
+  readonly allowAutoTopicCreation: boolean;
+}
+
+export type StartOffset = "newest" | "oldest";
+
+export interface ConsumerConfig extends ClientConfig {
+  readonly topic: string;
+  readonly groupId: string;
+  /** Where a group without committed offsets starts (Go: -1 newest, -2 oldest). */
+  readonly startOffset: StartOffset;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly maxWaitMs: number;
+  readonly commitIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly dlqTopic: string | undefined;
+  /** Retries of a failing handler before the message goes to the DLQ. */
+  readonly maxRetries: number;
+}

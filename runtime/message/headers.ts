@@ -1,0 +1,74 @@
+/**
+ * Standard header names, byte-identical to the Go services, and helpers to read
+ * and write header values. Every value is a UTF-8 string.
+ */
+
+export const HeaderName = {
+  /** UUID of the event; generated when the publisher sets none. */
+  eventId: "event-id",
+  /** e.g. `booking.created`. */
+  eventType: "event-type",
+  correlationId: "correlation-id",
+  conversationId: "conversation-id",
+  /** `v<N>`, the schema version the value was written with (e.g. `v2`). */
+  schemaVersion: "schema-version",
+  source: "source",
+  /** When the event was created, RFC3339 in UTC (`2025-11-18T15:00:00Z`). */
+  timestamp: "timestamp",
+  /** Decimal count of re-deliveries (`0`, `1`, ... `12`). */
+  retryCount: "retry-count",
+  // On dead-letter records:
+  originalTopic: "original-topic",
+  dlqError: "dlq-error",
+  dlqTimestamp: "dlq-timestamp",
+  dlqConsumerGroup: "dlq-consumer-group",
+  // Added by this SDK (the Go services ignore headers they do not know):
+  /** Fingerprint of the writer schema, so a reader can verify `schema-version` names the schema it holds. */
+  schemaFingerprint: "schema-fingerprint",
+  /** `application/avro`, `application/vnd.confluent.avro` or `application/json`. */
+  contentType: "content-type",
+  /** Stable error code on dead-letter records (e.g. `PUBLISH_FAILED`). */
+  dlqErrorCode: "dlq-error-code",
+} as const;
+
+export type HeaderName = (typeof HeaderName)[keyof typeof HeaderName];
+
+export type Headers = Readonly<Record<string, string>>;
+
+/** A header value as kafkajs hands it over. */
+export type RawHeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+/** Converts record headers into plain strings; a repeated header keeps its last value. */
+export function readHeaders(raw: Readonly<Record<string, RawHeaderValue>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  for (const [name, value] of Object.entries(raw)) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last === undefined) continue;
+    out[name] = typeof last === "string" ? last : last.toString("utf8");
+  }
+  return out;
+}
+
+/** RFC3339 in UTC with whole seconds, the form Go's `time.RFC3339` writes. */
+export function rfc3339(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** `v3` for version 3; the form the Go services use. */
+export function formatSchemaVersion(version: number): string {
+  return `v${version}`;
+}
+
+/** Reads `v3` or `3`; `undefined` for anything else. */
+export function parseSchemaVersion(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^v?(\d{1,9})$/i.exec(value.trim());
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** Reads `retry-count` as a decimal number; a missing or malformed header counts as 0. */
+export function parseRetryCount(value: string | undefined): number {
+  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) return 0;
+  return Number(value.trim());
+}
