@@ -1,0 +1,45 @@
+/**
+ * Fix hints: what the author of the new version can change to make it compatible.
+ * Earlier versions are published and cannot change, so every hint is about the new one.
+ */
+import type { Direction } from "./levels.ts";
+import type { Incompatibility } from "./rules.ts";
+
+interface HintInput extends Incompatibility {
+  readonly version: number;
+  readonly against: number;
+  readonly direction: Direction;
+}
+
+const promotionsText = "int -> long -> float -> double, string <-> bytes";
+
+export function hintFor(f: HintInput): string {
+  const newer = `v${f.version}`;
+  const older = `v${f.against}`;
+  const byNew = f.direction === "new-readers";
+  const d = f.detail;
+  switch (d.rule) {
+    case "field-without-default":
+      return byNew
+        ? `give the new field "${d.field}" a default in ${newer} (data written with ${older} does not have it)`
+        : `keep field "${d.field}" in ${newer}: ${older} readers require it because it has no default there`;
+    case "enum-symbols":
+      return byNew
+        ? `keep the symbols ${d.symbols.join(", ")} in ${newer}, or give the enum a "default" symbol`
+        : `${older} readers do not know ${d.symbols.join(", ")}; add symbols only to enums that declare a "default" symbol in every earlier version`;
+    case "union-branch":
+      return byNew
+        ? `keep the branch ${d.branch} in the union in ${newer} (${older} wrote it)`
+        : `${older} readers cannot read ${d.branch}; do not add union branches that ${older} cannot read, or make the field a new one with a default`;
+    case "name":
+      return byNew
+        ? `keep the name ${d.writerName}, or list it in the "aliases" of the type in ${newer}`
+        : `keep the name ${d.readerName} in ${newer} (${older} readers match types by name)`;
+    case "fixed-size":
+      return `keep the fixed size ${byNew ? d.writerSize : d.readerSize} in ${newer}; add a new field for the new size`;
+    case "decimal":
+      return `keep ${byNew ? d.writer : d.reader} in ${newer}; decimal precision and scale cannot change`;
+    case "type":
+      return `keep the type ${byNew ? f.writer : f.reader} in ${newer} (only promotions ${promotionsText} are allowed, and only in the reading direction); add a new field with a default instead`;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Compatibility levels (as Confluent Schema Registry names them) over an event's versions.
+ *
+ * BACKWARD: the new version reads data written with the old one (upgrade consumers first).
+ * FORWARD: the old version reads data written with the new one (upgrade producers first).
+ * FULL: both. `_TRANSITIVE`: against every earlier version, not only the previous one.
+ */
+import type { CompatibilityLevel } from "@skeji/kafka";
+import { hintFor } from "./hints.ts";
+import { checkCompatibility, type Incompatibility } from "./rules.ts";
+import type { SchemaNode } from "./schema.ts";
+
+export type { CompatibilityLevel };
+
+export const levels: readonly CompatibilityLevel[] = [
+  "NONE",
+  "BACKWARD",
+  "BACKWARD_TRANSITIVE",
+  "FORWARD",
+  "FORWARD_TRANSITIVE",
+  "FULL",
+  "FULL_TRANSITIVE",
+];
+
+/** The level Confluent Schema Registry applies when none is configured. */
+export const defaultLevel: CompatibilityLevel = "BACKWARD";
+
+export function isLevel(value: unknown): value is CompatibilityLevel {
+  return typeof value === "string" && (levels as readonly string[]).includes(value);
+}
+
+/**
+ * Who cannot read what:
+ * - `new-readers`: consumers on the new version cannot read data the old version wrote (BACKWARD broken);
+ * - `old-readers`: consumers still on the old version cannot read data the new version writes (FORWARD broken).
+ */
+export type Direction = "new-readers" | "old-readers";
+
+/** One incompatibility between two versions of one event. */
+export interface Finding extends Incompatibility {
+  readonly event: string;
+  /** The version under check (the newer one). */
+  readonly version: number;
+  /** The earlier version it was checked against. */
+  readonly against: number;
+  readonly direction: Direction;
+  readonly level: CompatibilityLevel;
+  readonly hint: string;
+}
+
+export interface VersionedSchema {
+  readonly version: number;
+  readonly schema: SchemaNode;
+}
+
+const directionsOf = (level: CompatibilityLevel): Direction[] => {
+  if (level === "NONE") return [];
+  if (level.startsWith("BACKWARD")) return ["new-readers"];
+  if (level.startsWith("FORWARD")) return ["old-readers"];
+  return ["new-readers", "old-readers"];
+};
+
+export const isTransitive = (level: CompatibilityLevel): boolean => level.endsWith("_TRANSITIVE");
+
+/** Checks `candidate` against the earlier versions the level names (all of them, or the latest). */
+export function checkAgainst(
+  event: string,
+  level: CompatibilityLevel,
+  candidate: VersionedSchema,
+  earlier: readonly VersionedSchema[],
+): Finding[] {
+  const sorted = [...earlier].filter((e) => e.version < candidate.version).sort((a, b) => a.version - b.version);
+  const last = sorted.at(-1);
+  const targets = isTransitive(level) ? sorted : last ? [last] : [];
+  const findings: Finding[] = [];
+  for (const old of targets.reverse()) {
+    for (const direction of directionsOf(level)) {
+      const [reader, writer] =
+        direction === "new-readers" ? [candidate.schema, old.schema] : [old.schema, candidate.schema];
+      for (const inc of checkCompatibility(reader, writer)) {
+        const base = { ...inc, event, version: candidate.version, against: old.version, direction, level };
+        findings.push({ ...base, hint: hintFor(base) });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Checks every version of an event after the first, as the level demands. */
+export function checkChain(event: string, level: CompatibilityLevel, versions: readonly VersionedSchema[]): Finding[] {
+  const sorted = [...versions].sort((a, b) => a.version - b.version);
+  return sorted.flatMap((v, i) => (i === 0 ? [] : checkAgainst(event, level, v, sorted.slice(0, i))));
+}

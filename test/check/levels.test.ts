@@ -1,0 +1,122 @@
+/** Levels over chains of versions: which pairs are checked, in which direction, with which hint. */
+import { describe, expect, it } from "vitest";
+import { type CompatibilityLevel, checkChain } from "../../generator/check/levels.ts";
+import { resolveSchema } from "../../generator/check/schema.ts";
+
+const record = (...fields: unknown[]) => ({ type: "record", name: "Booking", fields });
+const chain = (...schemas: unknown[]) =>
+  schemas.map((s, i) => ({ version: i + 1, schema: resolveSchema(s, `v${i + 1}.avsc`) }));
+
+const id = { name: "id", type: "string" };
+const noteWithDefault = { name: "note", type: "string", default: "" };
+const noteRequired = { name: "note", type: "string" };
+const size = { name: "size", type: "int" };
+const sizeWithDefault = { name: "size", type: "int", default: 1 };
+
+/** Each finding as `vN->vM direction type path`, in the order reported. */
+const summarise = (level: CompatibilityLevel, versions: ReturnType<typeof chain>) =>
+  checkChain("booking.created", level, versions).map(
+    (f) => `v${f.version}->v${f.against} ${f.direction} ${f.type} ${f.path}`,
+  );
+
+// v1 {id}, v2 {id, note=""}, v3 {id}: each step is fully compatible, but v3 drops a field with a default.
+const addThenDrop = chain(record(id), record(id, noteWithDefault), record(id));
+// v1 {id, size}, v2 {id}, v3 {id, size=1}: v2 dropped a required field; v3 adds it back with a default.
+const dropRequiredThenReadd = chain(record(id, size), record(id), record(id, sizeWithDefault));
+// v1 {id}, v2 {id, note} (no default).
+const addRequired = chain(record(id), record(id, noteRequired));
+// v1 {id, note}, v2 {id}: removes a field that has no default.
+const dropRequired = chain(record(id, noteRequired), record(id));
+
+const cases: [string, CompatibilityLevel, ReturnType<typeof chain>, string[]][] = [
+  ["NONE accepts anything", "NONE", addRequired, []],
+  [
+    "BACKWARD: new field without default breaks new readers",
+    "BACKWARD",
+    addRequired,
+    ["v2->v1 new-readers READER_FIELD_MISSING_DEFAULT_VALUE note"],
+  ],
+  ["FORWARD: adding a field without default is fine for old readers", "FORWARD", addRequired, []],
+  [
+    "FULL: adding a required field is caught",
+    "FULL",
+    addRequired,
+    ["v2->v1 new-readers READER_FIELD_MISSING_DEFAULT_VALUE note"],
+  ],
+  ["BACKWARD: removing a required field is fine", "BACKWARD", dropRequired, []],
+  [
+    "FORWARD: removing a required field breaks old readers",
+    "FORWARD",
+    dropRequired,
+    ["v2->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE note"],
+  ],
+  [
+    "FULL: removing a required field is caught",
+    "FULL",
+    dropRequired,
+    ["v2->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE note"],
+  ],
+  ["FULL: add then drop a defaulted field, pairwise", "FULL", addThenDrop, []],
+  ["FULL_TRANSITIVE: add then drop a defaulted field, against all", "FULL_TRANSITIVE", addThenDrop, []],
+  ["BACKWARD: v3 only against v2", "BACKWARD", dropRequiredThenReadd, []],
+  [
+    "FORWARD: v2 dropped a required field",
+    "FORWARD",
+    dropRequiredThenReadd,
+    ["v2->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE size"],
+  ],
+  ["BACKWARD_TRANSITIVE: every version against every earlier one", "BACKWARD_TRANSITIVE", dropRequiredThenReadd, []],
+  [
+    "FORWARD_TRANSITIVE: v1 readers can read v3 (size is back), only v2 broke them",
+    "FORWARD_TRANSITIVE",
+    dropRequiredThenReadd,
+    ["v2->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE size"],
+  ],
+];
+
+describe("levels over version chains", () => {
+  it.each(cases)("%s", (_name, level, versions, expected) => {
+    expect(summarise(level, versions)).toEqual(expected);
+  });
+
+  it("BACKWARD passes a chain whose first and last versions do not fit; BACKWARD_TRANSITIVE catches it", () => {
+    // v1 {id, size:int}, v2 {id}, v3 {id, size:string=""}: each step reads the previous one,
+    // but v3 cannot read v1's int `size`.
+    const versions = chain(record(id, size), record(id), record(id, { name: "size", type: "string", default: "" }));
+    expect(summarise("BACKWARD", versions)).toEqual([]);
+    expect(summarise("BACKWARD_TRANSITIVE", versions)).toEqual(["v3->v1 new-readers TYPE_MISMATCH size"]);
+    expect(summarise("FULL_TRANSITIVE", versions)).toEqual([
+      "v2->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE size",
+      "v3->v1 new-readers TYPE_MISMATCH size",
+      "v3->v1 old-readers TYPE_MISMATCH size",
+    ]);
+  });
+
+  it("FORWARD passes a chain that FORWARD_TRANSITIVE rejects", () => {
+    // v1 {id, note}, v2 {id, note=""}, v3 {id}: v2 readers default `note`, v1 readers need it.
+    const versions = chain(record(id, noteRequired), record(id, noteWithDefault), record(id));
+    expect(summarise("FORWARD", versions)).toEqual([]);
+    expect(summarise("FORWARD_TRANSITIVE", versions)).toEqual([
+      "v3->v1 old-readers READER_FIELD_MISSING_DEFAULT_VALUE note",
+    ]);
+  });
+
+  it("gives each finding the event, both versions, the level and a hint that names the field", () => {
+    const [finding] = checkChain("booking.created", "BACKWARD", addRequired);
+    expect(finding).toMatchObject({
+      event: "booking.created",
+      version: 2,
+      against: 1,
+      level: "BACKWARD",
+      direction: "new-readers",
+      path: "note",
+      hint: 'give the new field "note" a default in v2 (data written with v1 does not have it)',
+    });
+    const [forward] = checkChain("booking.created", "FORWARD", dropRequired);
+    expect(forward?.hint).toBe('keep field "note" in v2: v1 readers require it because it has no default there');
+  });
+
+  it("checks nothing for a single version", () => {
+    expect(summarise("FULL_TRANSITIVE", chain(record(id)))).toEqual([]);
+  });
+});
