@@ -1,0 +1,159 @@
+/**
+ * The kafkajs implementation of the client interface. It maps configuration
+ * (TLS, SASL, retries, compression), routes kafkajs logs into pino, and turns
+ * kafkajs's per-partition acks into one ack per record.
+ */
+import {
+  Kafka,
+  type KafkaConfig,
+  type ProducerRecord as KafkajsMessageLike,
+  logLevel,
+  Partitioners,
+  type SASLOptions,
+} from "kafkajs";
+import type { ClientConfig } from "../config/types.ts";
+import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { compressionType, registerCompressionCodecs } from "./compression.ts";
+import type {
+  KafkaClient,
+  OutgoingRecord,
+  ProduceRequestEvent,
+  ProducerClient,
+  ProducerClientOptions,
+  RecordAck,
+  TopicRecords,
+} from "./types.ts";
+
+type KafkajsMessage = KafkajsMessageLike["messages"][number];
+
+export interface KafkajsClientOptions {
+  readonly logger?: Logger | undefined;
+}
+
+/** Creates the kafkajs-backed client for a configuration. Nothing connects until a producer does. */
+export function createKafkajsClient(config: ClientConfig, options: KafkajsClientOptions = {}): KafkaClient {
+  registerCompressionCodecs();
+  const logger = (options.logger ?? defaultLogger()).child({ component: "kafkajs" });
+  const kafka = new Kafka(kafkajsConfig(config, logger));
+  return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions) };
+}
+
+/** The kafkajs configuration for a client config (exported for the consumer side). */
+export function kafkajsConfig(config: ClientConfig, logger: Logger): KafkaConfig {
+  const out: KafkaConfig = {
+    brokers: [...config.brokers],
+    clientId: config.clientId,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry) => logKafkajs(logger, entry.level, entry.log),
+  };
+  if (config.ssl !== undefined) {
+    const { ca, cert, key, rejectUnauthorized } = config.ssl;
+    out.ssl = {
+      rejectUnauthorized,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+    };
+  }
+  if (config.sasl !== undefined) {
+    const { mechanism, username, password } = config.sasl;
+    out.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return out;
+}
+
+interface KafkajsLog {
+  readonly message: string;
+  readonly [key: string]: unknown;
+}
+
+function logKafkajs(logger: Logger, level: logLevel, log: KafkajsLog): void {
+  const { message, timestamp: _t, logger: _l, ...rest } = log;
+  // Our own retry policy limits the idempotent producer's retries on purpose; the warning is noise.
+  if (message.startsWith("Limiting retries for the idempotent producer")) return;
+  if (level === logLevel.ERROR) logger.error(rest, message);
+  else if (level === logLevel.WARN) logger.warn(rest, message);
+  else if (level === logLevel.INFO) logger.debug(rest, message);
+  else logger.debug(rest, message);
+}
+
+class KafkajsProducer implements ProducerClient {
+  private readonly producer;
+  /** The partition the partitioner chose for each message of the request in flight. */
+  private readonly chosen = new WeakMap<KafkajsMessage, number>();
+  private readonly options: ProducerClientOptions;
+
+  constructor(kafka: Kafka, options: ProducerClientOptions) {
+    this.options = options;
+    const partitioner = Partitioners.DefaultPartitioner();
+    this.producer = kafka.producer({
+      idempotent: options.idempotent,
+      maxInFlightRequests: options.idempotent ? 1 : 5,
+      allowAutoTopicCreation: options.allowAutoTopicCreation,
+      retry: {
+        // kafkajs requires at least one retry for an idempotent producer.
+        retries: Math.max(options.idempotent ? 1 : 0, options.maxAttempts - 1),
+        initialRetryTime: 100,
+        maxRetryTime: 2000,
+        multiplier: 2,
+        factor: 0.2,
+      },
+      createPartitioner: () => (args) => {
+        const partition = partitioner(args);
+        this.chosen.set(args.message as KafkajsMessage, partition);
+        return partition;
+      },
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void {
+    return this.producer.on(this.producer.events.REQUEST, (e) => {
+      const p = e.payload as { apiName: string; broker: string; duration: number; size: number };
+      if (p.apiName === "Produce") listener({ broker: p.broker, durationMs: p.duration, size: p.size });
+    });
+  }
+
+  async send(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
+    const messages = batch.map((t) => t.records.map(toKafkajs));
+    const metadata = await this.producer.sendBatch({
+      acks: this.options.requiredAcks,
+      timeout: this.options.requestTimeoutMs,
+      compression: compressionType[this.options.compression],
+      topicMessages: batch.map((t, i) => ({ topic: t.topic, messages: messages[i] ?? [] })),
+    });
+    const baseOffsets = new Map<string, bigint>();
+    for (const m of metadata) {
+      if (m.baseOffset !== undefined && m.baseOffset !== null && m.baseOffset !== "-1") {
+        baseOffsets.set(`${m.topicName}\u0000${m.partition}`, BigInt(m.baseOffset));
+      }
+    }
+    const seen = new Map<string, bigint>();
+    return batch.map((t, i) =>
+      (messages[i] ?? []).map((message) => {
+        const partition = message.partition ?? this.chosen.get(message) ?? -1;
+        const slot = `${t.topic}\u0000${partition}`;
+        const base = baseOffsets.get(slot);
+        const index = seen.get(slot) ?? 0n;
+        seen.set(slot, index + 1n);
+        return { topic: t.topic, partition, offset: base === undefined ? undefined : String(base + index) };
+      }),
+    );
+  }
+}
+
+function toKafkajs(record: OutgoingRecord): KafkajsMessage {
+  const message: KafkajsMessage = { key: record.key, value: record.value, headers: { ...record.headers } };
+  if (record.partition !== undefined) message.partition = record.partition;
+  if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+  return message;
+}

@@ -1,0 +1,60 @@
+/**
+ * The narrow interface the producer (and consumer) use to talk to Kafka. The
+ * kafkajs adapter implements it; another client can be swapped in behind it.
+ */
+import type { Compression, RequiredAcks } from "../config/types.ts";
+
+/** A record ready for the wire: key and value are bytes, headers are strings. */
+export interface OutgoingRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly partition?: number | undefined;
+  /** Milliseconds since the epoch; the broker's clock when absent. */
+  readonly timestamp?: number | undefined;
+}
+
+export interface TopicRecords {
+  readonly topic: string;
+  readonly records: readonly OutgoingRecord[];
+}
+
+/** Where one record landed. `offset` is `undefined` when acks=0 (the broker does not answer). */
+export interface RecordAck {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string | undefined;
+}
+
+export interface ProducerClientOptions {
+  readonly requiredAcks: RequiredAcks;
+  readonly idempotent: boolean;
+  readonly compression: Compression;
+  /** Attempts per request, the first included; retries back off exponentially with jitter. */
+  readonly maxAttempts: number;
+  readonly allowAutoTopicCreation: boolean;
+  readonly requestTimeoutMs: number;
+}
+
+/** Observes every produce request sent to a broker (for metrics and tests). */
+export interface ProduceRequestEvent {
+  readonly broker: string;
+  readonly durationMs: number;
+  readonly size: number;
+}
+
+export interface ProducerClient {
+  connect(): Promise<void>;
+  /**
+   * Sends records to their topics in as few requests as possible (one per broker)
+   * and returns one ack per record, in the shape of the input.
+   */
+  send(batch: readonly TopicRecords[]): Promise<RecordAck[][]>;
+  disconnect(): Promise<void>;
+  /** Registers a listener for produce requests; returns a function that removes it. */
+  onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void;
+}
+
+export interface KafkaClient {
+  producer(options: ProducerClientOptions): ProducerClient;
+}
