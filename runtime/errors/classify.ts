@@ -10,7 +10,7 @@
  * 6. otherwise the `unclassified` default: `permanent`, like the Go package (configurable).
  */
 import { ErrorCode } from "./base.ts";
-import { type ErrorClass, explicitErrorClass } from "./processing.ts";
+import { ConsumerErrorCode, type ErrorClass, explicitErrorClass } from "./processing.ts";
 
 /** Node system error codes that mean "try again later". */
 export const transientNodeCodes: ReadonlySet<string> = new Set([
@@ -35,6 +35,7 @@ const permanentCodes: ReadonlySet<string> = new Set([
   ErrorCode.INVALID_MESSAGE,
   ErrorCode.ENCODE_FAILED,
   ErrorCode.INVALID_CONFIG,
+  ConsumerErrorCode.NO_HANDLER,
 ]);
 
 /** The Go guide's message patterns (case-insensitive substrings). */

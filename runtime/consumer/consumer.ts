@@ -1,0 +1,335 @@
+/**
+ * The consumer: kafkajs `eachBatch` with manual offset resolution.
+ *
+ * - Per-partition order: a partition's messages are handled one after another; up to
+ *   `partitionsConsumedConcurrently` partitions run at once.
+ * - An offset is resolved (and so committed) only for a committable outcome (see
+ *   `processor.ts`). On `retry-later` the partition is paused and rewound to the message, and
+ *   resumed after `retryLaterMs`: nothing at or past it is committed, and it is delivered again.
+ * - While a batch is handled the consumer heartbeats every `heartbeatIntervalMs`, so slow
+ *   handlers and long backoffs do not cost the group a rebalance.
+ * - Shutdown (`stop()` or the `signal` given to `start`): stop taking messages, let in-flight ones
+ *   finish within `shutdownTimeoutMs` (then abort their `signal`; they stay uncommitted), commit,
+ *   leave the group, close the DLQ producer; `start()` then resolves.
+ */
+import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
+import { kafkajsConfig } from "../client/kafkajs.ts";
+import type { ConsumerConfig } from "../config/types.ts";
+import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
+import { type DlqSink, kafkaDlqSink } from "../dlq/sink.ts";
+import { SkejiError } from "../errors/base.ts";
+import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
+import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
+import { decodeRecord } from "./decode.ts";
+import { toConsumedMessage } from "./message.ts";
+import { type ConsumerObserver, type ProcessorDeps, processMessage } from "./processor.ts";
+import { type DecodeFn, type RouteResult, Router } from "./router.ts";
+import type {
+  ConsumedMessage,
+  ConsumerMiddleware,
+  EventHandler,
+  HandlerContext,
+  MessageHandler,
+  TopicHandler,
+} from "./types.ts";
+
+export interface ConsumerOptions {
+  /** Backoff between retries of transient failures; `maxRetries` comes from the config. */
+  readonly retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
+  /** Class of errors no rule recognises. Default `permanent` (dead-lettered), as in the Go package. */
+  readonly unclassified?: ErrorClass;
+  /** Messages whose event type has no handler: `skip` (default, committed) or `dead-letter`. */
+  readonly unknownEvents?: "skip" | "dead-letter";
+  /** Partitions handled at once (each in order). Default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Grace period for in-flight handlers on shutdown. Default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** How long a partition stays paused after a failed DLQ write (jittered, doubling up to 60 s). Default 5 s. */
+  readonly retryLaterMs?: number;
+  /** Where dead letters go; default a dedicated acks=all producer on the same cluster. */
+  readonly dlq?: DlqSink;
+  /** Decodes values into reader-typed payloads; default the runtime's wire-format decoder. */
+  readonly decode?: DecodeFn;
+  readonly logger?: Logger;
+  readonly observer?: ConsumerObserver & {
+    onGroupJoin?(info: {
+      memberId: string;
+      leaderId: string;
+      isLeader: boolean;
+      assignment: Record<string, number[]>;
+    }): void;
+  };
+  /** Share an existing kafkajs instance instead of creating one from the config. */
+  readonly kafka?: Kafka;
+  /** Injectable for tests. */
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+/** The consumer as application code sees it. Registration methods return the consumer for chaining. */
+export interface Consumer {
+  readonly groupId: string;
+  /** Handles one event type with its typed payload (generated `onXxx` functions call this). */
+  on<D extends AnyEventDescriptor>(descriptor: D, handler: EventHandler<D>): Consumer;
+  /** Handles every event of a topic as a discriminated union; `on` handlers take precedence. */
+  onTopic<TD extends TopicDescriptor>(topic: TD, handler: TopicHandler<TD>): Consumer;
+  /** The Go guide's untyped handler, for messages no typed handler claims. */
+  handle(handler: MessageHandler): Consumer;
+  /** Adds middleware; the first added is the outermost. */
+  use(middleware: ConsumerMiddleware): Consumer;
+  /** Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down. */
+  start(signal?: AbortSignal): Promise<void>;
+  /** Resolves once the consumer has joined its group and received an assignment. */
+  ready(): Promise<void>;
+  /** Graceful shutdown; resolves when done (also what `start()` waits for). */
+  stop(): Promise<void>;
+}
+
+export function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Consumer {
+  return new SkejiConsumer(config, options);
+}
+
+class SkejiConsumer implements Consumer {
+  readonly groupId: string;
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private readonly router: Router;
+  private readonly middleware: ConsumerMiddleware[] = [];
+  private readonly dlq: DlqSink;
+  private readonly abort = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private consumer: KafkajsConsumer | undefined;
+  private stopping: Promise<void> | undefined;
+  private started = false;
+  private readonly joined: Promise<void>;
+  private markJoined: () => void = () => {};
+  private finished: () => void = () => {};
+  private failed: (e: unknown) => void = () => {};
+  private retryLaterCount = new Map<string, number>();
+
+  constructor(
+    private readonly config: ConsumerConfig,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.groupId = config.groupId;
+    this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
+    this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
+    this.router = new Router(options.decode ?? decodeRecord, options.unknownEvents ?? "skip");
+    this.dlq = options.dlq ?? kafkaDlqSink(this.kafka);
+    this.joined = new Promise((resolve) => {
+      this.markJoined = resolve;
+    });
+  }
+
+  on<D extends AnyEventDescriptor>(descriptor: D, handler: EventHandler<D>): Consumer {
+    this.assertNotStarted();
+    this.router.addEvent(descriptor, handler);
+    return this;
+  }
+
+  onTopic<TD extends TopicDescriptor>(topic: TD, handler: TopicHandler<TD>): Consumer {
+    this.assertNotStarted();
+    this.router.addTopic(topic, handler as never);
+    return this;
+  }
+
+  handle(handler: MessageHandler): Consumer {
+    this.assertNotStarted();
+    this.router.setGeneric(handler);
+    return this;
+  }
+
+  use(middleware: ConsumerMiddleware): Consumer {
+    this.assertNotStarted();
+    this.middleware.push(middleware);
+    return this;
+  }
+
+  ready(): Promise<void> {
+    return this.joined;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    this.assertNotStarted();
+    this.started = true;
+    const done = new Promise<void>((resolve, reject) => {
+      this.finished = resolve;
+      this.failed = reject;
+    });
+    if (signal?.aborted) return;
+    signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    const topics = [...new Set([this.config.topic, ...this.router.topics()].filter((t) => t !== ""))];
+    const consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      rebalanceTimeout: this.config.rebalanceTimeoutMs,
+      heartbeatInterval: this.config.heartbeatIntervalMs,
+      minBytes: this.config.minBytes,
+      maxBytes: this.config.maxBytes,
+      maxWaitTimeInMs: this.config.maxWaitMs,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.options.observer?.onGroupJoin?.({
+        memberId: e.payload.memberId,
+        leaderId: e.payload.leaderId,
+        isLeader: e.payload.isLeader,
+        assignment: e.payload.memberAssignment,
+      });
+      this.markJoined();
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (e.payload.restart) return;
+      this.logger.error({ err: e.payload.error.message }, "consumer crashed and will not restart");
+      void this.stop().then(() => this.failed(e.payload.error));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
+    const process = this.processorDeps();
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: this.config.commitIntervalMs,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        let rebalancing = false;
+        const beat = async (): Promise<void> => {
+          try {
+            await heartbeat();
+          } catch (e) {
+            if ((e as { type?: string }).type === "REBALANCE_IN_PROGRESS" || /rebalanc/i.test(String(e))) {
+              rebalancing = true;
+            }
+            throw e;
+          }
+        };
+        const ticker = setInterval(() => void beat().catch(() => {}), this.config.heartbeatIntervalMs);
+        const shouldStop = (): boolean => this.stopping !== undefined || rebalancing || !isRunning() || isStale();
+        try {
+          for (const m of batch.messages) {
+            if (shouldStop()) return;
+            const message = toConsumedMessage(batch.topic, batch.partition, m);
+            const outcome = await processMessage(process, {
+              message,
+              signal: this.abort.signal,
+              heartbeat: beat,
+              shouldStop,
+            });
+            if (outcome === "abandoned") return;
+            if (outcome === "retry-later") {
+              this.retryLater(message, pause);
+              return;
+            }
+            this.retryLaterCount.delete(`${message.topic}:${message.partition}`);
+            resolveOffset(m.offset);
+            await commitOffsetsIfNecessary();
+          }
+        } finally {
+          clearInterval(ticker);
+        }
+      },
+    });
+    return done;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const grace = setTimeout(() => this.abort.abort(), this.options.shutdownTimeoutMs ?? 30_000);
+    try {
+      for (const t of this.timers) clearTimeout(t);
+      // kafkajs waits for the running batches (which stop after their current message), commits
+      // the resolved offsets and leaves the group.
+      await this.consumer?.disconnect();
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, "error while leaving the group");
+    } finally {
+      clearTimeout(grace);
+      this.abort.abort();
+      await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
+      this.finished();
+    }
+  }
+
+  private retryLater(message: ConsumedMessage, pause: () => () => void): void {
+    const key = `${message.topic}:${message.partition}`;
+    const n = (this.retryLaterCount.get(key) ?? 0) + 1;
+    this.retryLaterCount.set(key, n);
+    const base = this.options.retryLaterMs ?? 5_000;
+    const delay = backoffDelay(
+      { maxRetries: 0, initialDelayMs: base, maxDelayMs: Math.max(base, 60_000), multiplier: 2, jitter: 0.2 },
+      n,
+      this.options.random,
+    );
+    const resume = pause();
+    this.consumer?.seek({ topic: message.topic, partition: message.partition, offset: message.offset });
+    this.logger.warn(
+      { topic: message.topic, partition: message.partition, offset: message.offset, delayMs: delay },
+      "partition paused; message will be retried",
+    );
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopping === undefined) resume();
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private processorDeps(): ProcessorDeps {
+    const o = this.options;
+    const chain = this.composeChain();
+    return {
+      groupId: this.groupId,
+      run: chain,
+      policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
+      unclassified: o.unclassified ?? "permanent",
+      dlq: { sink: this.dlq, topicFor: () => this.config.dlqTopic },
+      clock: o.clock ?? systemClock,
+      random: o.random ?? Math.random,
+      heartbeatEveryMs: this.config.heartbeatIntervalMs,
+      logger: this.logger,
+      observer: o.observer ?? {},
+    };
+  }
+
+  /** Middleware around routing; the handler's result (handled / skipped) is carried past the middleware. */
+  private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult> {
+    const router = this.router;
+    const middleware = [...this.middleware];
+    const signal = this.abort.signal;
+    return async (ctx, message) => {
+      let result: RouteResult = "handled";
+      const inner = async (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
+        result = await router.route(c, m);
+      };
+      const call = middleware.reduceRight<(c: HandlerContext, m: ConsumedMessage) => Promise<void>>(
+        (next, mw) => (c, m) => mw(c, m, next),
+        inner,
+      );
+      await untilAborted(call(ctx, message), signal);
+      return result;
+    };
+  }
+
+  private assertNotStarted(): void {
+    if (this.started) {
+      throw new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "handlers and middleware must be added before start()");
+    }
+  }
+}
+
+/** Resolves or rejects with `p`, or rejects once `signal` aborts (the handler keeps running, detached). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+const abortedError = (): SkejiError =>
+  new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer shut down before the handler finished");

@@ -1,0 +1,128 @@
+/**
+ * One message, start to finish: run the middleware chain and handler, retry transient failures
+ * with backoff (heartbeating meanwhile), dead-letter permanent ones, and say whether the offset
+ * may be committed.
+ *
+ * The guarantee: the outcome is committable (`handled`, `business-error`, `skipped`,
+ * `dead-lettered`) only when the handler finished, the error was a business error, or the DLQ
+ * acknowledged the record with acks=all. A failed DLQ write, or an infrastructure error that
+ * outlasts the retries (the schema registry not answering), yields `retry-later`: the caller
+ * commits nothing at or past this offset and redelivers the message later.
+ */
+
+import { buildDlqRecord } from "../dlq/record.ts";
+import type { DlqSink } from "../dlq/sink.ts";
+import { ErrorCode, isSkejiError } from "../errors/base.ts";
+import { classifyError, errorMessage, errorTypeName } from "../errors/classify.ts";
+import type { ErrorClass } from "../errors/processing.ts";
+import type { Logger } from "../observability/logger.ts";
+import { backoffDelay, type Clock, type RetryPolicy, sleepWithHeartbeat } from "../retry/backoff.ts";
+import type { RouteResult } from "./router.ts";
+import type { ConsumedMessage, HandlerContext, MessageOutcome } from "./types.ts";
+
+/** Observes what the consumer does with each message (metrics, tests). */
+export interface ConsumerObserver {
+  onAttemptFailed?(info: { message: ConsumedMessage; attempt: number; error: unknown; errorClass: ErrorClass }): void;
+  onOutcome?(info: { message: ConsumedMessage; outcome: MessageOutcome; attempts: number; error?: unknown }): void;
+  onDlqWriteFailed?(info: { message: ConsumedMessage; error: unknown }): void;
+}
+
+export interface ProcessorDeps {
+  readonly groupId: string;
+  readonly run: (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult>;
+  readonly policy: RetryPolicy;
+  readonly unclassified: ErrorClass;
+  readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly heartbeatEveryMs: number;
+  readonly logger: Logger;
+  readonly observer: ConsumerObserver;
+}
+
+export interface MessageRun {
+  readonly message: ConsumedMessage;
+  readonly signal: AbortSignal;
+  readonly heartbeat: () => Promise<void>;
+  /** True once the consumer stops or loses the partition: give up without committing. */
+  readonly shouldStop: () => boolean;
+}
+
+/** Errors that are about our own infrastructure, not the message: never dead-lettered. */
+const isInfrastructureError = (e: unknown): boolean => isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE);
+
+export async function processMessage(deps: ProcessorDeps, run: MessageRun): Promise<MessageOutcome> {
+  const { message } = run;
+  const base = { topic: message.topic, partition: message.partition, offset: message.offset };
+  const done = (outcome: MessageOutcome, attempts: number, error?: unknown): MessageOutcome => {
+    deps.observer.onOutcome?.({ message, outcome, attempts, ...(error === undefined ? {} : { error }) });
+    return outcome;
+  };
+  for (let attempt = 1; ; attempt++) {
+    let error: unknown;
+    try {
+      const result = await deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
+      return done(result === "skipped" ? "skipped" : "handled", attempt);
+    } catch (e) {
+      error = e;
+    }
+    const errorClass = classifyError(error, { unclassified: deps.unclassified });
+    deps.observer.onAttemptFailed?.({ message, attempt, error, errorClass });
+    if (errorClass === "business") {
+      deps.logger.info({ ...base, err: errorMessage(error) }, "business error; message committed");
+      return done("business-error", attempt, error);
+    }
+    if (run.shouldStop()) return done("abandoned", attempt, error);
+    if (errorClass === "transient" && attempt <= deps.policy.maxRetries) {
+      const delay = backoffDelay(deps.policy, attempt, deps.random);
+      deps.logger.warn({ ...base, attempt, delayMs: delay, err: errorMessage(error) }, "transient error; retrying");
+      await sleepWithHeartbeat(delay, {
+        heartbeat: run.heartbeat,
+        heartbeatEveryMs: deps.heartbeatEveryMs,
+        clock: deps.clock,
+        signal: run.signal,
+        stopWhen: run.shouldStop,
+      });
+      if (run.shouldStop()) return done("abandoned", attempt, error);
+      continue;
+    }
+    if (isInfrastructureError(error)) {
+      deps.logger.warn({ ...base, attempt, err: errorMessage(error) }, "infrastructure unavailable; will retry later");
+      return done("retry-later", attempt, error);
+    }
+    return done(await deadLetter(deps, message, error, errorClass, attempt - 1), attempt, error);
+  }
+}
+
+async function deadLetter(
+  deps: ProcessorDeps,
+  message: ConsumedMessage,
+  error: unknown,
+  errorClass: ErrorClass,
+  retryCount: number,
+): Promise<MessageOutcome> {
+  const base = { topic: message.topic, partition: message.partition, offset: message.offset };
+  const topic = deps.dlq.topicFor(message.topic);
+  if (topic === undefined) {
+    deps.logger.error({ ...base, err: errorMessage(error) }, "message failed and no DLQ topic is configured; skipped");
+    return "skipped";
+  }
+  const record = buildDlqRecord({
+    message,
+    error: errorMessage(error),
+    errorType: errorTypeName(error),
+    errorClass,
+    retryCount,
+    groupId: deps.groupId,
+    now: new Date(deps.clock.now()),
+  });
+  try {
+    await deps.dlq.sink.write(topic, record);
+  } catch (e) {
+    deps.observer.onDlqWriteFailed?.({ message, error: e });
+    deps.logger.error({ ...base, dlqTopic: topic, err: errorMessage(e) }, "DLQ write failed; offset not committed");
+    return "retry-later";
+  }
+  deps.logger.warn({ ...base, dlqTopic: topic, errorClass, retryCount, err: errorMessage(error) }, "dead-lettered");
+  return "dead-lettered";
+}

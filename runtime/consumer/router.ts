@@ -1,0 +1,111 @@
+/**
+ * Routing: which handler gets a message, and decoding it into the reader type first.
+ *
+ * - `on(descriptor)` handlers win over `onTopic(topic)` handlers for the same event type.
+ * - A message whose `event-type` names no registered event goes to the untyped handler if
+ *   there is one; otherwise it is an unknown event, skipped by default (`unknownEvents: "skip"`)
+ *   or dead-lettered (`"dead-letter"`). Skipping is the default because topics carry several
+ *   event types and a service usually handles a few of them.
+ * - A message without `event-type` is decoded against every event registered for its topic
+ *   (the decoder may recognise it by schema id or fingerprint).
+ */
+import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
+import { SkejiError } from "../errors/base.ts";
+import { ConsumerErrorCode } from "../errors/processing.ts";
+import { HeaderName } from "../message/headers.ts";
+import type { ConsumedEvent, ConsumedMessage, HandlerContext, MessageHandler } from "./types.ts";
+
+export interface DecodedRecord {
+  readonly descriptor: AnyEventDescriptor;
+  /** The writer's schema version. */
+  readonly version: number;
+  /** The payload in the reader (latest) version's shape. */
+  readonly payload: unknown;
+}
+
+/** Decodes a record into one of `candidates`; throws a classified SkejiError when it cannot. */
+export type DecodeFn = (
+  message: ConsumedMessage,
+  candidates: readonly AnyEventDescriptor[],
+) => Promise<DecodedRecord> | DecodedRecord;
+
+// biome-ignore lint/suspicious/noExplicitAny: handlers of every payload type live in one table.
+type AnyEventHandler = (event: ConsumedEvent<any>) => Promise<void> | void;
+
+export type RouteResult = "handled" | "skipped";
+
+export class Router {
+  private readonly byType = new Map<string, { descriptor: AnyEventDescriptor; handler: AnyEventHandler }>();
+  private readonly byTopic = new Map<string, AnyEventDescriptor[]>();
+  private generic: MessageHandler | undefined;
+
+  constructor(
+    private readonly decode: DecodeFn,
+    private readonly unknownEvents: "skip" | "dead-letter",
+  ) {}
+
+  /** Topics with at least one handler. */
+  topics(): string[] {
+    return [...this.byTopic.keys()];
+  }
+
+  hasGeneric(): boolean {
+    return this.generic !== undefined;
+  }
+
+  addEvent(descriptor: AnyEventDescriptor, handler: AnyEventHandler, replace = true): void {
+    if (!replace && this.byType.has(descriptor.type)) return;
+    this.byType.set(descriptor.type, { descriptor, handler });
+    const list = this.byTopic.get(descriptor.topic) ?? [];
+    if (!list.includes(descriptor)) list.push(descriptor);
+    this.byTopic.set(descriptor.topic, list);
+  }
+
+  addTopic(topic: TopicDescriptor, handler: AnyEventHandler): void {
+    for (const d of topic.events) this.addEvent(d, handler, false);
+    if (!this.byTopic.has(topic.topic)) this.byTopic.set(topic.topic, []);
+  }
+
+  setGeneric(handler: MessageHandler): void {
+    this.generic = handler;
+  }
+
+  async route(ctx: HandlerContext, message: ConsumedMessage): Promise<RouteResult> {
+    const type = message.headers[HeaderName.eventType];
+    const candidates = (this.byTopic.get(message.topic) ?? []).filter((d) => type === undefined || d.type === type);
+    if (candidates.length === 0) {
+      if (this.generic !== undefined) {
+        await this.generic(ctx, message);
+        return "handled";
+      }
+      if (this.unknownEvents === "skip") return "skipped";
+      throw new SkejiError(
+        ConsumerErrorCode.NO_HANDLER,
+        `no handler for event type ${JSON.stringify(type ?? null)} on topic ${message.topic}`,
+        { details: { topic: message.topic, eventType: type } },
+      );
+    }
+    const decoded = await this.decode(message, candidates);
+    const entry = this.byType.get(decoded.descriptor.type);
+    if (entry === undefined) return "skipped";
+    const h = message.headers;
+    await entry.handler({
+      ...ctx,
+      type: decoded.descriptor.type,
+      payload: decoded.payload,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key: message.key === null ? undefined : message.key.toString("utf8"),
+      headers: h,
+      eventId: h[HeaderName.eventId],
+      correlationId: h[HeaderName.correlationId],
+      conversationId: h[HeaderName.conversationId],
+      source: h[HeaderName.source],
+      schemaVersion: decoded.version,
+      message,
+    });
+    return "handled";
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The dead-letter record: the original key, value bytes and headers, unchanged, plus headers
+ * saying where the message came from and why it failed.
+ *
+ * | Header               | Value                                                                |
+ * | -------------------- | -------------------------------------------------------------------- |
+ * | `original-topic`     | topic the message was consumed from                                  |
+ * | `original-partition` | partition, decimal                                                   |
+ * | `original-offset`    | offset, decimal                                                      |
+ * | `original-timestamp` | record timestamp, milliseconds since the epoch, decimal              |
+ * | `dlq-error`          | error message including its causes (`outer: inner`), at most 4 KiB   |
+ * | `dlq-error-type`     | error name and code, e.g. `PermanentError:PERMANENT`, `Error:ECONNREFUSED` |
+ * | `dlq-error-class`    | `permanent`, or `transient` when retries were exhausted             |
+ * | `dlq-timestamp`      | when it was dead-lettered, RFC 3339 (UTC), as the Go services write it |
+ * | `dlq-consumer-group` | the consumer group that gave up                                      |
+ * | `retry-count`        | retries made before giving up (0 = failed on the first attempt), decimal |
+ *
+ * These headers replace any of the same name on the original record; every other original
+ * header is copied as received (bytes, repeats and order kept).
+ */
+import type { IHeaders } from "kafkajs";
+import type { ConsumedMessage } from "../consumer/types.ts";
+import type { ErrorClass } from "../errors/processing.ts";
+import { rfc3339 } from "../message/headers.ts";
+
+export const DlqHeader = {
+  originalTopic: "original-topic",
+  originalPartition: "original-partition",
+  originalOffset: "original-offset",
+  originalTimestamp: "original-timestamp",
+  error: "dlq-error",
+  errorType: "dlq-error-type",
+  errorClass: "dlq-error-class",
+  timestamp: "dlq-timestamp",
+  consumerGroup: "dlq-consumer-group",
+  retryCount: "retry-count",
+} as const;
+
+/** A record ready to be written as-is to the dead-letter topic. */
+export interface DlqRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+  /** Kept from the original record, so the DLQ record keeps its place in time. */
+  readonly timestamp?: string;
+}
+
+export interface DlqFailure {
+  readonly message: ConsumedMessage;
+  readonly error: string;
+  readonly errorType: string;
+  readonly errorClass: ErrorClass;
+  readonly retryCount: number;
+  readonly groupId: string;
+  readonly now: Date;
+}
+
+const maxErrorBytes = 4096;
+
+function truncate(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= maxErrorBytes ? text : `${bytes.subarray(0, maxErrorBytes - 3).toString("utf8")}...`;
+}
+
+/** Builds the dead-letter record for a failed message. */
+export function buildDlqRecord(f: DlqFailure): DlqRecord {
+  const ours: Record<string, string> = {
+    [DlqHeader.originalTopic]: f.message.topic,
+    [DlqHeader.originalPartition]: String(f.message.partition),
+    [DlqHeader.originalOffset]: f.message.offset,
+    [DlqHeader.originalTimestamp]: String(f.message.timestamp.getTime()),
+    [DlqHeader.error]: truncate(f.error),
+    [DlqHeader.errorType]: f.errorType,
+    [DlqHeader.errorClass]: f.errorClass,
+    [DlqHeader.timestamp]: rfc3339(f.now),
+    [DlqHeader.consumerGroup]: f.groupId,
+    [DlqHeader.retryCount]: String(f.retryCount),
+  };
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(f.message.rawHeaders)) {
+    if (value !== undefined && !(name in ours)) headers[name] = value;
+  }
+  Object.assign(headers, ours);
+  return { key: f.message.key, value: f.message.value, headers, timestamp: String(f.message.timestamp.getTime()) };
+}

@@ -1,0 +1,209 @@
+/** Typed handlers, each error class's path, DLQ records and middleware, against the real broker. */
+import { afterAll, describe, expect, it } from "vitest";
+import { createConsumer } from "../../../runtime/consumer/consumer.ts";
+import type { ConsumedEvent, MessageOutcome } from "../../../runtime/consumer/types.ts";
+import { newBusinessError, newPermanentError, newTransientError } from "../../../runtime/errors/processing.ts";
+import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { type BookingCreated, eventually, Fixture, testConfig, testEvents } from "./helpers.ts";
+
+const fx = new Fixture();
+afterAll(() => fx.close());
+
+const fast = { retry: { initialDelayMs: 5, maxDelayMs: 20 }, logger: silentLogger } as const;
+
+describe("typed handlers", () => {
+  it("deliver decoded payloads with metadata; onTopic narrows the union; unknown event types are skipped and committed", async () => {
+    const topic = await fx.topic("typed");
+    const ev = testEvents(topic);
+    await fx.send(topic, [
+      {
+        key: "b-1",
+        value: JSON.stringify({ id: "b-1", seq: 1 }),
+        headers: {
+          "event-type": ev.created.type,
+          "event-id": "e-1",
+          "correlation-id": "c-1",
+          "schema-version": "v1",
+          source: "svc",
+        },
+      },
+      {
+        key: "b-1",
+        value: JSON.stringify({ id: "b-1", reason: "rain" }),
+        headers: { "event-type": ev.cancelled.type },
+      },
+      { key: "b-2", value: JSON.stringify({ x: 1 }), headers: { "event-type": "test.somebody.else" } },
+      { key: "b-2", value: JSON.stringify({ id: "b-2", seq: 2 }), headers: { "event-type": ev.created.type } },
+    ]);
+    const config = testConfig(topic);
+    const created: ConsumedEvent<BookingCreated>[] = [];
+    const abortedDuringHandler: boolean[] = [];
+    const reasons: string[] = [];
+    const outcomes: MessageOutcome[] = [];
+    const consumer = createConsumer(config, { ...fast, observer: { onOutcome: (o) => outcomes.push(o.outcome) } })
+      .on(ev.created, (e) => {
+        created.push(e);
+        abortedDuringHandler.push(e.signal.aborted);
+      })
+      .onTopic(ev.topic, (e) => {
+        if (e.type === "test.booking.cancelled") reasons.push(e.payload.reason);
+        else throw new Error("the on() handler should have taken this");
+      });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 4, "all four committed");
+    await consumer.stop();
+    await running;
+
+    expect(created.map((e) => e.payload)).toEqual([
+      { id: "b-1", seq: 1 },
+      { id: "b-2", seq: 2 },
+    ]);
+    const first = created[0];
+    expect(first).toMatchObject({
+      type: ev.created.type,
+      key: "b-1",
+      eventId: "e-1",
+      correlationId: "c-1",
+      source: "svc",
+      topic,
+      partition: 0,
+      offset: "0",
+      schemaVersion: 1,
+      attempt: 1,
+      groupId: config.groupId,
+    });
+    expect(abortedDuringHandler).toEqual([false, false]);
+    expect(reasons).toEqual(["rain"]);
+    expect(outcomes).toEqual(["handled", "handled", "skipped", "handled"]);
+  });
+});
+
+describe("error classes", () => {
+  it("retries transient errors, dead-letters permanent and exhausted ones with full headers, and commits business errors", async () => {
+    const topic = await fx.topic("classes");
+    const ev = testEvents(topic);
+    const ids = ["ok", "transient-once", "transient-always", "permanent", "business", "plain", "econnrefused"];
+    await fx.send(
+      topic,
+      ids.map((id) => ({
+        key: `key-${id}`,
+        value: JSON.stringify({ id, seq: 0 }),
+        headers: { "event-type": ev.created.type, "event-id": `evt-${id}`, "x-raw": Buffer.from([0, 1, 254, 255]) },
+      })),
+    );
+    const calls = new Map<string, number>();
+    const config = testConfig(topic, { maxRetries: 2 });
+    const consumer = createConsumer(config, fast).on(ev.created, ({ payload }) => {
+      const n = (calls.get(payload.id) ?? 0) + 1;
+      calls.set(payload.id, n);
+      switch (payload.id) {
+        case "transient-once":
+          if (n === 1) throw newTransientError("database connection failed");
+          return;
+        case "transient-always":
+          throw newTransientError("database connection failed", new Error("pool exhausted"));
+        case "permanent":
+          throw newPermanentError("invalid booking");
+        case "business":
+          throw newBusinessError("booking conflict");
+        case "plain":
+          throw new Error("something odd");
+        case "econnrefused":
+          throw Object.assign(new Error("connect ECONNREFUSED 10.0.0.9:5432"), { code: "ECONNREFUSED" });
+      }
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === ids.length, "all committed");
+    await consumer.stop();
+    await running;
+
+    expect(Object.fromEntries(calls)).toEqual({
+      ok: 1,
+      "transient-once": 2,
+      "transient-always": 3,
+      permanent: 1,
+      business: 1,
+      plain: 1,
+      econnrefused: 3,
+    });
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([4]);
+    const dlq = await fx.read(`${topic}-dlq`, 4);
+    const byId = new Map(dlq.map((r) => [JSON.parse(String(r.value)).id as string, r]));
+    expect([...byId.keys()]).toEqual(["transient-always", "permanent", "plain", "econnrefused"]);
+
+    const h = (id: string, name: string): string | undefined => byId.get(id)?.headers[name]?.toString();
+    expect(h("transient-always", "dlq-error-class")).toBe("transient");
+    expect(h("transient-always", "retry-count")).toBe("2");
+    expect(h("transient-always", "dlq-error")).toBe("database connection failed: pool exhausted");
+    expect(h("transient-always", "dlq-error-type")).toBe("TransientError:TRANSIENT");
+    expect(h("permanent", "dlq-error-class")).toBe("permanent");
+    expect(h("permanent", "retry-count")).toBe("0");
+    expect(h("plain", "dlq-error-class")).toBe("permanent");
+    expect(h("plain", "dlq-error")).toBe("something odd");
+    expect(h("econnrefused", "dlq-error-class")).toBe("transient");
+    expect(h("econnrefused", "dlq-error-type")).toBe("Error:ECONNREFUSED");
+
+    const original = await fx.read(topic, ids.length);
+    const permanentOriginal = original.find((r) => JSON.parse(String(r.value)).id === "permanent");
+    const dead = byId.get("permanent");
+    expect(dead?.key?.equals(Buffer.from("key-permanent"))).toBe(true);
+    expect(dead?.value?.equals(permanentOriginal?.value ?? Buffer.alloc(0))).toBe(true);
+    expect(dead?.headers["x-raw"]).toEqual(Buffer.from([0, 1, 254, 255]));
+    expect(h("permanent", "event-id")).toBe("evt-permanent");
+    expect(h("permanent", "event-type")).toBe(ev.created.type);
+    expect(h("permanent", "original-topic")).toBe(topic);
+    expect(h("permanent", "original-partition")).toBe("0");
+    expect(h("permanent", "original-offset")).toBe("3");
+    expect(h("permanent", "original-timestamp")).toBe(permanentOriginal?.timestamp);
+    expect(h("permanent", "dlq-consumer-group")).toBe(config.groupId);
+    expect(h("permanent", "dlq-timestamp")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});
+
+describe("middleware", () => {
+  it("runs as an onion in use order around the untyped handler, and sees the handler's error", async () => {
+    const topic = await fx.topic("mw");
+    await fx.send(topic, [
+      { key: "k", value: "one" },
+      { key: "k", value: "two" },
+    ]);
+    const log: string[] = [];
+    const config = testConfig(topic, { maxRetries: 0 });
+    const consumer = createConsumer(config, fast)
+      .use(async (ctx, msg, next) => {
+        log.push(`a>${msg.value}`);
+        try {
+          await next(ctx, msg);
+        } catch (e) {
+          log.push(`a!${(e as Error).message}`);
+          throw e;
+        }
+        log.push(`a<${msg.value}`);
+      })
+      .use(async (ctx, msg, next) => {
+        log.push(`b>${msg.value}`);
+        await next(ctx, msg);
+        log.push(`b<${msg.value}`);
+      })
+      .handle((_ctx, msg) => {
+        log.push(`handler ${msg.value}`);
+        if (String(msg.value) === "two") throw newPermanentError("bad two");
+      });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(log).toEqual([
+      "a>one",
+      "b>one",
+      "handler one",
+      "b<one",
+      "a<one",
+      "a>two",
+      "b>two",
+      "handler two",
+      "a!bad two",
+    ]);
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([1]);
+  });
+});
