@@ -62,14 +62,17 @@ const directionsOf = (level: CompatibilityLevel): Direction[] => {
 
 export const isTransitive = (level: CompatibilityLevel): boolean => level.endsWith("_TRANSITIVE");
 
-/** Checks `candidate` against the earlier versions the level names (all of them, or the latest). */
+/**
+ * Checks `candidate` against the earlier versions the level names: all of `earlier` for
+ * transitive levels, else the highest-numbered one. `earlier` holds only versions before `candidate`.
+ */
 export function checkAgainst(
   event: string,
   level: CompatibilityLevel,
   candidate: VersionedSchema,
   earlier: readonly VersionedSchema[],
 ): Finding[] {
-  const sorted = [...earlier].filter((e) => e.version < candidate.version).sort((a, b) => a.version - b.version);
+  const sorted = [...earlier].sort((a, b) => a.version - b.version);
   const last = sorted.at(-1);
   const targets = isTransitive(level) ? sorted : last ? [last] : [];
   const findings: Finding[] = [];

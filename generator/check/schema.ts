@@ -207,3 +207,19 @@ export function shortName(node: SchemaNode): string {
   if (node.kind === "record" || node.kind === "enum" || node.kind === "fixed") return node.name;
   return describe(node);
 }
+
+/** The same schema gives the same string, whatever the formatting and object key order. */
+export function canonical(text: string): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (typeof v === "object" && v !== null) {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(sort(JSON.parse(text)));
+}

@@ -1,0 +1,104 @@
+/**
+ * Git mode (`--against <ref>`): the schemas at a git ref are what is published.
+ *
+ * A published version file that was edited (its schema changed, not only its formatting)
+ * or deleted is an error. Versions the ref does not hold are new, and are checked against
+ * the earlier versions as the event's level demands.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { CheckError } from "./errors.ts";
+import { checkVersion } from "./offline.ts";
+import { loadProject, type Project } from "./project.ts";
+import type { CheckResult, PlacedFinding, Problem } from "./result.ts";
+import { canonical } from "./schema.ts";
+
+function git(cwd: string, args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: "pipe" });
+  } catch (cause) {
+    const stderr = String((cause as { stderr?: unknown }).stderr ?? "").trim();
+    throw new CheckError("CHECK_INPUT", `git ${args.join(" ")}: ${stderr || (cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Reads the schemas folder as it is at `ref` into a temporary folder and loads it there.
+ * File paths in the result are shown as they are in the working tree.
+ */
+export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = process.cwd()): Project {
+  const dir = resolve(schemasDir);
+  git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  const prefix = git(dir, ["rev-parse", "--show-prefix"]).trim();
+  const files = git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-name", ref, "--", "."])
+    .split("\0")
+    .filter((f) => f !== "");
+  const tmp = mkdtempSync(join(tmpdir(), "skeji-check-"));
+  try {
+    for (const full of files) {
+      const rel = full.slice(prefix.length);
+      const target = join(tmp, rel);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, git(dir, ["show", `${ref}:${full}`]));
+    }
+    const atRef = loadProject(tmp, tmp);
+    // Report paths as the working tree names them.
+    const shown = (file: string): string => join(dir, file).replace(`${resolve(displayRoot)}/`, "");
+    return {
+      events: atRef.events.map((e) => ({ ...e, versions: e.versions.map((v) => ({ ...v, file: shown(v.file) })) })),
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function checkAgainstRef(current: Project, published: Project): CheckResult {
+  const findings: PlacedFinding[] = [];
+  const problems: Problem[] = [];
+  const notes: string[] = [];
+  let pairs = 0;
+  const byType = new Map(current.events.map((e) => [e.type, e]));
+
+  for (const old of published.events) {
+    const now = byType.get(old.type);
+    for (const v of old.versions) {
+      const still = now?.versions.find((n) => n.version === v.version);
+      if (!still) {
+        problems.push({
+          rule: "published-version-deleted",
+          event: old.type,
+          version: v.version,
+          file: v.file,
+          line: 1,
+          message: `${old.type} v${v.version} is published (${v.file} exists at the base ref) but was deleted`,
+          hint: `restore ${v.file}; published versions stay, even when no producer writes them any more`,
+        });
+      } else if (canonical(still.text) !== canonical(v.text)) {
+        problems.push({
+          rule: "published-version-edited",
+          event: old.type,
+          version: v.version,
+          file: still.file,
+          line: 1,
+          message: `${old.type} v${v.version} is published but its schema was changed`,
+          hint: `restore ${still.file} and put the change in a new version v${(now?.versions.at(-1)?.version ?? v.version) + 1}`,
+        });
+      }
+    }
+  }
+
+  for (const event of current.events) {
+    const base = published.events.find((e) => e.type === event.type);
+    const known = new Set(base?.versions.map((v) => v.version) ?? []);
+    const added = event.versions.filter((v) => !known.has(v.version));
+    if (!base) notes.push(`${event.type} is a new event (${added.length} version${added.length === 1 ? "" : "s"})`);
+    for (const candidate of added) {
+      const r = checkVersion(event, candidate);
+      findings.push(...r.findings);
+      pairs += r.pairs;
+    }
+  }
+  return { mode: "git", events: current.events.length, pairs, findings, problems, notes };
+}

@@ -1,0 +1,33 @@
+/**
+ * Offline mode: every version of every event against the previous one, or against all
+ * earlier ones for `_TRANSITIVE` levels, as the event's level demands.
+ */
+import { checkAgainst, isTransitive } from "./levels.ts";
+import { place } from "./locate.ts";
+import type { CheckedEvent, CheckedVersion, Project } from "./project.ts";
+import type { CheckResult, PlacedFinding } from "./result.ts";
+
+/** Checks `candidate` of `event` against its earlier versions; returns placed findings and the pair count. */
+export function checkVersion(
+  event: CheckedEvent,
+  candidate: CheckedVersion,
+): { findings: PlacedFinding[]; pairs: number } {
+  const earlier = event.versions.filter((v) => v.version < candidate.version);
+  const findings = checkAgainst(event.type, event.compatibility, candidate, earlier);
+  const pairs =
+    event.compatibility === "NONE" || earlier.length === 0 ? 0 : isTransitive(event.compatibility) ? earlier.length : 1;
+  return { findings: place(findings, candidate), pairs };
+}
+
+export function checkOffline(project: Project): CheckResult {
+  const findings: PlacedFinding[] = [];
+  let pairs = 0;
+  for (const event of project.events) {
+    for (const candidate of event.versions.slice(1)) {
+      const r = checkVersion(event, candidate);
+      findings.push(...r.findings);
+      pairs += r.pairs;
+    }
+  }
+  return { mode: "offline", events: project.events.length, pairs, findings, problems: [], notes: [] };
+}

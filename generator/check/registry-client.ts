@@ -1,0 +1,123 @@
+/**
+ * The few Confluent Schema Registry API calls `check` and `register` make, over fetch.
+ * Works against Confluent and against Apicurio's Confluent-compatible API (`/apis/ccompat/v7`).
+ */
+import type { CompatibilityLevel } from "@skeji/kafka";
+import { CheckError } from "./errors.ts";
+import { isLevel } from "./levels.ts";
+
+const contentType = "application/vnd.schemaregistry.v1+json";
+
+/** Confluent error codes for "no such subject / version / schema". */
+const notFoundCodes = new Set([40401, 40402, 40403]);
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown> | unknown[] | undefined;
+}
+
+export class RegistryClient {
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/+$/, "");
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Answer> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { accept: contentType, ...(body === undefined ? {} : { "content-type": contentType }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (cause) {
+      throw new CheckError("CHECK_REGISTRY", `schema registry ${this.url} did not answer ${method} ${path}`, {
+        cause,
+      });
+    }
+    const text = await res.text();
+    let parsed: Answer["body"];
+    try {
+      parsed = text === "" ? undefined : (JSON.parse(text) as Answer["body"]);
+    } catch {
+      parsed = { message: text };
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  private fail(what: string, a: Answer): never {
+    const msg = a.body && !Array.isArray(a.body) ? String(a.body.message ?? "") : "";
+    throw new CheckError("CHECK_REGISTRY", `schema registry: ${what}: HTTP ${a.status}${msg ? `: ${msg}` : ""}`);
+  }
+
+  private static notFound(a: Answer): boolean {
+    if (a.status !== 404) return false;
+    const code = a.body && !Array.isArray(a.body) ? a.body.error_code : undefined;
+    return code === undefined || notFoundCodes.has(Number(code));
+  }
+
+  /** The subject's version numbers, ascending; `undefined` when the subject does not exist. */
+  async versions(subject: string): Promise<number[] | undefined> {
+    const a = await this.call("GET", `/subjects/${encodeURIComponent(subject)}/versions`);
+    if (RegistryClient.notFound(a)) return undefined;
+    if (a.status !== 200 || !Array.isArray(a.body)) return this.fail(`versions of ${subject}`, a);
+    return (a.body as number[]).slice().sort((x, y) => x - y);
+  }
+
+  /** One registered version's schema text. */
+  async schema(subject: string, version: number): Promise<{ id: number; schema: string }> {
+    const a = await this.call("GET", `/subjects/${encodeURIComponent(subject)}/versions/${version}`);
+    const b = a.body as { id?: unknown; schema?: unknown } | undefined;
+    if (a.status !== 200 || typeof b?.schema !== "string") return this.fail(`${subject} version ${version}`, a);
+    return { id: Number(b.id), schema: b.schema };
+  }
+
+  /** The level the registry applies to the subject (its own, else the global one). */
+  async level(subject: string): Promise<CompatibilityLevel | undefined> {
+    let a = await this.call("GET", `/config/${encodeURIComponent(subject)}?defaultToGlobal=true`);
+    if (RegistryClient.notFound(a)) a = await this.call("GET", "/config");
+    const b = a.body as { compatibilityLevel?: unknown; compatibility?: unknown } | undefined;
+    const level = b?.compatibilityLevel ?? b?.compatibility;
+    if (a.status !== 200) return this.fail(`level of ${subject}`, a);
+    return isLevel(level) ? level : undefined;
+  }
+
+  async setLevel(subject: string, level: CompatibilityLevel): Promise<void> {
+    const a = await this.call("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    if (a.status !== 200) this.fail(`set level of ${subject} to ${level}`, a);
+  }
+
+  /** The registry's own verdict: may `schema` become the subject's next version? */
+  async compatible(subject: string, schema: string): Promise<boolean> {
+    const a = await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+      schema,
+      schemaType: "AVRO",
+    });
+    const b = a.body as { is_compatible?: unknown } | undefined;
+    if (a.status !== 200 || typeof b?.is_compatible !== "boolean") return this.fail(`compatibility of ${subject}`, a);
+    return b.is_compatible;
+  }
+
+  /** The subject version that holds exactly this schema, if any. */
+  async lookup(subject: string, schema: string): Promise<{ version: number; id: number } | undefined> {
+    const a = await this.call("POST", `/subjects/${encodeURIComponent(subject)}`, { schema, schemaType: "AVRO" });
+    if (RegistryClient.notFound(a)) return undefined;
+    const b = a.body as { version?: unknown; id?: unknown } | undefined;
+    if (a.status !== 200) return this.fail(`look up a schema under ${subject}`, a);
+    return { version: Number(b?.version), id: Number(b?.id) };
+  }
+
+  /** Registers `schema` under `subject`. A refusal (409 incompatible, 422 invalid) is returned, not thrown. */
+  async register(subject: string, schema: string): Promise<{ id: number } | { refused: string }> {
+    const a = await this.call("POST", `/subjects/${encodeURIComponent(subject)}/versions`, {
+      schema,
+      schemaType: "AVRO",
+    });
+    const b = a.body as { id?: unknown; message?: unknown } | undefined;
+    if (a.status === 200 && typeof b?.id === "number") return { id: b.id };
+    if (a.status === 409 || a.status === 422) return { refused: String(b?.message ?? `HTTP ${a.status}`) };
+    return this.fail(`register under ${subject}`, a);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Reporters: `text` for terminals, `json` for tools, `github` for workflow annotations
+ * (`::error file=...,line=...::`) that GitHub shows on the pull request's diff.
+ */
+import type { Direction } from "./levels.ts";
+import { type CheckResult, failed, type PlacedFinding } from "./result.ts";
+
+export type Format = "text" | "json" | "github";
+export const formats: readonly Format[] = ["text", "json", "github"];
+
+const who = (f: PlacedFinding): string => whoBreaks(f.direction, f.version, f.against);
+
+export function whoBreaks(direction: Direction, version: number, against: number): string {
+  return direction === "new-readers"
+    ? `breaks new readers: consumers on v${version} cannot read data written with v${against}`
+    : `breaks old readers: consumers on v${against} cannot read data written with v${version}`;
+}
+
+const where = (path: string): string => (path === "" ? "(whole schema)" : path);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function summary(r: CheckResult): string {
+  if (r.mode === "register") {
+    return failed(r)
+      ? `register failed: ${plural(r.problems.length, "version")} refused; ${plural(r.pairs, "version")} registered`
+      : `registered ${plural(r.pairs, "new version")} of ${plural(r.events, "event")}`;
+  }
+  const scope = `${plural(r.events, "event")}, ${plural(r.pairs, "version pair")} checked`;
+  if (!failed(r)) return `compatible: ${scope}`;
+  const events = new Set([...r.findings, ...r.problems].map((x) => x.event)).size;
+  const parts = [
+    r.findings.length > 0 ? plural(r.findings.length, "incompatibility") : "",
+    r.problems.length > 0 ? plural(r.problems.length, "problem") : "",
+  ].filter((p) => p !== "");
+  return `incompatible: ${parts.join(" and ")} in ${plural(events, "event")} (${scope})`;
+}
+
+export function formatText(r: CheckResult): string {
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    lines.push(`${f.event} v${f.version} against v${f.against} (${f.level}): ${who(f)}`);
+    lines.push(`  at   ${where(f.path)}  (${f.file}:${f.line})`);
+    lines.push(`  rule ${f.type}: ${f.message}`);
+    lines.push(`  fix  ${f.hint}`);
+    lines.push("");
+  }
+  for (const p of r.problems) {
+    lines.push(`${p.event} v${p.version}: ${p.message}`);
+    lines.push(`  at   ${p.file}:${p.line}`);
+    lines.push(`  rule ${p.rule}`);
+    lines.push(`  fix  ${p.hint}`);
+    lines.push("");
+  }
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  if (r.notes.length > 0) lines.push("");
+  lines.push(summary(r));
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatJson(r: CheckResult): string {
+  return `${JSON.stringify(
+    {
+      ok: !failed(r),
+      mode: r.mode,
+      events: r.events,
+      pairs: r.pairs,
+      findings: r.findings.map((f) => ({
+        event: f.event,
+        version: f.version,
+        against: f.against,
+        level: f.level,
+        direction: f.direction,
+        path: f.path,
+        rule: f.type,
+        message: f.message,
+        reader: f.reader,
+        writer: f.writer,
+        hint: f.hint,
+        file: f.file,
+        line: f.line,
+      })),
+      problems: r.problems,
+      notes: r.notes,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** Workflow command escaping: data escapes %, CR, LF; properties also `:` and `,`. */
+const data = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const prop = (s: string): string => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+
+export function formatGithub(r: CheckResult): string {
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    const title = `${f.event} v${f.version}: ${f.type} at ${where(f.path)}`;
+    const body = `${f.message} (against v${f.against}, ${f.level}; ${who(f)}).\nFix: ${f.hint}`;
+    lines.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(title)}::${data(body)}`);
+  }
+  for (const p of r.problems) {
+    const title = `${p.event} v${p.version}: ${p.rule}`;
+    lines.push(
+      `::error file=${prop(p.file)},line=${p.line},title=${prop(title)}::${data(`${p.message}.\nFix: ${p.hint}`)}`,
+    );
+  }
+  for (const n of r.notes) lines.push(`::notice::${data(n)}`);
+  lines.push(summary(r));
+  return `${lines.join("\n")}\n`;
+}
+
+export function format(r: CheckResult, as: Format): string {
+  return as === "json" ? formatJson(r) : as === "github" ? formatGithub(r) : formatText(r);
+}

@@ -1,0 +1,40 @@
+/**
+ * What a check run found, independent of how it is printed.
+ */
+import type { Finding } from "./levels.ts";
+
+/** An incompatibility, placed in the file of the version under check. */
+export interface PlacedFinding extends Finding {
+  readonly file: string;
+  /** 1-based line of the offending field in `file` (of its closest enclosing field when it is gone). */
+  readonly line: number;
+}
+
+/** A failure that is not a schema incompatibility: an edited or deleted published version, a registry refusal. */
+export interface Problem {
+  readonly rule:
+    | "published-version-edited"
+    | "published-version-deleted"
+    | "registry-incompatible"
+    | "registry-rejected";
+  readonly event: string;
+  readonly version: number;
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export interface CheckResult {
+  readonly mode: "offline" | "git" | "registry" | "register";
+  /** Number of events looked at. */
+  readonly events: number;
+  /** Number of (version, earlier version) pairs compared. */
+  readonly pairs: number;
+  readonly findings: readonly PlacedFinding[];
+  readonly problems: readonly Problem[];
+  /** Things worth knowing that do not fail the check (e.g. an unregistered subject). */
+  readonly notes: readonly string[];
+}
+
+export const failed = (r: CheckResult): boolean => r.findings.length > 0 || r.problems.length > 0;

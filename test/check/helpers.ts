@@ -1,0 +1,82 @@
+/** Schema folders on disk and a way to run the check commands as a user would, with their output and exit code. */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CommandIo, checkCommand, registerCommand } from "../../generator/check/command.ts";
+
+export interface EventSpec {
+  readonly topic?: string;
+  readonly compatibility?: string;
+  /** Schemas of v1, v2, ... */
+  readonly versions: readonly unknown[];
+}
+
+/** Pretty-prints an Avro schema the way people write `.avsc` files (one field per line group). */
+export const avsc = (schema: unknown): string => `${JSON.stringify(schema, null, 2)}\n`;
+
+/** Writes `schemas/<event-type>/v<N>.avsc` files and the manifest into `root` (a new temp folder by default). */
+export function writeSchemas(events: Record<string, EventSpec>, root = mkdtempSync(join(tmpdir(), "skeji-check-"))) {
+  const dir = join(root, "schemas");
+  mkdirSync(dir, { recursive: true });
+  const manifest: Record<string, { topic?: string; compatibility?: string }> = {};
+  for (const [type, spec] of Object.entries(events)) {
+    mkdirSync(join(dir, type), { recursive: true });
+    spec.versions.forEach((s, i) => {
+      writeFileSync(join(dir, type, `v${i + 1}.avsc`), avsc(s));
+    });
+    manifest[type] = {
+      ...(spec.topic ? { topic: spec.topic } : {}),
+      ...(spec.compatibility ? { compatibility: spec.compatibility } : {}),
+    };
+  }
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify({ events: manifest }, null, 2)}\n`);
+  return { root, dir };
+}
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs `skeji-gen <command> ...args` in-process from `cwd`; resolves with what a terminal would show. */
+export async function runCli(command: "check" | "register", args: string[], cwd: string): Promise<CliRun> {
+  let out = "";
+  let err = "";
+  const io: CommandIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    exit: (code) => {
+      throw new Exit(code);
+    },
+  };
+  const cmd = command === "check" ? checkCommand(io) : registerCommand(io);
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    await cmd.parseAsync(args, { from: "user" });
+    throw new Error("the command ended without an exit code");
+  } catch (e) {
+    if (e instanceof Exit) return { code: e.code, out, err };
+    throw e;
+  } finally {
+    process.chdir(before);
+  }
+}
+
+export const record = (name: string, ...fields: unknown[]) => ({
+  type: "record",
+  name,
+  namespace: "dev.skeji.events",
+  fields,
+});

@@ -1,0 +1,134 @@
+/** `skeji-gen check` over the schemas folder: output, formats and exit codes as a user sees them. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { record, runCli, writeSchemas } from "./helpers.ts";
+
+const id = { name: "booking_id", type: "string" };
+const params = (...fields: unknown[]) => ({
+  name: "params",
+  type: { type: "record", name: "Params", fields },
+});
+const start = { name: "start_time", type: "long" };
+const party = { name: "party_size", type: "int" };
+
+/** booking.created: v1 {booking_id, params{party_size}}, v2 adds params.start_time without a default. */
+const breaking = {
+  "booking.created": {
+    topic: "booking.events",
+    versions: [record("BookingCreated", id, params(party)), record("BookingCreated", id, params(party, start))],
+  },
+  "booking.cancelled": {
+    topic: "booking.events",
+    versions: [
+      record("BookingCancelled", id),
+      record("BookingCancelled", id, { name: "reason", type: ["null", "string"], default: null }),
+    ],
+  },
+};
+
+describe("skeji-gen check (offline)", () => {
+  it("exits 0 and says so when every version reads the previous one", async () => {
+    const { root } = writeSchemas({ "booking.cancelled": breaking["booking.cancelled"] });
+    const run = await runCli("check", [], root);
+    expect(run).toMatchObject({ code: 0, err: "" });
+    expect(run.out).toBe("compatible: 1 event, 1 version pair checked\n");
+  });
+
+  it("exits 1 and names event, versions, path, rule, who breaks, and a fix", async () => {
+    const { root } = writeSchemas(breaking);
+    const run = await runCli("check", [], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toBe(
+      [
+        "booking.created v2 against v1 (BACKWARD): breaks new readers: consumers on v2 cannot read data written with v1",
+        "  at   params.start_time  (schemas/booking.created/v2.avsc:21)",
+        '  rule READER_FIELD_MISSING_DEFAULT_VALUE: reader field "start_time" has no default, and the writer has no such field',
+        '  fix  give the new field "start_time" a default in v2 (data written with v1 does not have it)',
+        "",
+        "incompatible: 1 incompatibility in 1 event (2 events, 2 version pairs checked)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("uses the level from the manifest: FORWARD accepts the added field, NONE checks nothing", async () => {
+    const forward = writeSchemas({ "booking.created": { ...breaking["booking.created"], compatibility: "FORWARD" } });
+    expect((await runCli("check", [], forward.root)).code).toBe(0);
+    const none = writeSchemas({ "booking.created": { ...breaking["booking.created"], compatibility: "NONE" } });
+    expect(await runCli("check", [], none.root)).toMatchObject({
+      code: 0,
+      out: "compatible: 1 event, 0 version pairs checked\n",
+    });
+  });
+
+  it("checks against every earlier version for transitive levels", async () => {
+    // v1 {id, party_size:int}, v2 {id}, v3 {id, party_size:string=""}: v3 cannot read v1's int.
+    const versions = [
+      record("BookingCreated", id, party),
+      record("BookingCreated", id),
+      record("BookingCreated", id, { name: "party_size", type: "string", default: "" }),
+    ];
+    const plain = writeSchemas({ "booking.created": { versions } });
+    expect((await runCli("check", [], plain.root)).code).toBe(0);
+    const transitive = writeSchemas({ "booking.created": { versions, compatibility: "BACKWARD_TRANSITIVE" } });
+    const run = await runCli("check", ["--format", "json"], transitive.root);
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.out);
+    expect(json).toMatchObject({ ok: false, mode: "offline", events: 1, pairs: 3 });
+    expect(json.findings).toEqual([
+      expect.objectContaining({
+        event: "booking.created",
+        version: 3,
+        against: 1,
+        level: "BACKWARD_TRANSITIVE",
+        direction: "new-readers",
+        path: "party_size",
+        rule: "TYPE_MISMATCH",
+        reader: "string",
+        writer: "int",
+        file: "schemas/booking.created/v3.avsc",
+      }),
+    ]);
+  });
+
+  it("prints GitHub annotations pointing at the schema file and the offending field's line", async () => {
+    const { root } = writeSchemas(breaking);
+    const run = await runCli("check", ["--format", "github"], root);
+    expect(run.code).toBe(1);
+    const [annotation, last] = run.out.trimEnd().split("\n");
+    expect(annotation).toBe(
+      "::error file=schemas/booking.created/v2.avsc,line=21,title=booking.created v2%3A READER_FIELD_MISSING_DEFAULT_VALUE at params.start_time::" +
+        'reader field "start_time" has no default, and the writer has no such field (against v1, BACKWARD; breaks new readers: consumers on v2 cannot read data written with v1).' +
+        '%0AFix: give the new field "start_time" a default in v2 (data written with v1 does not have it)',
+    );
+    expect(last).toMatch(/^incompatible: /);
+  });
+
+  it("exits 2 on an invalid schema, naming the file and the JSON path", async () => {
+    const { root, dir } = writeSchemas(breaking);
+    writeFileSync(
+      join(dir, "booking.created", "v2.avsc"),
+      JSON.stringify(record("BookingCreated", { name: "x", type: "Nope" })),
+    );
+    const run = await runCli("check", [], root);
+    expect(run).toMatchObject({ code: 2, out: "" });
+    expect(run.err).toBe('skeji-gen: schemas/booking.created/v2.avsc: .fields[0].type: unknown type "Nope"\n');
+  });
+
+  it("exits 2 on usage errors: an unknown format, a missing folder, conflicting modes", async () => {
+    const { root } = writeSchemas(breaking);
+    const format = await runCli("check", ["--format", "xml"], root);
+    expect(format.code).toBe(2);
+    expect(format.err).toContain("option '--format <format>' argument 'xml' is invalid");
+    const missing = await runCli("check", [], mkdtempSync(join(tmpdir(), "skeji-empty-")));
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.err).toContain("cannot read the schemas folder schemas");
+    const both = await runCli("check", ["--against", "main", "--registry", "http://localhost:1"], root);
+    expect(both.code).toBe(2);
+    expect(both.err).toBe(
+      'skeji-gen: invalid option "--registry": cannot be combined with --against; run the check twice\n',
+    );
+  });
+});
