@@ -1,0 +1,116 @@
+/** `skeji-gen check --against <ref>` in a temporary git repository. */
+import { execFileSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { avsc, record, runCli, writeSchemas } from "./helpers.ts";
+
+const id = { name: "booking_id", type: "string" };
+const v1 = record("BookingCreated", id);
+const v2 = record("BookingCreated", id, { name: "party_size", type: "int", default: 2 });
+
+let root = "";
+let dir = "";
+const git = (...args: string[]) =>
+  execFileSync("git", args, {
+    cwd: root,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.invalid",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.invalid",
+    },
+  });
+const write = (version: number, schema: unknown, text = avsc(schema)) =>
+  writeFileSync(join(dir, "booking.created", `v${version}.avsc`), text);
+
+beforeEach(() => {
+  ({ root, dir } = writeSchemas({ "booking.created": { topic: "booking.events", versions: [v1, v2] } }));
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-q", "-m", "published");
+  git("tag", "base");
+});
+
+describe("skeji-gen check --against", () => {
+  it("accepts a new version that reads the published ones", async () => {
+    write(3, record("BookingCreated", id, { name: "party_size", type: "long", default: 2 }));
+    expect(await runCli("check", ["--against", "base"], root)).toMatchObject({
+      code: 0,
+      out: "compatible: 1 event, 1 version pair checked\n",
+    });
+  });
+
+  it("checks only the new versions: the published pair v2/v1 is not compared again", async () => {
+    write(3, v2);
+    const run = await runCli("check", ["--against", "base", "--format", "json"], root);
+    expect(JSON.parse(run.out)).toMatchObject({ ok: true, pairs: 1, findings: [], problems: [] });
+  });
+
+  it("rejects a new version that breaks readers, with the file and line of the field", async () => {
+    write(3, record("BookingCreated", id, { name: "party_size", type: "string", default: "2" }));
+    const run = await runCli("check", ["--against", "base", "--format", "github"], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(
+      "::error file=schemas/booking.created/v3.avsc,line=11,title=booking.created v3%3A TYPE_MISMATCH at party_size::",
+    );
+  });
+
+  it("rejects an edited published version, but not a reformatted one", async () => {
+    write(2, v2, JSON.stringify(v2)); // same schema, one line
+    expect((await runCli("check", ["--against", "base"], root)).code).toBe(0);
+
+    write(1, record("BookingCreated", id, { name: "note", type: "string", default: "" }));
+    const run = await runCli("check", ["--against", "base", "--format", "json"], root);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.out).problems).toEqual([
+      {
+        rule: "published-version-edited",
+        event: "booking.created",
+        version: 1,
+        file: "schemas/booking.created/v1.avsc",
+        line: 1,
+        message: "booking.created v1 is published but its schema was changed",
+        hint: "restore schemas/booking.created/v1.avsc and put the change in a new version v3",
+      },
+    ]);
+  });
+
+  it("rejects a deleted published version", async () => {
+    rmSync(join(dir, "booking.created", "v2.avsc"));
+    const run = await runCli("check", ["--against", "base"], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(
+      "booking.created v2: booking.created v2 is published (schemas/booking.created/v2.avsc exists at the base ref) but was deleted",
+    );
+  });
+
+  it("checks a new event's versions among themselves and notes it", async () => {
+    writeSchemas(
+      {
+        "booking.created": { topic: "booking.events", versions: [v1, v2] },
+        "booking.moved": {
+          versions: [record("BookingMoved", id), record("BookingMoved", id, { name: "to", type: "string" })],
+        },
+      },
+      root,
+    );
+    const run = await runCli("check", ["--against", "base"], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("booking.moved v2 against v1 (BACKWARD)");
+    expect(run.out).toContain("note: booking.moved is a new event (2 versions)");
+  });
+
+  it("works from a commit of another branch, and exits 2 on an unknown ref", async () => {
+    git("checkout", "-q", "-b", "feature");
+    write(3, v2);
+    git("add", ".");
+    git("commit", "-q", "-m", "v3");
+    expect((await runCli("check", ["--against", "main"], root)).code).toBe(0);
+    const unknown = await runCli("check", ["--against", "no-such-ref"], root);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^skeji-gen: git rev-parse --verify --quiet no-such-ref\^\{commit\}/);
+  });
+});
