@@ -24,3 +24,13 @@ export { defineEvent, defineTopic } from "./descriptor.ts";
 // --- Errors ---------------------------------------------------------------------------------------
 export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } from "./errors/base.ts";
 export { ErrorCode, isSkejiError, SkejiError } from "./errors/base.ts";
+// --- Avro codec ---------------------------------------------------------------------------------
+export type {
+  AvroCodec,
+  AvroCodecOptions,
+  AvroUnion,
+  LongRepresentation,
+  ResolvingCodec,
+  ValidationIssue,
+} from "./serde/avro.ts";
+export { avroCodec, INVALID_SCHEMA, resolvingCodec } from "./serde/avro.ts";

@@ -1,0 +1,265 @@
+/**
+ * The Avro codec: validates, encodes and decodes payloads of one schema, following
+ * the Avro-to-TypeScript mapping the generator emits types for (docs/type-mapping.md).
+ *
+ * Codecs are cached per schema object: build them once (descriptors hold the schemas),
+ * never per message. Binary encoding is avsc's; validation, the value mapping, the JSON
+ * wire format and the fingerprint are this module's.
+ */
+import avro from "avsc";
+import type { AvroSchema } from "../descriptor.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { fillDefaults } from "./avro/defaults.ts";
+import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
+import { fromJsonValue, toJsonValue } from "./avro/json.ts";
+import { type AvroNode, parseSchema } from "./avro/model.ts";
+import { fromRaw, type LongRepresentation, toRaw, type ValidationIssue, type ValueOptions } from "./avro/values.ts";
+
+export type { AvroSchema } from "../descriptor.ts";
+export type { LongRepresentation, ValidationIssue } from "./avro/values.ts";
+
+/** Error code thrown when a schema handed to the codec is not a valid Avro schema. */
+export const INVALID_SCHEMA = "INVALID_SCHEMA";
+
+export interface AvroCodec<T = unknown> {
+  readonly schema: AvroSchema;
+  /** CRC-64-AVRO (Rabin) of the Parsing Canonical Form, 16 hex digits. */
+  readonly fingerprint: string;
+  /** The Parsing Canonical Form of the schema. */
+  readonly canonical: string;
+  /** Every issue, empty when `value` is a valid payload. */
+  validate(value: unknown): ValidationIssue[];
+  /** Validates, then writes Avro binary. Throws `INVALID_PAYLOAD` with `details.issues`. */
+  encode(value: T): Buffer;
+  /** Reads Avro binary written with this schema. Throws `DECODE_FAILED` (truncated or trailing bytes, bad data). */
+  decode(bytes: Uint8Array): T;
+  /** The JSON wire format. Throws `INVALID_PAYLOAD` like `encode`. */
+  toJSON(value: T): string;
+  /** Parses and validates the JSON wire format, filling defaults. Throws `DECODE_FAILED` with `details.issues`. */
+  fromJSON(text: string): T;
+  /** A copy of `init` with every missing field that has a default filled in, at any depth. */
+  applyDefaults(init: unknown): T;
+}
+
+export interface AvroCodecOptions {
+  /** How `long` without a logical type is represented; default `number` (safe integers only). */
+  readonly long?: LongRepresentation;
+}
+
+/**
+ * An exclusive union of wrapped branches: exactly one key of `M`, e.g.
+ * `AvroUnion<{ string: string; long: number }>` is `{ string: string } | { long: number }`
+ * where an object carrying both keys is a type error.
+ */
+export type AvroUnion<M> = {
+  [K in keyof M]: { [P in K]: M[P] } & { [P in Exclude<keyof M, K>]?: never };
+}[keyof M];
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/** avsc's long as bigint, so that every 64-bit value (e.g. timestamp-micros) survives decoding. */
+const bigLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(n);
+    return buf;
+  },
+  fromJSON: (v: number | string | bigint) => BigInt(v),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === "bigint" && n >= LONG_MIN && n <= LONG_MAX,
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+function avscType(schema: AvroSchema): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, {
+    wrapUnions: "always",
+    typeHook: (s) =>
+      s === "long" ||
+      (typeof s === "object" && s !== null && !Array.isArray(s) && (s as { type?: unknown }).type === "long")
+        ? bigLong
+        : undefined,
+  });
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function summarize(issues: readonly ValidationIssue[]): string {
+  const shown = issues
+    .slice(0, 3)
+    .map((i) => `${i.path || "(payload)"}: expected ${i.expected}, got ${i.actual}`)
+    .join("; ");
+  return issues.length > 3 ? `${shown}; and ${issues.length - 3} more` : shown;
+}
+
+function schemaName(root: AvroNode): string {
+  return root.kind === "record" || root.kind === "enum" || root.kind === "fixed" ? root.name : root.kind;
+}
+
+/** A parsed schema with its avsc type; throws `INVALID_SCHEMA` listing every problem. */
+function compile(schema: AvroSchema): { root: AvroNode; type: avro.Type } {
+  const parsed = parseSchema(schema);
+  if (parsed.problems.length > 0) {
+    const list = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+    throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${list}`, { details: { problems: parsed.problems } });
+  }
+  try {
+    return { root: parsed.root, type: avscType(schema) };
+  } catch (cause) {
+    throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${(cause as Error).message}`, { cause });
+  }
+}
+
+class Codec<T> implements AvroCodec<T> {
+  readonly fingerprint: string;
+  readonly canonical: string;
+  readonly #root: AvroNode;
+  readonly #type: avro.Type;
+  readonly #opts: ValueOptions;
+  readonly #name: string;
+
+  constructor(
+    readonly schema: AvroSchema,
+    options: AvroCodecOptions,
+  ) {
+    const { root, type } = compile(schema);
+    this.#root = root;
+    this.#type = type;
+    this.#opts = { long: options.long ?? "number" };
+    this.#name = schemaName(root);
+    this.canonical = canonicalForm(root);
+    this.fingerprint = rabinFingerprint(this.canonical);
+  }
+
+  validate(value: unknown): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    toRaw(this.#root, value, "", issues, this.#opts);
+    return issues;
+  }
+
+  #raw(value: unknown): unknown {
+    const issues: ValidationIssue[] = [];
+    const raw = toRaw(this.#root, value, "", issues, this.#opts);
+    if (issues.length > 0) {
+      throw new SkejiError(ErrorCode.INVALID_PAYLOAD, `payload does not match ${this.#name}: ${summarize(issues)}`, {
+        details: { schema: this.#name, issues, path: issues[0]?.path, expected: issues[0]?.expected },
+      });
+    }
+    return raw;
+  }
+
+  encode(value: T): Buffer {
+    const raw = this.#raw(value);
+    try {
+      return this.#type.toBuffer(raw);
+    } catch (cause) {
+      throw new SkejiError(ErrorCode.ENCODE_FAILED, `encoding ${this.#name} failed: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+
+  decode(bytes: Uint8Array): T {
+    return decodeWith(this.#name, this.#root, this.#opts, () => this.#type.fromBuffer(asBuffer(bytes)));
+  }
+
+  toJSON(value: T): string {
+    this.#raw(value);
+    return JSON.stringify(toJsonValue(this.#root, value));
+  }
+
+  fromJSON(text: string): T {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new SkejiError(ErrorCode.DECODE_FAILED, `invalid JSON for ${this.#name}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    const issues: ValidationIssue[] = [];
+    const value = fromJsonValue(this.#root, parsed, "", issues, this.#opts);
+    const reported = new Set(issues.map((i) => i.path));
+    for (const issue of this.validate(value)) if (!reported.has(issue.path)) issues.push(issue);
+    if (issues.length > 0) {
+      throw new SkejiError(ErrorCode.DECODE_FAILED, `JSON does not match ${this.#name}: ${summarize(issues)}`, {
+        details: { schema: this.#name, issues },
+      });
+    }
+    return value as T;
+  }
+
+  applyDefaults(init: unknown): T {
+    return fillDefaults(this.#root, init, this.#opts) as T;
+  }
+}
+
+function decodeWith<T>(name: string, root: AvroNode, opts: ValueOptions, read: () => unknown): T {
+  let raw: unknown;
+  try {
+    raw = read();
+  } catch (cause) {
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return fromRaw(root, raw, opts) as T;
+  } catch (cause) {
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+const cache = new WeakMap<object, Map<string, Codec<unknown>>>();
+const primitiveCache = new Map<string, Map<string, Codec<unknown>>>();
+
+/** The codec of `schema` (cached per schema object and options). Throws `INVALID_SCHEMA`. */
+export function avroCodec<T = unknown>(schema: AvroSchema, options: AvroCodecOptions = {}): AvroCodec<T> {
+  const key = options.long ?? "number";
+  let byOptions = typeof schema === "string" ? primitiveCache.get(schema) : cache.get(schema);
+  if (!byOptions) {
+    byOptions = new Map();
+    if (typeof schema === "string") primitiveCache.set(schema, byOptions);
+    else cache.set(schema, byOptions);
+  }
+  let codec = byOptions.get(key);
+  if (!codec) {
+    codec = new Codec(schema, options);
+    byOptions.set(key, codec);
+  }
+  return codec as AvroCodec<T>;
+}
+
+export interface ResolvingCodec<T = unknown> {
+  /** Reads bytes written with the writer schema into a value of the reader schema (Avro schema resolution). */
+  decode(bytes: Uint8Array): T;
+}
+
+/**
+ * Decodes data written with `writer` as values of `reader`: fields added with a default
+ * are filled, removed fields skipped, promotions (int -> long -> double, string <-> bytes)
+ * applied. Throws `INVALID_SCHEMA` when the reader cannot read the writer's data.
+ */
+export function resolvingCodec<T = unknown>(
+  writer: AvroSchema,
+  reader: AvroSchema,
+  options: AvroCodecOptions = {},
+): ResolvingCodec<T> {
+  const w = compile(writer);
+  const r = compile(reader);
+  const opts: ValueOptions = { long: options.long ?? "number" };
+  const name = schemaName(r.root);
+  let resolver: ReturnType<avro.Type["createResolver"]>;
+  try {
+    resolver = r.type.createResolver(w.type);
+  } catch (cause) {
+    throw new SkejiError(
+      INVALID_SCHEMA,
+      `${name}: data written with the writer schema cannot be read with the reader schema: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  return {
+    decode: (bytes) => decodeWith<T>(name, r.root, opts, () => r.type.fromBuffer(asBuffer(bytes), resolver)),
+  };
+}

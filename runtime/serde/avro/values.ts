@@ -1,0 +1,407 @@
+/**
+ * Conversion between the TypeScript values of the type mapping (docs/type-mapping.md)
+ * and the raw values avsc encodes: unions wrapped (`{ "string": "x" }`), longs as bigint,
+ * bytes as Buffer, logical types as their underlying values.
+ *
+ * `toRaw` validates while it converts and reports every issue with a path such as
+ * `params.start_time` or `items[2].id`; `fromRaw` converts decoded values back.
+ */
+import {
+  type AvroNode,
+  branchName,
+  type LogicalNode,
+  nullableBranch,
+  type PrimitiveNode,
+  type RecordNode,
+  type UnionNode,
+} from "./model.ts";
+
+export interface ValidationIssue {
+  /** Where in the payload, e.g. `params.start_time` or `items[2].id`; empty for the payload itself. */
+  readonly path: string;
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** How `long` (without a logical type) is represented: `number` (safe integers only, the default) or `bigint`. */
+export type LongRepresentation = "number" | "bigint";
+
+export interface ValueOptions {
+  readonly long: LongRepresentation;
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+export const fieldPath = (path: string, key: string): string =>
+  IDENT.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+export const indexPath = (path: string, i: number): string => `${path}[${i}]`;
+
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MS_PER_DAY = 86_400_000;
+const MAX_DATE_MS = 8.64e15;
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+
+export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === "[object Date]";
+const isValidDate = (v: unknown): v is Date => isDate(v) && !Number.isNaN(v.getTime());
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+const isRecordLike = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !isDate(v) && !isBytes(v) && !(v instanceof Map);
+
+/** A short description of a value, for issue messages. */
+export function describe(v: unknown): string {
+  if (v === undefined) return "missing";
+  if (v === null) return "null";
+  if (typeof v === "string") return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === "number" || typeof v === "boolean") return `${typeof v} ${String(v)}`;
+  if (typeof v === "bigint") return `bigint ${v}n`;
+  if (Array.isArray(v)) return `array of ${v.length}`;
+  if (isDate(v)) return Number.isNaN(v.getTime()) ? "invalid Date" : `Date ${v.toISOString()}`;
+  if (isBytes(v)) return `Uint8Array of ${v.length} bytes`;
+  if (v instanceof Map) return "Map";
+  if (typeof v === "object") return "object";
+  return typeof v;
+}
+
+/** What a node expects, for issue messages. */
+export function label(node: AvroNode, opts?: ValueOptions): string {
+  switch (node.kind) {
+    case "primitive":
+      switch (node.type) {
+        case "int":
+          return "int (32-bit integer)";
+        case "long":
+          return opts?.long === "bigint" ? "long (bigint)" : "long (safe integer)";
+        case "float":
+        case "double":
+          return `${node.type} (number)`;
+        case "bytes":
+          return "bytes (Uint8Array)";
+        default:
+          return node.type;
+      }
+    case "record":
+      return `record ${node.name}`;
+    case "enum":
+      return `one of ${node.symbols.map((s) => JSON.stringify(s)).join(" | ")}`;
+    case "fixed":
+      return `fixed ${node.name} (Uint8Array of ${node.size} bytes)`;
+    case "array":
+      return "array";
+    case "map":
+      return "map (plain object)";
+    case "union": {
+      const inner = nullableBranch(node);
+      if (inner) return `${label(inner, opts)} or null`;
+      const keys = node.branches.filter((b) => branchName(b) !== "null").map((b) => JSON.stringify(branchName(b)));
+      const orNull = keys.length < node.branches.length ? " (or null)" : "";
+      return `union: an object with exactly one key of ${keys.join(", ")}${orNull}`;
+    }
+    case "logical":
+      switch (node.logicalType) {
+        case "timestamp-millis":
+        case "timestamp-micros":
+          return `${node.logicalType} (valid Date)`;
+        case "date":
+          return "date (Date at UTC midnight)";
+        case "time-millis":
+          return "time-millis (integer 0..86399999)";
+        case "time-micros":
+          return "time-micros (integer 0..86399999999)";
+        case "uuid":
+          return "uuid (string like 123e4567-e89b-12d3-a456-426614174000)";
+        case "decimal":
+          return `decimal(${node.precision},${node.scale}) (string like "${decimalExample(node)}")`;
+      }
+  }
+}
+
+function decimalExample(node: LogicalNode): string {
+  const intDigits = Math.max(1, Math.min(3, node.precision - node.scale));
+  return node.scale > 0
+    ? `${"123".slice(0, intDigits)}.${"45678901234567890".slice(0, node.scale)}`
+    : "123".slice(0, intDigits);
+}
+
+// --- decimals ---------------------------------------------------------------------------------------
+
+/** The unscaled integer of a decimal string, or undefined if it does not fit precision/scale. */
+export function parseDecimal(text: string, precision: number, scale: number): bigint | undefined {
+  const m = DECIMAL_RE.exec(text);
+  if (!m) return undefined;
+  const sign = m[1] === "-" ? "-" : "";
+  const intPart = (m[2] as string).replace(/^0+(?=\d)/, "");
+  const frac = m[3] ?? "";
+  if (frac.length > scale) return undefined;
+  const digits = `${intPart}${frac.padEnd(scale, "0")}`.replace(/^0+(?=\d)/, "");
+  if (digits.length > precision && digits !== "0") return undefined;
+  return BigInt(`${sign}${digits}`);
+}
+
+/** The canonical string of an unscaled decimal: exactly `scale` fraction digits. */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const abs = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+  const text = scale > 0 ? `${abs.slice(0, abs.length - scale)}.${abs.slice(abs.length - scale)}` : abs;
+  return negative ? `-${text}` : text;
+}
+
+/** Big-endian two's complement, minimal length (or exactly `size` bytes). Undefined if it does not fit. */
+export function bigintToBytes(n: bigint, size?: number): Buffer | undefined {
+  let len = 1;
+  while (n < -(1n << BigInt(8 * len - 1)) || n >= 1n << BigInt(8 * len - 1)) len++;
+  if (size !== undefined) {
+    if (len > size) return undefined;
+    len = size;
+  }
+  let v = n < 0n ? (1n << BigInt(8 * len)) + n : n;
+  const buf = Buffer.alloc(len);
+  for (let i = len - 1; i >= 0; i--) {
+    buf[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return buf;
+}
+
+export function bytesToBigint(buf: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of buf) v = (v << 8n) | BigInt(b);
+  if (buf.length > 0 && ((buf[0] as number) & 0x80) !== 0) v -= 1n << BigInt(8 * buf.length);
+  return v;
+}
+
+const toBuffer = (v: Uint8Array): Buffer =>
+  Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const toBig = (raw: unknown): bigint => (typeof raw === "bigint" ? raw : BigInt(raw as number));
+
+// --- TS value -> raw ------------------------------------------------------------------------------
+
+/** Converts and validates; returns the raw value (meaningless when issues were added). */
+export function toRaw(
+  node: AvroNode,
+  v: unknown,
+  path: string,
+  issues: ValidationIssue[],
+  opts: ValueOptions,
+): unknown {
+  const fail = (): undefined => {
+    issues.push({ path, expected: label(node, opts), actual: describe(v) });
+    return undefined;
+  };
+  switch (node.kind) {
+    case "primitive":
+      return primitiveToRaw(node, v, opts) ?? (node.type === "null" && v === null ? null : fail());
+    case "logical":
+      return logicalToRaw(node, v) ?? fail();
+    case "enum":
+      return typeof v === "string" && node.symbols.includes(v) ? v : fail();
+    case "fixed":
+      return isBytes(v) && v.length === node.size ? toBuffer(v) : fail();
+    case "array": {
+      if (!Array.isArray(v)) return fail();
+      return v.map((item, i) => toRaw(node.items, item, indexPath(path, i), issues, opts));
+    }
+    case "map": {
+      if (!isPlainObject(v)) return fail();
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v)) out[key] = toRaw(node.values, v[key], fieldPath(path, key), issues, opts);
+      return out;
+    }
+    case "record":
+      return isRecordLike(v) ? recordToRaw(node, v, path, issues, opts) : fail();
+    case "union":
+      return unionToRaw(node, v, path, issues, opts, fail);
+  }
+}
+
+function primitiveToRaw(node: PrimitiveNode, v: unknown, opts: ValueOptions): unknown {
+  switch (node.type) {
+    case "null":
+      return undefined; // handled by the caller (null is a valid raw value)
+    case "boolean":
+      return typeof v === "boolean" ? v : undefined;
+    case "int":
+      return Number.isInteger(v) && (v as number) >= INT_MIN && (v as number) <= INT_MAX ? v : undefined;
+    case "long":
+      if (opts.long === "bigint") return typeof v === "bigint" && v >= LONG_MIN && v <= LONG_MAX ? v : undefined;
+      return Number.isSafeInteger(v) ? BigInt(v as number) : undefined;
+    case "float":
+    case "double":
+      return typeof v === "number" ? v : undefined;
+    case "string":
+      return typeof v === "string" ? v : undefined;
+    case "bytes":
+      return isBytes(v) ? toBuffer(v) : undefined;
+  }
+}
+
+function logicalToRaw(node: LogicalNode, v: unknown): unknown {
+  switch (node.logicalType) {
+    case "timestamp-millis":
+      return isValidDate(v) ? BigInt(v.getTime()) : undefined;
+    case "timestamp-micros":
+      return isValidDate(v) ? BigInt(v.getTime()) * 1000n : undefined;
+    case "date": {
+      if (!isValidDate(v)) return undefined;
+      const days = v.getTime() / MS_PER_DAY;
+      return Number.isInteger(days) ? days : undefined;
+    }
+    case "time-millis":
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) < MS_PER_DAY ? v : undefined;
+    case "time-micros":
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) < MS_PER_DAY * 1000
+        ? BigInt(v as number)
+        : undefined;
+    case "uuid":
+      return typeof v === "string" && UUID_RE.test(v) ? v : undefined;
+    case "decimal": {
+      if (typeof v !== "string") return undefined;
+      const unscaled = parseDecimal(v, node.precision, node.scale);
+      if (unscaled === undefined) return undefined;
+      return bigintToBytes(unscaled, node.underlying.kind === "fixed" ? node.underlying.size : undefined);
+    }
+  }
+}
+
+function recordToRaw(
+  node: RecordNode,
+  v: Record<string, unknown>,
+  path: string,
+  issues: ValidationIssue[],
+  opts: ValueOptions,
+): unknown {
+  const out: Record<string, unknown> = {};
+  for (const f of node.fields) {
+    const fp = fieldPath(path, f.name);
+    const value = v[f.name];
+    if (value === undefined) issues.push({ path: fp, expected: label(f.type, opts), actual: "missing" });
+    else out[f.name] = toRaw(f.type, value, fp, issues, opts);
+  }
+  for (const key of Object.keys(v)) {
+    if (v[key] !== undefined && !node.fields.some((f) => f.name === key)) {
+      const known = node.fields.map((f) => f.name).join(", ");
+      issues.push({
+        path: fieldPath(path, key),
+        expected: `no such field (${node.name} has: ${known})`,
+        actual: describe(v[key]),
+      });
+    }
+  }
+  return out;
+}
+
+function unionToRaw(
+  node: UnionNode,
+  v: unknown,
+  path: string,
+  issues: ValidationIssue[],
+  opts: ValueOptions,
+  fail: () => undefined,
+): unknown {
+  const hasNull = node.branches.some((b) => b.kind === "primitive" && b.type === "null");
+  if (v === null) return hasNull ? null : fail();
+  const inner = nullableBranch(node);
+  if (inner) {
+    if (v === undefined) return fail();
+    return { [branchName(inner)]: toRaw(inner, v, path, issues, opts) };
+  }
+  if (!isPlainObject(v)) return fail();
+  const keys = Object.keys(v);
+  const branch =
+    keys.length === 1 ? node.branches.find((b) => branchName(b) === keys[0] && branchName(b) !== "null") : undefined;
+  if (!branch) return fail();
+  const key = keys[0] as string;
+  return { [key]: toRaw(branch, v[key], fieldPath(path, key), issues, opts) };
+}
+
+// --- raw -> TS value ------------------------------------------------------------------------------
+
+/** Converts a decoded raw value; throws (with a path) when it cannot be represented. */
+export function fromRaw(node: AvroNode, raw: unknown, opts: ValueOptions, path = ""): unknown {
+  switch (node.kind) {
+    case "primitive":
+      if (node.type === "long") {
+        const n = toBig(raw);
+        if (opts.long === "bigint") return n;
+        if (n > MAX_SAFE || n < -MAX_SAFE) {
+          throw new Error(`${path || "value"}: long ${n} is outside the safe integer range`);
+        }
+        return Number(n);
+      }
+      if (node.type === "float" || node.type === "double") return typeof raw === "bigint" ? Number(raw) : raw;
+      return raw;
+    case "logical":
+      return logicalFromRaw(node, raw, path);
+    case "enum":
+    case "fixed":
+      return raw;
+    case "array":
+      return (raw as unknown[]).map((item, i) => fromRaw(node.items, item, opts, indexPath(path, i)));
+    case "map": {
+      const out: Record<string, unknown> = {};
+      const obj = raw as Record<string, unknown>;
+      for (const key of Object.keys(obj)) out[key] = fromRaw(node.values, obj[key], opts, fieldPath(path, key));
+      return out;
+    }
+    case "record": {
+      const out: Record<string, unknown> = {};
+      const obj = raw as Record<string, unknown>;
+      for (const f of node.fields) out[f.name] = fromRaw(f.type, obj[f.name], opts, fieldPath(path, f.name));
+      return out;
+    }
+    case "union": {
+      if (raw === null) return null;
+      const obj = raw as Record<string, unknown>;
+      const key = Object.keys(obj)[0] as string;
+      const branch = node.branches.find((b) => branchName(b) === key);
+      if (!branch) throw new Error(`${path || "value"}: unknown union branch ${key}`);
+      const value = fromRaw(branch, obj[key], opts, path);
+      return nullableBranch(node) ? value : { [key]: value };
+    }
+  }
+}
+
+function dateFromMs(ms: number, path: string): Date {
+  if (!(Math.abs(ms) <= MAX_DATE_MS)) throw new Error(`${path || "value"}: timestamp ${ms} is outside the Date range`);
+  return new Date(ms);
+}
+
+function logicalFromRaw(node: LogicalNode, raw: unknown, path: string): unknown {
+  switch (node.logicalType) {
+    case "timestamp-millis":
+      return dateFromMs(Number(toBig(raw)), path);
+    case "timestamp-micros": {
+      const micros = toBig(raw);
+      let ms = micros / 1000n;
+      if (micros % 1000n < 0n) ms -= 1n;
+      return dateFromMs(Number(ms), path);
+    }
+    case "date":
+      return dateFromMs((raw as number) * MS_PER_DAY, path);
+    case "time-millis":
+      return raw;
+    case "time-micros": {
+      const n = toBig(raw);
+      if (n > MAX_SAFE || n < -MAX_SAFE) throw new Error(`${path || "value"}: time-micros ${n} is out of range`);
+      return Number(n);
+    }
+    case "uuid":
+      return raw;
+    case "decimal": {
+      const unscaled = bytesToBigint(raw as Uint8Array);
+      const text = formatDecimal(unscaled, node.scale);
+      if (parseDecimal(text, node.precision, node.scale) === undefined) {
+        throw new Error(`${path || "value"}: decimal ${text} exceeds precision ${node.precision}`);
+      }
+      return text;
+    }
+  }
+}

@@ -1,0 +1,373 @@
+/** The Avro codec: every construct of the type mapping round-trips; invalid payloads are reported with paths. */
+
+import { describe, expect, it } from "vitest";
+import { isSkejiError } from "../../runtime/errors/base.ts";
+import { type AvroSchema, avroCodec, resolvingCodec } from "../../runtime/serde/avro.ts";
+
+const record = (fields: unknown[], name = "T"): AvroSchema => ({ type: "record", name, namespace: "test", fields });
+const field = (type: unknown, extra: Record<string, unknown> = {}) => record([{ name: "v", type, ...extra }]);
+
+/** Buffers and Uint8Arrays compare equal by content. */
+const plain = (x: unknown): unknown => {
+  if (x instanceof Uint8Array) return [...x];
+  if (Array.isArray(x)) return x.map(plain);
+  if (x instanceof Date || x === null || typeof x !== "object") return x;
+  return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]));
+};
+
+const roundTrips: [string, AvroSchema, unknown][] = [
+  ["null", field("null"), null],
+  ["boolean", field("boolean"), true],
+  ["int", field("int"), -2147483648],
+  ["long at the safe limit", field("long"), Number.MAX_SAFE_INTEGER],
+  ["float", field("float"), 1.5],
+  ["double", field("double"), Math.PI],
+  ["string", field("string"), "héllo ✓"],
+  ["bytes", field("bytes"), new Uint8Array([0, 1, 255])],
+  ["fixed", field({ type: "fixed", name: "Hash", size: 4 }), new Uint8Array([9, 8, 7, 6])],
+  ["enum", field({ type: "enum", name: "Status", symbols: ["PENDING", "CONFIRMED"] }), "CONFIRMED"],
+  ["array", field({ type: "array", items: "int" }), [1, 2, 3]],
+  ["map", field({ type: "map", values: "string" }), { a: "x", "with space": "y" }],
+  ["nullable (null first), null", field(["null", "string"]), null],
+  ["nullable (null first), value", field(["null", "string"]), "x"],
+  ["nullable (null last), value", field(["string", "null"]), "x"],
+  ["wrapped union, string", field(["null", "string", "long"]), { string: "x" }],
+  ["wrapped union, long", field(["null", "string", "long"]), { long: 42 }],
+  ["wrapped union, null", field(["null", "string", "long"]), null],
+  [
+    "wrapped union of records",
+    field([
+      { type: "record", name: "A", fields: [{ name: "a", type: "int" }] },
+      { type: "record", name: "B", fields: [{ name: "b", type: "string" }] },
+    ]),
+    { "test.B": { b: "x" } },
+  ],
+  ["timestamp-millis", field({ type: "long", logicalType: "timestamp-millis" }), new Date("2025-11-18T15:00:00.123Z")],
+  ["timestamp-micros", field({ type: "long", logicalType: "timestamp-micros" }), new Date("2025-11-18T15:00:00.123Z")],
+  [
+    "timestamp before 1970",
+    field({ type: "long", logicalType: "timestamp-micros" }),
+    new Date("1969-12-31T23:59:59.999Z"),
+  ],
+  ["date", field({ type: "int", logicalType: "date" }), new Date("2025-11-18T00:00:00Z")],
+  ["time-millis", field({ type: "int", logicalType: "time-millis" }), 54_000_000],
+  ["time-micros", field({ type: "long", logicalType: "time-micros" }), 86_399_999_999],
+  ["uuid", field({ type: "string", logicalType: "uuid" }), "123e4567-e89b-12d3-a456-426614174000"],
+  ["decimal on bytes", field({ type: "bytes", logicalType: "decimal", precision: 10, scale: 2 }), "-12345678.90"],
+  [
+    "decimal on fixed",
+    field({ type: "fixed", name: "Money", size: 8, logicalType: "decimal", precision: 18, scale: 4 }),
+    "99999999999999.9999",
+  ],
+  ["unknown logical type falls back", field({ type: "string", logicalType: "phone-number" }), "+972501234567"],
+  [
+    "invalid decimal falls back to bytes",
+    field({ type: "bytes", logicalType: "decimal", precision: 0 }),
+    new Uint8Array([1]),
+  ],
+  [
+    "named types, namespaces and references",
+    record([
+      {
+        name: "a",
+        type: { type: "record", name: "Money", namespace: "other", fields: [{ name: "cents", type: "long" }] },
+      },
+      { name: "b", type: "other.Money" },
+      { name: "c", type: { type: "enum", name: "Kind", symbols: ["X", "Y"] } },
+      { name: "d", type: { type: "array", items: "test.Kind" } },
+    ]),
+    { a: { cents: 1 }, b: { cents: 2 }, c: "X", d: ["Y", "X"] },
+  ],
+  [
+    "recursive type",
+    {
+      type: "record",
+      name: "Node",
+      fields: [
+        { name: "value", type: "int" },
+        { name: "children", type: { type: "array", items: "Node" } },
+        { name: "next", type: ["null", "Node"], default: null },
+      ],
+    },
+    { value: 1, children: [{ value: 2, children: [], next: null }], next: { value: 3, children: [], next: null } },
+  ],
+];
+
+describe("avroCodec round trips", () => {
+  it.each(roundTrips)("%s", (_name, schema, v) => {
+    const codec = avroCodec(schema);
+    const fields = (schema as { fields: { name: string }[] }).fields;
+    const value = fields.length === 1 && fields[0]?.name === "v" ? { v } : v;
+    expect(codec.validate(value)).toEqual([]);
+    const decoded = codec.decode(codec.encode(value));
+    expect(plain(decoded)).toEqual(plain(value));
+    expect(codec.fromJSON(codec.toJSON(value))).toEqual(decoded);
+  });
+
+  it("decodes bytes as Uint8Array and dates as Date", () => {
+    const codec = avroCodec(
+      record([
+        { name: "b", type: "bytes" },
+        { name: "t", type: { type: "long", logicalType: "timestamp-millis" } },
+      ]),
+    );
+    const out = codec.decode(codec.encode({ b: Buffer.from("ab"), t: new Date(5) })) as { b: unknown; t: unknown };
+    expect(out.b).toBeInstanceOf(Uint8Array);
+    expect(out.t).toEqual(new Date(5));
+  });
+
+  it("writes the canonical decimal with exactly `scale` fraction digits", () => {
+    const codec = avroCodec(field({ type: "bytes", logicalType: "decimal", precision: 5, scale: 2 }));
+    expect(codec.decode(codec.encode({ v: "1.5" }))).toEqual({ v: "1.50" });
+    expect(codec.decode(codec.encode({ v: "-0.01" }))).toEqual({ v: "-0.01" });
+  });
+
+  it("encodes exactly the bytes the Avro specification prescribes", () => {
+    const codec = avroCodec(
+      record([
+        { name: "n", type: "long" },
+        { name: "s", type: ["null", "string"] },
+      ]),
+    );
+    // zig-zag 64 = 0x80 0x01; union branch 1 = 0x02; string length 1 = 0x02, "a"
+    expect([...codec.encode({ n: 64, s: "a" })]).toEqual([0x80, 0x01, 0x02, 0x02, 0x61]);
+  });
+});
+
+describe("validation", () => {
+  const booking = record(
+    [
+      { name: "action", type: "string" },
+      {
+        name: "params",
+        type: {
+          type: "record",
+          name: "Params",
+          fields: [
+            { name: "user_phone", type: "string" },
+            { name: "start_time", type: { type: "long", logicalType: "timestamp-millis" } },
+          ],
+        },
+      },
+      {
+        name: "items",
+        type: { type: "array", items: { type: "record", name: "Item", fields: [{ name: "id", type: "int" }] } },
+      },
+    ],
+    "Booking",
+  );
+
+  it("reports every issue with its path, what was expected and what was found", () => {
+    const codec = avroCodec(booking);
+    const issues = codec.validate({
+      action: 1,
+      params: { user_phone: "+972", start_time: "2025-11-18T15:00:00Z" },
+      items: [{ id: 1 }, { id: 2 }, { id: "3" }],
+      extra: true,
+    });
+    expect(issues).toEqual([
+      { path: "action", expected: "string", actual: "number 1" },
+      { path: "params.start_time", expected: "timestamp-millis (valid Date)", actual: 'string "2025-11-18T15:00:00Z"' },
+      { path: "items[2].id", expected: "int (32-bit integer)", actual: 'string "3"' },
+      { path: "extra", expected: "no such field (test.Booking has: action, params, items)", actual: "boolean true" },
+    ]);
+  });
+
+  it("encode throws INVALID_PAYLOAD with the issues", () => {
+    const codec = avroCodec(booking);
+    let error: unknown;
+    try {
+      codec.encode({ action: "x", params: { user_phone: "p" }, items: [] });
+    } catch (e) {
+      error = e;
+    }
+    expect(isSkejiError(error, "INVALID_PAYLOAD")).toBe(true);
+    expect((error as Error).message).toContain(
+      "params.start_time: expected timestamp-millis (valid Date), got missing",
+    );
+    expect((error as { details: { issues: unknown[] } }).details.issues).toHaveLength(1);
+  });
+
+  const rejects: [string, AvroSchema, unknown, string][] = [
+    ["unsafe long", field("long"), 2 ** 53, "long (safe integer)"],
+    ["int out of range", field("int"), 2 ** 31, "int (32-bit integer)"],
+    [
+      "fixed of the wrong size",
+      field({ type: "fixed", name: "F", size: 2 }),
+      new Uint8Array(3),
+      "fixed test.F (Uint8Array of 2 bytes)",
+    ],
+    ["unknown enum symbol", field({ type: "enum", name: "E", symbols: ["A"] }), "B", 'one of "A"'],
+    ["invalid uuid", field({ type: "string", logicalType: "uuid" }), "not-a-uuid", "uuid"],
+    [
+      "decimal with too many fraction digits",
+      field({ type: "bytes", logicalType: "decimal", precision: 5, scale: 2 }),
+      "1.234",
+      "decimal(5,2)",
+    ],
+    [
+      "decimal with too many digits",
+      field({ type: "bytes", logicalType: "decimal", precision: 5, scale: 2 }),
+      "1234.5",
+      "decimal(5,2)",
+    ],
+    [
+      "decimal as a number",
+      field({ type: "bytes", logicalType: "decimal", precision: 5, scale: 2 }),
+      1.5,
+      "decimal(5,2)",
+    ],
+    [
+      "date not at midnight",
+      field({ type: "int", logicalType: "date" }),
+      new Date("2025-01-01T10:00:00Z"),
+      "date (Date at UTC midnight)",
+    ],
+    ["invalid Date", field({ type: "long", logicalType: "timestamp-millis" }), new Date(Number.NaN), "valid Date"],
+    ["union with two keys", field(["string", "int"]), { string: "a", int: 1 }, "exactly one key"],
+    ["unwrapped value for a wrapped union", field(["string", "int"]), "a", "exactly one key"],
+    ["null for a non-nullable field", field("string"), null, "string"],
+    ["a Map for a map", field({ type: "map", values: "int" }), new Map(), "map (plain object)"],
+  ];
+  it.each(rejects)("rejects %s", (_name, schema, v, expected) => {
+    const issues = avroCodec(schema).validate({ v });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe("v");
+    expect(issues[0]?.expected).toContain(expected);
+  });
+});
+
+describe("decoding", () => {
+  const codec = avroCodec(record([{ name: "s", type: "string" }]));
+
+  it("fails with DECODE_FAILED on truncated bytes", () => {
+    const bytes = codec.encode({ s: "hello" });
+    expect(() => codec.decode(bytes.subarray(0, 3))).toThrow(/truncated/);
+    try {
+      codec.decode(bytes.subarray(0, 3));
+    } catch (e) {
+      expect(isSkejiError(e, "DECODE_FAILED")).toBe(true);
+    }
+  });
+
+  it("fails with DECODE_FAILED on trailing bytes", () => {
+    const bytes = Buffer.concat([codec.encode({ s: "hello" }), Buffer.from([0])]);
+    expect(() => codec.decode(bytes)).toThrow(/trailing/);
+  });
+
+  it("rejects a long outside the safe integer range, and reads it as bigint when asked", () => {
+    const big = avroCodec(field("long"), { long: "bigint" });
+    const bytes = big.encode({ v: 2n ** 60n });
+    expect(() => avroCodec(field("long")).decode(bytes)).toThrow(/safe integer/);
+    expect(big.decode(bytes)).toEqual({ v: 2n ** 60n });
+  });
+});
+
+describe("defaults, JSON and resolution", () => {
+  const v1 = record([
+    { name: "id", type: "string" },
+    { name: "n", type: "int", default: 1 },
+  ]);
+  const v2 = record([
+    { name: "id", type: "string" },
+    { name: "n", type: "long", default: 1 },
+    { name: "note", type: ["null", "string"], default: null },
+    { name: "tags", type: { type: "array", items: "string" }, default: ["a"] },
+    { name: "at", type: { type: "long", logicalType: "timestamp-millis" }, default: 0 },
+    { name: "price", type: { type: "bytes", logicalType: "decimal", precision: 4, scale: 2 }, default: "\u0001\u0000" },
+  ]);
+
+  it("applyDefaults fills missing fields with their TypeScript values, without touching the input", () => {
+    const init = { id: "x" };
+    expect(avroCodec(v2).applyDefaults(init)).toEqual({
+      id: "x",
+      n: 1,
+      note: null,
+      tags: ["a"],
+      at: new Date(0),
+      price: "2.56",
+    });
+    expect(init).toEqual({ id: "x" });
+  });
+
+  it("reads v1 bytes as v2 values: added fields take their defaults, int is promoted to long", () => {
+    const bytes = avroCodec(v1).encode({ id: "x", n: 7 });
+    expect(resolvingCodec(v1, v2).decode(bytes)).toEqual({
+      id: "x",
+      n: 7,
+      note: null,
+      tags: ["a"],
+      at: new Date(0),
+      price: "2.56",
+    });
+  });
+
+  it("refuses to resolve schemas that cannot be read one as the other", () => {
+    expect(() =>
+      resolvingCodec(record([{ name: "id", type: "int" }]), record([{ name: "id", type: "string" }])),
+    ).toThrow(/cannot be read/);
+  });
+
+  it("JSON wire format: plain JSON with RFC 3339 dates and base64 bytes; reading fills defaults", () => {
+    const codec = avroCodec(
+      record([
+        { name: "at", type: { type: "long", logicalType: "timestamp-millis" } },
+        { name: "day", type: { type: "int", logicalType: "date" } },
+        { name: "raw", type: "bytes" },
+        { name: "note", type: ["null", "string"], default: null },
+      ]),
+    );
+    const text = codec.toJSON({
+      at: new Date("2025-11-18T15:00:00Z"),
+      day: new Date("2025-11-18"),
+      raw: Buffer.from("hi"),
+      note: "n",
+    });
+    expect(JSON.parse(text)).toEqual({ at: "2025-11-18T15:00:00.000Z", day: "2025-11-18", raw: "aGk=", note: "n" });
+    expect(codec.fromJSON('{"at":"2025-11-18T15:00:00Z","day":"2025-11-18","raw":"aGk="}')).toEqual({
+      at: new Date("2025-11-18T15:00:00Z"),
+      day: new Date("2025-11-18"),
+      raw: Buffer.from("hi"),
+      note: null,
+    });
+    expect(() => codec.fromJSON('{"at":"yesterday","day":"2025-11-18","raw":"aGk="}')).toThrow(
+      /at: expected timestamp-millis \(RFC 3339 string\)/,
+    );
+    expect(() => codec.fromJSON("{not json")).toThrow(/invalid JSON/);
+  });
+});
+
+describe("schemas and fingerprints", () => {
+  // Test vectors published with the Avro specification (share/test/data/schema-tests.txt), as unsigned hex.
+  it.each([
+    ['"null"', "63dd24e7cc258f8a"],
+    ['"int"', "7275d51a3f395c8f"],
+    ['{"type":"fixed","name":"foo","size":15}', "18602ec3ed31a504"],
+    ['{"type":"record","name":"foo","fields":[{"name":"f1","type":"boolean"}]}', "6cd8eaf1c968a33b"],
+    [
+      '{"type":"record","name":"PigValue","fields":[{"name":"value","type":["null","int","long","PigValue"]}]}',
+      "e795dc6656b7e95b",
+    ],
+  ])("fingerprint of %s", (schema, hex) => {
+    expect(avroCodec(JSON.parse(schema)).fingerprint).toBe(hex);
+  });
+
+  it("ignores docs, defaults and logical types in the fingerprint", () => {
+    const a = avroCodec(record([{ name: "t", type: "long" }]));
+    const b = avroCodec(
+      record([{ name: "t", type: { type: "long", logicalType: "timestamp-millis" }, doc: "when", default: 0 }]),
+    );
+    expect(b.fingerprint).toBe(a.fingerprint);
+  });
+
+  it("caches the codec per schema object", () => {
+    const schema = field("string");
+    expect(avroCodec(schema)).toBe(avroCodec(schema));
+  });
+
+  it("rejects an invalid schema with INVALID_SCHEMA naming the JSON path", () => {
+    expect(() => avroCodec(record([{ name: "x", type: "strng" }]))).toThrow(
+      '$.fields[0].type: unknown type "strng" (did you mean "string"?)',
+    );
+  });
+});
