@@ -7,6 +7,20 @@
 
 // --- For generated code ---------------------------------------------------------------------------
 export { codegenSymbols, runtimeModule } from "./codegen-symbols.ts";
+// --- Configuration --------------------------------------------------------------------------------
+export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } from "./config/env.ts";
+export type {
+  ClientConfig,
+  Compression,
+  ConsumerConfig,
+  ProducerConfig,
+  RequiredAcks,
+  SaslConfig,
+  SaslMechanism,
+  SchemaRegistryConfig,
+  StartOffset,
+  TlsConfig,
+} from "./config/types.ts";
 // --- Descriptors and payload types --------------------------------------------------------------
 export type {
   AnyEventDescriptor,
@@ -24,6 +38,31 @@ export { defineEvent, defineTopic } from "./descriptor.ts";
 // --- Errors ---------------------------------------------------------------------------------------
 export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } from "./errors/base.ts";
 export { ErrorCode, isSkejiError, SkejiError } from "./errors/base.ts";
+// --- Messages and headers -------------------------------------------------------------------------
+export type { Headers } from "./message/headers.ts";
+export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
+export type { Message } from "./message/message.ts";
+export { MessageBuilder, newMessage } from "./message/message.ts";
+// --- Producer -------------------------------------------------------------------------------------
+export {
+  composeProducerMiddleware,
+  loggingProducerMiddleware,
+  tracingProducerMiddleware,
+} from "./middleware/producer.ts";
+export type { Logger } from "./observability/logger.ts";
+export { defaultLogger, silentLogger } from "./observability/logger.ts";
+export type { ProducerMetrics } from "./observability/metrics.ts";
+export { producerMetrics } from "./observability/metrics.ts";
+export type { ProducerOptions } from "./producer/producer.ts";
+export { createProducer } from "./producer/producer.ts";
+export type {
+  Producer,
+  ProducerMiddleware,
+  PublishContext,
+  PublishNext,
+  PublishOptions,
+  PublishResult,
+} from "./producer/types.ts";
 // --- Avro codec ---------------------------------------------------------------------------------
 export type {
   AvroCodec,
@@ -34,3 +73,9 @@ export type {
   ValidationIssue,
 } from "./serde/avro.ts";
 export { avroCodec, INVALID_SCHEMA, resolvingCodec } from "./serde/avro.ts";
+// --- Wire formats ---------------------------------------------------------------------------------
+export type { RegistryClient } from "./serde/registry.ts";
+export { createRegistryClient } from "./serde/registry.ts";
+export type { DecodeOptions, Serde, SerdeOptions } from "./serde/serde.ts";
+export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
+export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";

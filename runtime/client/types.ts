@@ -7,7 +7,8 @@ import type { Compression, RequiredAcks } from "../config/types.ts";
 /** A record ready for the wire: key and value are bytes, headers are strings. */
 export interface OutgoingRecord {
   readonly key: Buffer | null;
-  readonly value: Buffer;
+  /** `null` writes a tombstone. */
+  readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, string>>;
   readonly partition?: number | undefined;
   /** Milliseconds since the epoch; the broker's clock when absent. */

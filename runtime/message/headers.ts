@@ -27,8 +27,8 @@ export const HeaderName = {
   schemaFingerprint: "schema-fingerprint",
   /** `application/avro`, `application/vnd.confluent.avro` or `application/json`. */
   contentType: "content-type",
-  /** Stable error code on dead-letter records (e.g. `PUBLISH_FAILED`). */
-  dlqErrorCode: "dlq-error-code",
+  /** Error name and code on dead-letter records, e.g. `SkejiError:PUBLISH_FAILED`. */
+  dlqErrorType: "dlq-error-type",
 } as const;
 
 export type HeaderName = (typeof HeaderName)[keyof typeof HeaderName];

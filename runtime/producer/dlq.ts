@@ -1,0 +1,48 @@
+/**
+ * Dead-letter records for messages the producer could not publish: the record
+ * as it would have been sent (key, value bytes, headers) plus headers saying
+ * where it was going and why it failed. Header names match the consumer's DLQ
+ * records and the Go services.
+ */
+import type { OutgoingRecord } from "../client/types.ts";
+import { isSkejiError } from "../errors/base.ts";
+import { HeaderName, rfc3339 } from "../message/headers.ts";
+
+const maxErrorText = 4096;
+
+export function producerDlqRecord(
+  record: OutgoingRecord,
+  topic: string,
+  error: unknown,
+  now = new Date(),
+): OutgoingRecord {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [HeaderName.originalTopic]: topic,
+      [HeaderName.dlqError]: errorText(error),
+      [HeaderName.dlqErrorType]: errorType(error),
+      [HeaderName.dlqTimestamp]: rfc3339(now),
+    },
+  };
+}
+
+/** The error message with its causes, `outer: inner`, at most 4 KiB. */
+export function errorText(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  const text = parts.join(": ");
+  return text.length > maxErrorText ? `${text.slice(0, maxErrorText - 3)}...` : text;
+}
+
+function errorType(error: unknown): string {
+  if (isSkejiError(error)) return `${error.name}:${error.code}`;
+  if (error instanceof Error) return error.name;
+  return typeof error;
+}

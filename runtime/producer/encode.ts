@@ -1,0 +1,50 @@
+/** Turning publish input into record bytes: keys from payloads, plain message values. */
+import type { OutgoingRecord } from "../client/types.ts";
+import type { AnyEventDescriptor } from "../descriptor.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
+
+/**
+ * The record key: the value at the descriptor's dotted `keyField` in the payload.
+ * Strings are used as they are, numbers and bigints in decimal. A missing key is
+ * an error, not a silently unkeyed message (ordering depends on it).
+ */
+export function keyFromPayload(descriptor: AnyEventDescriptor, payload: unknown): string | undefined {
+  if (descriptor.keyField === "") return undefined;
+  let value: unknown = payload;
+  for (const part of descriptor.keyField.split(".")) {
+    value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  throw new SkejiError(
+    ErrorCode.INVALID_PAYLOAD,
+    `${descriptor.type}: key field "${descriptor.keyField}" is ${value === undefined || value === null ? "missing" : `a ${typeof value}`}; expected a string or number`,
+    { details: { path: descriptor.keyField, expected: "string" } },
+  );
+}
+
+/** Bytes as they are, text as UTF-8, `null` as a tombstone, anything else as JSON (what the Go package does). */
+export function messageValueBytes(value: unknown): Buffer | null {
+  if (value === null) return null;
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (value === undefined) {
+    throw new SkejiError(
+      ErrorCode.INVALID_MESSAGE,
+      "the message has no value; use withValue(), or null for a tombstone",
+    );
+  }
+  try {
+    return Buffer.from(JSON.stringify(value), "utf8");
+  } catch (error) {
+    throw new SkejiError(ErrorCode.INVALID_PAYLOAD, "the message value cannot be written as JSON", { cause: error });
+  }
+}
+
+/** Key, value and header bytes of a record (for batch limits). */
+export function recordBytes(record: OutgoingRecord): number {
+  let n = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const name in record.headers) n += name.length + (record.headers[name]?.length ?? 0);
+  return n;
+}

@@ -1,0 +1,365 @@
+/**
+ * The producer: typed events and plain messages in, batched produce requests
+ * out. Every publish runs the middleware onion, is encoded (typed events are
+ * validated first: nothing invalid is ever sent), waits in the batcher, and
+ * settles with its own partition and offset, or with a typed error after the
+ * client's retries (and the dead-letter topic, if configured).
+ */
+import { createKafkajsClient } from "../client/kafkajs.ts";
+import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
+import type { ProducerConfig } from "../config/types.ts";
+import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
+import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
+import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
+import { type Message, withStandardHeaders } from "../message/message.ts";
+import { composeProducerMiddleware } from "../middleware/producer.ts";
+import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
+import type { EventSerde } from "../serde/types.ts";
+import { Batcher, type BatchItem } from "./batcher.ts";
+import { producerDlqRecord } from "./dlq.ts";
+import { keyFromPayload, messageValueBytes, recordBytes } from "./encode.ts";
+import type {
+  Producer,
+  ProducerMiddleware,
+  PublishContext,
+  PublishNext,
+  PublishOptions,
+  PublishResult,
+} from "./types.ts";
+
+export interface ProducerOptions {
+  readonly logger?: Logger | undefined;
+  readonly metrics?: ProducerMetrics | undefined;
+  /** Called for every failed publish in async mode (and, for visibility, in sync mode too). */
+  readonly onError?: ((error: SkejiError, ctx: Readonly<PublishContext>) => void) | undefined;
+  /** The Kafka client; the kafkajs adapter for `config` unless given. */
+  readonly client?: KafkaClient | undefined;
+  /** Encoders for typed events; the default handles every wire format of `config`. */
+  readonly serde?: EventSerde | undefined;
+}
+
+/** Creates a producer. It connects on first publish (or `connect()`), so creation never blocks. */
+export function createProducer(
+  config: ProducerConfig,
+  options: ProducerOptions = {},
+): Producer & { connect(): Promise<void> } {
+  return new KafkaProducer(config, options);
+}
+
+class KafkaProducer implements Producer {
+  readonly config: ProducerConfig;
+  private readonly client: ProducerClient;
+  private readonly batcher: Batcher;
+  private readonly logger: Logger;
+  private readonly metrics: ProducerMetrics;
+  private readonly middleware: ProducerMiddleware[] = [];
+  private chain: PublishNext;
+  private serdePromise: Promise<EventSerde> | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    config: ProducerConfig,
+    private readonly options: ProducerOptions,
+  ) {
+    this.config = config;
+    this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
+    this.metrics = options.metrics ?? producerMetrics();
+    const client = options.client ?? createKafkajsClient(config, { logger: options.logger });
+    this.client = client.producer({
+      requiredAcks: config.requiredAcks,
+      idempotent: config.idempotent,
+      compression: config.compression,
+      maxAttempts: config.maxAttempts,
+      allowAutoTopicCreation: config.allowAutoTopicCreation,
+      requestTimeoutMs: config.requestTimeoutMs,
+    });
+    this.batcher = new Batcher((items) => this.sendBatch(items), {
+      lingerMs: config.batchTimeoutMs,
+      maxCount: config.batchSize,
+      maxBytes: config.batchBytes,
+    });
+    this.chain = this.compose();
+  }
+
+  use(middleware: ProducerMiddleware): this {
+    this.middleware.push(middleware);
+    this.chain = this.compose();
+    return this;
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.client.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw new SkejiError(ErrorCode.CONNECTION_FAILED, `cannot connect to Kafka at ${this.config.brokers.join(",")}`, {
+        cause: error,
+      });
+    });
+    return this.connecting;
+  }
+
+  publishEvent<D extends AnyEventDescriptor>(
+    descriptor: D,
+    init: InitOf<D>,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
+    if (this.closed) return Promise.reject(closedError());
+    const latest = descriptor.versions[descriptor.versions.length - 1];
+    const headers: Record<string, string> = { ...options.headers };
+    headers[HeaderName.eventId] = options.eventId ?? headers[HeaderName.eventId] ?? crypto.randomUUID();
+    headers[HeaderName.eventType] = descriptor.type;
+    if (latest !== undefined) headers[HeaderName.schemaVersion] = formatSchemaVersion(latest.version);
+    headers[HeaderName.timestamp] = rfc3339(options.timestamp ?? new Date());
+    const source = options.source ?? this.config.source;
+    if (source !== undefined) headers[HeaderName.source] = source;
+    if (options.correlationId !== undefined) headers[HeaderName.correlationId] = options.correlationId;
+    if (options.conversationId !== undefined) headers[HeaderName.conversationId] = options.conversationId;
+    let key: string | Uint8Array | undefined;
+    try {
+      key = options.key ?? keyFromPayload(descriptor, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run({
+      topic: options.topic ?? descriptor.topic,
+      key,
+      value: init,
+      headers,
+      partition: options.partition,
+      descriptor,
+    });
+  }
+
+  publish(message: Message): Promise<PublishResult> {
+    if (this.closed) return Promise.reject(closedError());
+    const headers: Record<string, string> = { ...withStandardHeaders(message.headers) };
+    if (headers[HeaderName.source] === undefined && this.config.source !== undefined) {
+      headers[HeaderName.source] = this.config.source;
+    }
+    return this.run({
+      topic: message.topic ?? this.config.topic,
+      key: message.key,
+      value: message.value,
+      headers,
+      partition: message.partition,
+      descriptor: undefined,
+    });
+  }
+
+  async publishBatch(messages: readonly Message[]): Promise<PublishResult[]> {
+    const settled = await Promise.allSettled(messages.map((m) => this.publish(m)));
+    const failures = settled.flatMap((s, index) => (s.status === "rejected" ? [{ index, error: s.reason }] : []));
+    if (failures.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<PublishResult>).value);
+    const first = failures[0]?.error;
+    throw new SkejiError(
+      ErrorCode.PUBLISH_FAILED,
+      `${failures.length} of ${messages.length} messages failed to publish; first: ${first instanceof Error ? first.message : String(first)}`,
+      { cause: first, details: { failed: failures.map((f) => f.index), results: settled } },
+    );
+  }
+
+  async flush(): Promise<void> {
+    await this.batcher.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.batcher.flush();
+    if (this.connecting !== undefined) {
+      await this.connecting.catch(() => {});
+      await this.client.disconnect();
+    }
+  }
+
+  private compose(): PublishNext {
+    return composeProducerMiddleware(this.middleware, (ctx) => this.enqueue(ctx));
+  }
+
+  private async run(ctx: PublishContext): Promise<PublishResult> {
+    try {
+      return await this.chain(ctx);
+    } catch (error) {
+      const typed = toSkejiError(error);
+      this.options.onError?.(typed, ctx);
+      throw typed;
+    }
+  }
+
+  /** The innermost layer: encode, queue, and wait for the ack (or not, in async mode). */
+  private async enqueue(ctx: PublishContext): Promise<PublishResult> {
+    if (this.closed) throw closedError();
+    const record = await this.toRecord(ctx);
+    const eventId = ctx.headers[HeaderName.eventId] ?? "";
+    const started = performance.now();
+    const settled = new Promise<PublishResult>((resolve, reject) => {
+      const item: BatchItem = {
+        topic: ctx.topic,
+        record,
+        bytes: recordBytes(record),
+        settle: (ack, error) => {
+          if (ack !== undefined) {
+            this.metrics.latency(ctx.topic, (performance.now() - started) / 1000);
+            resolve({ eventId, topic: ack.topic, partition: ack.partition, offset: ack.offset, acknowledged: true });
+          } else reject(error);
+        },
+      };
+      this.batcher.add(item);
+    });
+    if (!this.config.async) return settled;
+    settled.catch((error: unknown) => {
+      const typed = toSkejiError(error);
+      this.logger.error({ topic: ctx.topic, eventId, code: typed.code, err: typed }, "async publish failed");
+      this.options.onError?.(typed, ctx);
+    });
+    return { eventId, topic: ctx.topic, partition: undefined, offset: undefined, acknowledged: false };
+  }
+
+  private async toRecord(ctx: PublishContext): Promise<OutgoingRecord> {
+    const key = ctx.key === undefined ? null : Buffer.from(typeof ctx.key === "string" ? ctx.key : ctx.key);
+    let value: Buffer | null;
+    if (ctx.descriptor === undefined) {
+      value = messageValueBytes(ctx.value);
+    } else {
+      const encoded = await (await this.serde()).encoder(ctx.descriptor).encode(ctx.value, ctx.topic);
+      Object.assign(ctx.headers, encoded.headers);
+      value = encoded.value;
+    }
+    return { key, value, headers: ctx.headers, partition: ctx.partition };
+  }
+
+  private serde(): Promise<EventSerde> {
+    if (this.options.serde !== undefined) return Promise.resolve(this.options.serde);
+    this.serdePromise ??= import("../serde/serde.ts").then((m) =>
+      m.createSerde({ registry: this.config.schemaRegistry, logger: this.logger }),
+    );
+    return this.serdePromise;
+  }
+
+  /** Sends one batch (the batcher's callback). Settles every item; never rejects. */
+  private async sendBatch(items: BatchItem[]): Promise<void> {
+    this.metrics.batch(
+      items.length,
+      items.reduce((n, i) => n + i.bytes, 0),
+    );
+    try {
+      await this.connect();
+    } catch (error) {
+      await this.fail(items, error);
+      return;
+    }
+    const groups = groupByTopic(items);
+    try {
+      const acks = await this.client.send(
+        groups.map(([topic, group]) => ({ topic, records: group.map((i) => i.record) })),
+      );
+      groups.forEach(([topic, group], g) => {
+        this.succeed(topic, group, acks[g] ?? []);
+      });
+    } catch (error) {
+      if (groups.length === 1) {
+        await this.fail(items, error);
+        return;
+      }
+      // One bad topic must not fail the others: send each topic on its own.
+      for (const [topic, group] of groups) {
+        try {
+          const acks = await this.client.send([{ topic, records: group.map((i) => i.record) }]);
+          this.succeed(topic, group, acks[0] ?? []);
+        } catch (topicError) {
+          await this.fail(group, topicError);
+        }
+      }
+    }
+  }
+
+  private succeed(topic: string, items: BatchItem[], acks: RecordAck[]): void {
+    this.metrics.published(topic, items.length);
+    items.forEach((item, i) => {
+      item.settle(acks[i] ?? { topic, partition: -1, offset: undefined }, undefined);
+    });
+  }
+
+  /** Writes the failed items to the DLQ when one is configured, then rejects each with a typed error. */
+  private async fail(items: BatchItem[], cause: unknown): Promise<void> {
+    const byTopic = groupByTopic(items);
+    for (const [topic, group] of byTopic) {
+      const failure = toPublishFailure(cause, topic, this.config.maxAttempts);
+      this.metrics.failed(topic, failure.code, group.length);
+      const dlqTopic = this.config.dlqTopic;
+      if (dlqTopic === undefined || dlqTopic === topic) {
+        for (const item of group) item.settle(undefined, failure);
+        continue;
+      }
+      try {
+        await this.connect();
+        const [acks] = await this.client.send([
+          { topic: dlqTopic, records: group.map((i) => producerDlqRecord(i.record, topic, failure)) },
+        ]);
+        this.metrics.deadLettered(topic, group.length);
+        group.forEach((item, i) => {
+          const ack = acks?.[i];
+          item.settle(
+            undefined,
+            new SkejiError(ErrorCode.PUBLISHED_TO_DLQ, `${failure.message}; the message was written to ${dlqTopic}`, {
+              cause: failure,
+              details: { topic, dlqTopic, dlqPartition: ack?.partition, dlqOffset: ack?.offset },
+            }),
+          );
+        });
+      } catch (dlqError) {
+        this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
+        for (const item of group) {
+          item.settle(
+            undefined,
+            new SkejiError(ErrorCode.DLQ_FAILED, `${failure.message}; writing to ${dlqTopic} failed as well`, {
+              cause: failure,
+              details: { topic, dlqTopic, dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError) },
+            }),
+          );
+        }
+      }
+    }
+  }
+}
+
+function groupByTopic(items: BatchItem[]): [string, BatchItem[]][] {
+  const groups = new Map<string, BatchItem[]>();
+  for (const item of items) {
+    const group = groups.get(item.topic);
+    if (group === undefined) groups.set(item.topic, [item]);
+    else group.push(item);
+  }
+  return [...groups];
+}
+
+function toPublishFailure(cause: unknown, topic: string, attempts: number): SkejiError {
+  if (isSkejiError(cause) && cause instanceof SkejiError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new SkejiError(
+    ErrorCode.PUBLISH_FAILED,
+    `publishing to ${topic} failed after ${attempts} attempts: ${message}`,
+    {
+      cause,
+      details: { topic, attempts },
+    },
+  );
+}
+
+function toSkejiError(error: unknown): SkejiError {
+  if (error instanceof SkejiError) return error;
+  if (isSkejiError(error)) {
+    return new SkejiError(error.code, error.message, {
+      cause: error,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    });
+  }
+  return new SkejiError(ErrorCode.PUBLISH_FAILED, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+function closedError(): SkejiError {
+  return new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
+}

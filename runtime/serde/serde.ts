@@ -1,0 +1,296 @@
+/**
+ * The three wire formats, chosen per event by its descriptor's `format`:
+ *
+ * | format      | value bytes                                   | headers written                                  |
+ * | ----------- | --------------------------------------------- | ------------------------------------------------ |
+ * | `avro`      | Avro binary, schema embedded in generated code | `schema-version`, `schema-fingerprint`, `content-type: application/avro` |
+ * | `confluent` | `0x00`, 4-byte big-endian schema id, Avro binary | `schema-version`, `content-type: application/vnd.confluent.avro` |
+ * | `json`      | JSON text (Avro's JSON mapping), validated      | `schema-version`, `schema-fingerprint`, `content-type: application/json` |
+ *
+ * Encoding validates first: an invalid payload throws INVALID_PAYLOAD (with the
+ * field path and expected type) and nothing is sent. Decoding returns the payload
+ * in the latest version's shape, whatever version wrote it.
+ */
+import type { SchemaRegistryConfig } from "../config/types.ts";
+import type { AnyEventDescriptor, AvroSchema, EventVersion } from "../descriptor.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from "../message/headers.ts";
+import type { Logger } from "../observability/logger.ts";
+import { avroCodec, type ResolvingCodec, resolvingCodec } from "./avro.ts";
+import { createRegistryClient, type RegistryClient } from "./registry.ts";
+import type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./types.ts";
+
+export const ContentType = {
+  avro: "application/avro",
+  confluent: "application/vnd.confluent.avro",
+  json: "application/json",
+} as const;
+
+const MAGIC_BYTE = 0;
+const CONFLUENT_HEADER = 5;
+
+export interface SerdeOptions {
+  /** Needed for the `confluent` format. */
+  readonly registry?: SchemaRegistryConfig | RegistryClient | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export interface Serde extends EventSerde {
+  /** See {@link decodeRecord}. */
+  decode(record: RecordToDecode, descriptors: readonly AnyEventDescriptor[]): Promise<DecodedEvent>;
+}
+
+/** Encoders (cached per descriptor) and a decoder sharing one registry client and its caches. */
+export function createSerde(options: SerdeOptions = {}): Serde {
+  const registry =
+    options.registry === undefined
+      ? undefined
+      : "url" in options.registry
+        ? createRegistryClient(options.registry)
+        : options.registry;
+  const encoders = new WeakMap<AnyEventDescriptor, EventEncoder>();
+  return {
+    encoder(descriptor) {
+      let encoder = encoders.get(descriptor);
+      if (encoder === undefined) {
+        encoder = createEncoder(descriptor, registry);
+        encoders.set(descriptor, encoder);
+      }
+      return encoder;
+    },
+    decode: (record, descriptors) => decodeRecord(record, descriptors, { registry }),
+  };
+}
+
+function latestVersion(descriptor: AnyEventDescriptor): EventVersion {
+  const latest = descriptor.versions[descriptor.versions.length - 1];
+  if (latest === undefined) {
+    throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `${descriptor.type} has no schema versions`, {
+      details: { eventType: descriptor.type },
+    });
+  }
+  return latest;
+}
+
+/** The encoder of one descriptor, in its wire format. */
+export function createEncoder(descriptor: AnyEventDescriptor, registry?: RegistryClient): EventEncoder {
+  const latest = latestVersion(descriptor);
+  const codec = avroCodec(latest.schema);
+  const version = formatSchemaVersion(latest.version);
+  switch (descriptor.format) {
+    case "avro": {
+      const headers = Object.freeze({
+        [HeaderName.schemaVersion]: version,
+        [HeaderName.schemaFingerprint]: codec.fingerprint,
+        [HeaderName.contentType]: ContentType.avro,
+      });
+      return { encode: (init) => ({ value: codec.encode(codec.applyDefaults(init)), headers }) };
+    }
+    case "json": {
+      const headers = Object.freeze({
+        [HeaderName.schemaVersion]: version,
+        [HeaderName.schemaFingerprint]: codec.fingerprint,
+        [HeaderName.contentType]: ContentType.json,
+      });
+      return { encode: (init) => ({ value: Buffer.from(codec.toJSON(codec.applyDefaults(init)), "utf8"), headers }) };
+    }
+    case "confluent": {
+      const headers = Object.freeze({
+        [HeaderName.schemaVersion]: version,
+        [HeaderName.contentType]: ContentType.confluent,
+      });
+      return {
+        async encode(init, topic): Promise<EncodedValue> {
+          const body = codec.encode(codec.applyDefaults(init)); // validates before the registry is asked
+          if (registry === undefined) throw noRegistry(descriptor);
+          const id = await registry.register(`${topic}-value`, latest.schema);
+          const value = Buffer.allocUnsafe(CONFLUENT_HEADER + body.length);
+          value.writeUInt8(MAGIC_BYTE, 0);
+          value.writeUInt32BE(id, 1);
+          body.copy(value, CONFLUENT_HEADER);
+          return { value, headers };
+        },
+      };
+    }
+  }
+}
+
+export interface DecodeOptions {
+  /** Needed for records in Confluent format. */
+  readonly registry?: RegistryClient | undefined;
+}
+
+/**
+ * Decodes a consumed record into `{ descriptor, version, payload }`.
+ *
+ * - The descriptor is chosen by the `event-type` header among `descriptors`; with no
+ *   header it is the only descriptor, or (Confluent format) the one whose record name
+ *   matches the writer schema.
+ * - The format is taken from `content-type`, else from the descriptor.
+ * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
+ *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
+ * - The payload is resolved to the latest version (added fields get their defaults).
+ *
+ * Throws SkejiError with code DECODE_FAILED (bad bytes, tombstone, incompatible
+ * writer), UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA, REGISTRY_UNAVAILABLE (transient:
+ * retry later) or REGISTRY_ERROR.
+ */
+export async function decodeRecord(
+  record: RecordToDecode,
+  descriptors: readonly AnyEventDescriptor[],
+  options: DecodeOptions = {},
+): Promise<DecodedEvent> {
+  const headers = readHeaders(record.headers);
+  const value = record.value;
+  if (value === null) {
+    throw new SkejiError(ErrorCode.DECODE_FAILED, "the record has no value (a tombstone)", {
+      details: { tombstone: true },
+    });
+  }
+  const eventType = headers[HeaderName.eventType];
+  let descriptor: AnyEventDescriptor | undefined;
+  if (eventType !== undefined) {
+    descriptor = descriptors.find((d) => d.type === eventType);
+    if (descriptor === undefined) {
+      throw new SkejiError(ErrorCode.UNKNOWN_EVENT_TYPE, `unknown event type "${eventType}"`, {
+        details: { eventType, known: descriptors.map((d) => d.type) },
+      });
+    }
+  } else if (descriptors.length === 1) {
+    descriptor = descriptors[0];
+  }
+  const format = formatOf(headers[HeaderName.contentType]) ?? descriptor?.format ?? guessFormat(value);
+
+  if (format === "confluent") return decodeConfluent(value, descriptor, descriptors, options.registry);
+  if (descriptor === undefined) {
+    throw new SkejiError(ErrorCode.UNKNOWN_EVENT_TYPE, "the record has no event-type header", {
+      details: { known: descriptors.map((d) => d.type) },
+    });
+  }
+  const writer = writerVersion(descriptor, headers);
+  const latest = latestVersion(descriptor);
+  if (format === "json") {
+    const parsed = avroCodec(writer.schema).fromJSON(value.toString("utf8"));
+    if (writer === latest) return { descriptor, version: writer.version, payload: parsed };
+    const bytes = avroCodec(writer.schema).encode(parsed);
+    return { descriptor, version: writer.version, payload: resolver(writer.schema, latest.schema).decode(bytes) };
+  }
+  const payload =
+    writer === latest ? avroCodec(latest.schema).decode(value) : resolver(writer.schema, latest.schema).decode(value);
+  return { descriptor, version: writer.version, payload };
+}
+
+async function decodeConfluent(
+  value: Buffer,
+  known: AnyEventDescriptor | undefined,
+  descriptors: readonly AnyEventDescriptor[],
+  registry: RegistryClient | undefined,
+): Promise<DecodedEvent> {
+  if (value.length < CONFLUENT_HEADER || value[0] !== MAGIC_BYTE) {
+    throw new SkejiError(ErrorCode.DECODE_FAILED, "the value is not in Confluent wire format (no magic byte 0)", {
+      details: { length: value.length },
+    });
+  }
+  const id = value.readUInt32BE(1);
+  if (registry === undefined) {
+    throw new SkejiError(ErrorCode.REGISTRY_ERROR, `schema id ${id} needs a schema registry; none is configured`, {
+      details: { schemaId: id },
+    });
+  }
+  const writer = await registry.schemaById(id);
+  const descriptor = known ?? descriptors.find((d) => schemaName(latestVersion(d).schema) === schemaName(writer));
+  if (descriptor === undefined) {
+    throw new SkejiError(ErrorCode.UNKNOWN_EVENT_TYPE, `no known event matches the writer schema of id ${id}`, {
+      details: { schemaId: id, schemaName: schemaName(writer) },
+    });
+  }
+  const latest = latestVersion(descriptor);
+  const fingerprint = avroCodec(writer).fingerprint;
+  const version = descriptor.versions.find((v) => avroCodec(v.schema).fingerprint === fingerprint)?.version ?? 0;
+  return { descriptor, version, payload: resolver(writer, latest.schema).decode(value.subarray(CONFLUENT_HEADER)) };
+}
+
+/** The writer version named by `schema-version`, checked against (or found by) `schema-fingerprint`. */
+function writerVersion(descriptor: AnyEventDescriptor, headers: Readonly<Record<string, string>>): EventVersion {
+  const named = headers[HeaderName.schemaVersion];
+  const fingerprint = headers[HeaderName.schemaFingerprint];
+  const number = parseSchemaVersion(named);
+  const byFingerprint =
+    fingerprint === undefined
+      ? undefined
+      : descriptor.versions.find((v) => avroCodec(v.schema).fingerprint === fingerprint);
+  if (number !== undefined) {
+    const v = descriptor.versions.find((x) => x.version === number);
+    if (v !== undefined && (fingerprint === undefined || byFingerprint === v)) return v;
+    throw new SkejiError(
+      ErrorCode.UNKNOWN_SCHEMA,
+      v === undefined
+        ? `${descriptor.type}: schema-version ${named} is not one of the known versions`
+        : `${descriptor.type}: schema-fingerprint ${fingerprint} does not match version ${named}`,
+      {
+        details: {
+          eventType: descriptor.type,
+          schemaVersion: named,
+          fingerprint,
+          known: descriptor.versions.map((x) => x.version),
+        },
+      },
+    );
+  }
+  if (byFingerprint !== undefined) return byFingerprint;
+  if (fingerprint !== undefined) {
+    throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `${descriptor.type}: unknown schema-fingerprint ${fingerprint}`, {
+      details: { eventType: descriptor.type, fingerprint },
+    });
+  }
+  return latestVersion(descriptor); // no schema headers (e.g. a Go service's JSON): read as the latest
+}
+
+const resolvers = new Map<string, ResolvingCodec>();
+
+function resolver(writer: AvroSchema, reader: AvroSchema): ResolvingCodec {
+  const key = `${avroCodec(writer).fingerprint}:${avroCodec(reader).fingerprint}`;
+  let r = resolvers.get(key);
+  if (r === undefined) {
+    try {
+      r = resolvingCodec(writer, reader);
+    } catch (cause) {
+      throw new SkejiError(
+        ErrorCode.DECODE_FAILED,
+        `the writer schema cannot be read as the latest version: ${(cause as Error).message}`,
+        { cause, details: { incompatible: true } },
+      );
+    }
+    resolvers.set(key, r);
+  }
+  return r;
+}
+
+function formatOf(contentType: string | undefined): AnyEventDescriptor["format"] | undefined {
+  if (contentType === ContentType.avro) return "avro";
+  if (contentType === ContentType.confluent) return "confluent";
+  if (contentType === ContentType.json || contentType?.startsWith("application/json")) return "json";
+  return undefined;
+}
+
+function guessFormat(value: Buffer): AnyEventDescriptor["format"] {
+  if (value[0] === MAGIC_BYTE && value.length >= CONFLUENT_HEADER) return "confluent";
+  return value[0] === 0x7b ? "json" : "avro";
+}
+
+function schemaName(schema: AvroSchema): string | undefined {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return undefined;
+  const s = schema as { name?: unknown; namespace?: unknown };
+  if (typeof s.name !== "string") return undefined;
+  return s.name.includes(".") || typeof s.namespace !== "string" || s.namespace === ""
+    ? s.name
+    : `${s.namespace}.${s.name}`;
+}
+
+function noRegistry(descriptor: AnyEventDescriptor): SkejiError {
+  return new SkejiError(
+    ErrorCode.INVALID_CONFIG,
+    `${descriptor.type} uses the confluent wire format but no schema registry is configured; set SCHEMA_REGISTRY_URL`,
+    { details: { eventType: descriptor.type } },
+  );
+}
