@@ -34,11 +34,18 @@ export interface Project {
 const versionFile = /^v([1-9][0-9]*)\.avsc$/;
 
 interface ManifestEntry {
-  readonly topic?: string;
-  readonly compatibility?: string;
+  readonly topic: string;
+  readonly compatibility: string;
 }
 
-/** Reads `<dir>/manifest.json` if present: `{ "events": { "<type>": { "topic", "compatibility" } } }`. */
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/**
+ * Reads topic and level per event from `<dir>/manifest.json`:
+ * `{ defaults?: { compatibility }, topics: { <topic>: { compatibility?, events: { <type>: { compatibility? } } } } }`.
+ * The level is the event's, else the topic's, else the defaults', else BACKWARD.
+ */
 function readManifest(dir: string): Map<string, ManifestEntry> {
   const file = join(dir, "manifest.json");
   let text: string;
@@ -47,12 +54,21 @@ function readManifest(dir: string): Map<string, ManifestEntry> {
   } catch {
     return new Map();
   }
+  let json: Record<string, unknown>;
   try {
-    const json = JSON.parse(text) as { events?: Record<string, ManifestEntry> };
-    return new Map(Object.entries(json.events ?? {}));
+    json = obj(JSON.parse(text));
   } catch (cause) {
     throw new CheckError("CHECK_INPUT", `${file}: not valid JSON`, { cause });
   }
+  const out = new Map<string, ManifestEntry>();
+  const fallback = obj(json.defaults).compatibility ?? defaultLevel;
+  for (const [topic, spec] of Object.entries(obj(json.topics))) {
+    const topicLevel = obj(spec).compatibility ?? fallback;
+    for (const [type, entry] of Object.entries(obj(obj(spec).events))) {
+      out.set(type, { topic, compatibility: String(obj(entry).compatibility ?? topicLevel) });
+    }
+  }
+  return out;
 }
 
 /**
@@ -89,13 +105,13 @@ export function loadProject(dir: string, displayRoot = process.cwd()): Project {
     versions.forEach((v, i) => {
       if (v.version !== i + 1) problems.push(`${v.file}: versions of ${type} must count up from v1 without gaps`);
     });
-    const entry = manifest.get(type) ?? {};
-    const level = entry.compatibility ?? defaultLevel;
+    const entry = manifest.get(type);
+    const level = entry?.compatibility ?? defaultLevel;
     if (!isLevel(level)) {
       problems.push(`manifest: ${type}: unknown compatibility level "${level}"`);
       continue;
     }
-    events.push({ type, topic: entry.topic ?? type, compatibility: level, versions });
+    events.push({ type, topic: entry?.topic ?? type, compatibility: level, versions });
   }
   if (problems.length > 0) throw new CheckError("CHECK_INVALID_SCHEMA", problems.join("\n"));
   return { events };

@@ -18,18 +18,20 @@ export const avsc = (schema: unknown): string => `${JSON.stringify(schema, null,
 export function writeSchemas(events: Record<string, EventSpec>, root = mkdtempSync(join(tmpdir(), "skeji-check-"))) {
   const dir = join(root, "schemas");
   mkdirSync(dir, { recursive: true });
-  const manifest: Record<string, { topic?: string; compatibility?: string }> = {};
+  const topics: Record<string, { events: Record<string, { key: string; compatibility?: string }> }> = {};
   for (const [type, spec] of Object.entries(events)) {
     mkdirSync(join(dir, type), { recursive: true });
     spec.versions.forEach((s, i) => {
       writeFileSync(join(dir, type, `v${i + 1}.avsc`), avsc(s));
     });
-    manifest[type] = {
-      ...(spec.topic ? { topic: spec.topic } : {}),
+    const topic = spec.topic ?? "booking.events";
+    topics[topic] ??= { events: {} };
+    topics[topic].events[type] = {
+      key: "booking_id",
       ...(spec.compatibility ? { compatibility: spec.compatibility } : {}),
     };
   }
-  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify({ events: manifest }, null, 2)}\n`);
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify({ topics }, null, 2)}\n`);
   return { root, dir };
 }
 
