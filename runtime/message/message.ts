@@ -77,7 +77,7 @@ export class MessageBuilder {
     return this;
   }
 
-  /** Fills `event-id` (a new UUID) and `timestamp` (now) when they were not set. */
+  /** Fills `event-id` (a new UUID), `timestamp` (now) and `retry-count` (0) when they were not set. */
   build(): Message {
     return {
       topic: this.topic,
@@ -93,11 +93,12 @@ export function newMessage(): MessageBuilder {
   return new MessageBuilder();
 }
 
-/** A copy of `headers` with `event-id` and `timestamp` filled in when absent. */
+/** A copy of `headers` with `event-id`, `timestamp` and `retry-count` filled in when absent. */
 export function withStandardHeaders(headers: Headers, now: Date = new Date()): Headers {
   return {
     ...headers,
     [HeaderName.eventId]: headers[HeaderName.eventId] ?? randomUUID(),
     [HeaderName.timestamp]: headers[HeaderName.timestamp] ?? rfc3339(now),
+    [HeaderName.retryCount]: headers[HeaderName.retryCount] ?? "0",
   };
 }

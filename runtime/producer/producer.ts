@@ -111,6 +111,7 @@ class KafkaProducer implements Producer {
     headers[HeaderName.eventType] = descriptor.type;
     if (latest !== undefined) headers[HeaderName.schemaVersion] = formatSchemaVersion(latest.version);
     headers[HeaderName.timestamp] = rfc3339(options.timestamp ?? new Date());
+    headers[HeaderName.retryCount] ??= "0";
     const source = options.source ?? this.config.source;
     if (source !== undefined) headers[HeaderName.source] = source;
     if (options.correlationId !== undefined) headers[HeaderName.correlationId] = options.correlationId;
