@@ -1,0 +1,182 @@
+/**
+ * The manifest (`schemas/manifest.json`): which topics exist, which event types travel
+ * on each, each event's partition-key field, wire format and compatibility level, and
+ * each topic's dead-letter topic. See docs/generator.md for the format.
+ */
+import type { CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
+import { childPath, suggest } from "../../runtime/serde/avro/model.ts";
+import type { Problem } from "./problems.ts";
+
+export const compatibilityLevels: readonly CompatibilityLevel[] = [
+  "NONE",
+  "BACKWARD",
+  "BACKWARD_TRANSITIVE",
+  "FORWARD",
+  "FORWARD_TRANSITIVE",
+  "FULL",
+  "FULL_TRANSITIVE",
+];
+export const wireFormats: readonly WireFormat[] = ["avro", "confluent", "json"];
+export const DEFAULT_COMPATIBILITY: CompatibilityLevel = "BACKWARD";
+export const DEFAULT_FORMAT: WireFormat = "avro";
+
+export interface ManifestEvent {
+  readonly type: string;
+  readonly topic: string;
+  readonly keyField: string;
+  readonly format: WireFormat;
+  readonly compatibility: CompatibilityLevel;
+  readonly doc: string | undefined;
+  /** JSON path of this entry in the manifest, for problems. */
+  readonly path: string;
+}
+
+export interface ManifestTopic {
+  readonly name: string;
+  readonly dlqTopic: string | undefined;
+  readonly doc: string | undefined;
+  /** Event types, in manifest order. */
+  readonly events: readonly string[];
+  readonly path: string;
+}
+
+export interface Manifest {
+  readonly topics: readonly ManifestTopic[];
+  readonly events: ReadonlyMap<string, ManifestEvent>;
+}
+
+const TOP_KEYS = ["$schema", "defaults", "topics"];
+const DEFAULT_KEYS = ["format", "compatibility"];
+const TOPIC_KEYS = ["dlq", "format", "compatibility", "events", "doc"];
+const EVENT_KEYS = ["key", "format", "compatibility", "doc"];
+/** Kafka's legal topic names. */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+/** Event types: lowercase dotted words, e.g. `booking.create.requested`. */
+export const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+const KEY_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Validates the parsed manifest JSON; never throws. */
+export function readManifest(file: string, json: unknown): { manifest: Manifest; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const problem = (path: string, message: string) => problems.push({ file, path, message });
+  const topics: ManifestTopic[] = [];
+  const events = new Map<string, ManifestEvent>();
+  const empty = { manifest: { topics, events }, problems };
+
+  const checkKeys = (obj: Record<string, unknown>, allowed: string[], path: string, what: string) => {
+    for (const key of Object.keys(obj)) {
+      if (allowed.includes(key)) continue;
+      const hint = suggest(key, allowed);
+      const expected = hint ? `did you mean "${hint}"?` : `expected one of ${allowed.map((k) => `"${k}"`).join(", ")}`;
+      problem(childPath(path, key), `unknown ${what} attribute "${key}" (${expected})`);
+    }
+  };
+  const level = (obj: Record<string, unknown>, path: string, fallback: CompatibilityLevel): CompatibilityLevel => {
+    const v = obj.compatibility;
+    if (v === undefined) return fallback;
+    if (typeof v === "string" && (compatibilityLevels as readonly string[]).includes(v)) return v as CompatibilityLevel;
+    const hint = typeof v === "string" ? suggest(v.toUpperCase(), compatibilityLevels) : undefined;
+    problem(
+      childPath(path, "compatibility"),
+      `invalid compatibility ${JSON.stringify(v)} (${hint ? `did you mean "${hint}"? ` : ""}expected one of ${compatibilityLevels.join(", ")})`,
+    );
+    return fallback;
+  };
+  const format = (obj: Record<string, unknown>, path: string, fallback: WireFormat): WireFormat => {
+    const v = obj.format;
+    if (v === undefined) return fallback;
+    if (typeof v === "string" && (wireFormats as readonly string[]).includes(v)) return v as WireFormat;
+    problem(
+      childPath(path, "format"),
+      `invalid format ${JSON.stringify(v)} (expected one of ${wireFormats.join(", ")})`,
+    );
+    return fallback;
+  };
+  const doc = (obj: Record<string, unknown>, path: string): string | undefined => {
+    if (obj.doc === undefined) return undefined;
+    if (typeof obj.doc === "string") return obj.doc;
+    problem(childPath(path, "doc"), "invalid doc (expected a string)");
+    return undefined;
+  };
+
+  if (!isObject(json)) {
+    problem("$", 'the manifest must be a JSON object with a "topics" object');
+    return empty;
+  }
+  checkKeys(json, TOP_KEYS, "$", "manifest");
+  let defaultLevel = DEFAULT_COMPATIBILITY;
+  let defaultFormat = DEFAULT_FORMAT;
+  if (json.defaults !== undefined) {
+    if (!isObject(json.defaults)) problem("$.defaults", "invalid defaults (expected an object)");
+    else {
+      checkKeys(json.defaults, DEFAULT_KEYS, "$.defaults", "defaults");
+      defaultLevel = level(json.defaults, "$.defaults", DEFAULT_COMPATIBILITY);
+      defaultFormat = format(json.defaults, "$.defaults", DEFAULT_FORMAT);
+    }
+  }
+  if (!isObject(json.topics)) {
+    problem("$.topics", 'missing or invalid "topics" (expected an object of topic name -> { dlq?, events })');
+    return empty;
+  }
+  for (const [topic, spec] of Object.entries(json.topics)) {
+    const tp = childPath("$.topics", topic);
+    if (!TOPIC_NAME.test(topic))
+      problem(tp, `invalid topic name "${topic}" (expected letters, digits, ".", "_" or "-")`);
+    if (!isObject(spec)) {
+      problem(tp, 'invalid topic (expected an object with "events" and an optional "dlq")');
+      continue;
+    }
+    checkKeys(spec, TOPIC_KEYS, tp, "topic");
+    let dlqTopic: string | undefined;
+    if (spec.dlq !== undefined) {
+      if (typeof spec.dlq === "string" && TOPIC_NAME.test(spec.dlq) && spec.dlq !== topic) dlqTopic = spec.dlq;
+      else problem(childPath(tp, "dlq"), `invalid dlq ${JSON.stringify(spec.dlq)} (expected another topic's name)`);
+    }
+    const topicLevel = level(spec, tp, defaultLevel);
+    const topicFormat = format(spec, tp, defaultFormat);
+    const topicEvents: string[] = [];
+    if (!isObject(spec.events) || Object.keys(spec.events).length === 0) {
+      problem(childPath(tp, "events"), 'missing or empty "events" (expected an object of event type -> { key })');
+    } else {
+      for (const [type, entry] of Object.entries(spec.events)) {
+        const ep = childPath(childPath(tp, "events"), type);
+        if (!EVENT_TYPE.test(type)) {
+          problem(ep, `invalid event type "${type}" (expected lowercase dotted words, e.g. "booking.created")`);
+        }
+        if (!isObject(entry)) {
+          problem(ep, 'invalid event entry (expected an object with "key")');
+          continue;
+        }
+        checkKeys(entry, EVENT_KEYS, ep, "event");
+        const previous = events.get(type);
+        if (previous) {
+          problem(
+            ep,
+            `event "${type}" is already declared on topic "${previous.topic}" (an event travels on one topic)`,
+          );
+          continue;
+        }
+        if (typeof entry.key !== "string" || !KEY_PATH.test(entry.key)) {
+          problem(
+            childPath(ep, "key"),
+            `missing or invalid key ${JSON.stringify(entry.key)} (expected a field path such as "booking_id" or "params.user_phone")`,
+          );
+        }
+        topicEvents.push(type);
+        events.set(type, {
+          type,
+          topic,
+          keyField: typeof entry.key === "string" ? entry.key : "",
+          format: format(entry, ep, topicFormat),
+          compatibility: level(entry, ep, topicLevel),
+          doc: doc(entry, ep),
+          path: ep,
+        });
+      }
+    }
+    topics.push({ name: topic, dlqTopic, doc: doc(spec, tp), events: topicEvents, path: tp });
+  }
+  return { manifest: { topics, events }, problems };
+}
