@@ -17,7 +17,7 @@ export function whoBreaks(direction: Direction, version: number, against: number
 }
 
 const where = (path: string): string => (path === "" ? "(whole schema)" : path);
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 function summary(r: CheckResult): string {
   if (r.mode === "register") {
@@ -29,7 +29,7 @@ function summary(r: CheckResult): string {
   if (!failed(r)) return `compatible: ${scope}`;
   const events = new Set([...r.findings, ...r.problems].map((x) => x.event)).size;
   const parts = [
-    r.findings.length > 0 ? plural(r.findings.length, "incompatibility") : "",
+    r.findings.length > 0 ? plural(r.findings.length, "incompatibility", "incompatibilities") : "",
     r.problems.length > 0 ? plural(r.problems.length, "problem") : "",
   ].filter((p) => p !== "");
   return `incompatible: ${parts.join(" and ")} in ${plural(events, "event")} (${scope})`;

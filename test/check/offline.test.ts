@@ -93,6 +93,28 @@ describe("skeji-gen check (offline)", () => {
     ]);
   });
 
+  it("reports every problem of a FULL event at once, both directions", async () => {
+    const status = (...symbols: string[]) => ({ name: "status", type: { type: "enum", name: "Status", symbols } });
+    const { root } = writeSchemas({
+      "booking.created": {
+        compatibility: "FULL",
+        versions: [
+          record("BookingCreated", id, status("OPEN", "CONFIRMED"), params(party)),
+          record("BookingCreated", id, status("OPEN", "CONFIRMED", "WAITLISTED"), params(party, start)),
+        ],
+      },
+    });
+    const run = await runCli("check", [], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(
+      "booking.created v2 against v1 (FULL): breaks old readers: consumers on v1 cannot read data written with v2\n" +
+        "  at   status  (schemas/booking.created/v2.avsc:11)\n" +
+        "  rule MISSING_ENUM_SYMBOLS: reader enum dev.skeji.events.Status lacks the writer's symbols WAITLISTED, and has no default symbol\n",
+    );
+    expect(run.out).toContain("  at   params.start_time  (schemas/booking.created/v2.avsc:");
+    expect(run.out).toMatch(/\nincompatible: 2 incompatibilities in 1 event \(1 event, 1 version pair checked\)\n$/);
+  });
+
   it("prints GitHub annotations pointing at the schema file and the offending field's line", async () => {
     const { root } = writeSchemas(breaking);
     const run = await runCli("check", ["--format", "github"], root);
