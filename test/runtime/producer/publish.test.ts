@@ -198,9 +198,8 @@ describe("validation", () => {
       const topic = await newTopic(`pub-invalid-${format}`);
       const event = bookingEvent(topic, format);
       const bad = { booking_id: "b", params: { user_phone: "+97250", start_time: 42 } };
-      // biome-ignore lint/suspicious/noExplicitAny: a wrong payload on purpose.
       const error = await producer(topic)
-        .publishEvent(event, bad as any)
+        .publishEvent(event, bad as never /* a wrong payload on purpose */)
         .catch((e: unknown) => e);
       expect(isSkejiError(error, "INVALID_PAYLOAD")).toBe(true);
       const details = (error as { details: { path: string; expected: string } }).details;
@@ -214,8 +213,7 @@ describe("validation", () => {
     const topic = await newTopic("pub-nokey");
     const event = bookingEvent(topic);
     const error = await producer(topic)
-      // biome-ignore lint/suspicious/noExplicitAny: a payload missing the key field on purpose.
-      .publishEvent(event, { booking_id: "b", params: {} } as any)
+      .publishEvent(event, { booking_id: "b", params: {} } as never /* no key field on purpose */)
       .catch((e: unknown) => e);
     expect(isSkejiError(error, "INVALID_PAYLOAD")).toBe(true);
     expect((error as { details: { path: string } }).details.path).toBe("params.user_phone");
