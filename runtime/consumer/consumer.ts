@@ -239,16 +239,27 @@ class SkejiConsumer implements Consumer {
   }
 
   private async shutdown(): Promise<void> {
-    const grace = setTimeout(() => this.abort.abort(), this.options.shutdownTimeoutMs ?? 30_000);
+    const graceMs = this.options.shutdownTimeoutMs ?? 30_000;
+    const grace = setTimeout(() => this.abort.abort(), graceMs);
+    let giveUp: NodeJS.Timeout | undefined;
     try {
       for (const t of this.timers) clearTimeout(t);
       // kafkajs waits for the running batches (which stop after their current message), commits
-      // the resolved offsets and leaves the group.
-      await this.consumer?.disconnect();
+      // the resolved offsets and leaves the group. If the cluster cannot be reached, leaving could
+      // take forever: after the grace period plus the session timeout, give up (the broker evicts
+      // the member by itself; nothing uncommitted is lost).
+      const disconnected = this.consumer?.disconnect();
+      const timedOut = new Promise<"timeout">((resolve) => {
+        giveUp = setTimeout(() => resolve("timeout"), graceMs + this.config.sessionTimeoutMs);
+      });
+      if ((await Promise.race([disconnected, timedOut])) === "timeout") {
+        this.logger.warn({}, "could not leave the group in time; the broker will evict this member");
+      }
     } catch (e) {
       this.logger.warn({ err: String(e) }, "error while leaving the group");
     } finally {
       clearTimeout(grace);
+      clearTimeout(giveUp);
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
       this.finished();

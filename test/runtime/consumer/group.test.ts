@@ -1,0 +1,220 @@
+/**
+ * Group behaviour against the real broker: a consumer killed mid-stream, a rebalance under load,
+ * shutdown with work in flight, and a backoff longer than the session timeout.
+ */
+import net from "node:net";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
+import { createConsumer } from "../../../runtime/consumer/consumer.ts";
+import { newTransientError } from "../../../runtime/errors/processing.ts";
+import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { brokers } from "../../infra/env.ts";
+import { eventually, Fixture, testConfig } from "./helpers.ts";
+
+const fx = new Fixture();
+afterAll(() => fx.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A kafkajs instance whose connections can be cut at once, like a process that died. */
+function killableKafka() {
+  const sockets = new Set<net.Socket>();
+  let dead = false;
+  const kafka = new Kafka({
+    brokers: brokers(),
+    clientId: "killable",
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 50 },
+    socketFactory: ({ host, port, onConnect }) => {
+      const socket = dead ? net.connect({ host: "127.0.0.1", port: 1 }) : net.connect({ host, port }, onConnect);
+      socket.setKeepAlive(true, 1000);
+      sockets.add(socket);
+      return socket;
+    },
+  });
+  const kill = (): void => {
+    dead = true;
+    for (const s of sockets) s.destroy();
+  };
+  return { kafka, kill };
+}
+
+const keyed = (keys: number, perKey: number) =>
+  Array.from({ length: perKey }, (_, seq) => Array.from({ length: keys }, (_, k) => ({ key: `key-${k}`, seq }))).flat();
+
+describe("consumer group", () => {
+  it("a consumer killed mid-stream and a replacement in the same group process every message at least once", async () => {
+    const topic = await fx.topic("kill", 3);
+    const sent = keyed(6, 10);
+    await fx.send(
+      topic,
+      sent.map((m) => ({ key: m.key, value: `${m.key}#${m.seq}` })),
+    );
+    const config = testConfig(topic, { rebalanceTimeoutMs: 10_000 });
+    const { kafka, kill } = killableKafka();
+    const seenA: string[] = [];
+    const a = createConsumer(config, { kafka, logger: silentLogger, shutdownTimeoutMs: 100 }).handle(
+      async (_ctx, m) => {
+        seenA.push(String(m.value));
+        await sleep(20);
+        if (seenA.length >= 20) await new Promise(() => {}); // frozen, like a process about to die
+      },
+    );
+    const runningA = a.start().catch(() => {});
+    await eventually(() => seenA.length >= 20, "A handled 20");
+    kill();
+
+    const seenB: string[] = [];
+    const b = createConsumer(config, { logger: silentLogger }).handle((_ctx, m) => {
+      seenB.push(String(m.value));
+    });
+    const runningB = b.start();
+    const end = await fx.endOffsets(topic);
+    await eventually(
+      async () => JSON.stringify(await fx.committed(config.groupId, topic)) === JSON.stringify(end),
+      "everything committed by B",
+      40_000,
+    );
+    await b.stop();
+    await runningB;
+    await a.stop();
+    await runningA;
+
+    const all = new Set([...seenA, ...seenB]);
+    expect([...all].sort()).toEqual(sent.map((m) => `${m.key}#${m.seq}`).sort());
+    // B redelivered what A had not committed, so B saw more than the remainder alone.
+    expect(seenB.length).toBeGreaterThanOrEqual(sent.length - seenA.length);
+    for (const key of new Set(sent.map((m) => m.key))) {
+      const seqs = seenB.filter((v) => v.startsWith(`${key}#`)).map((v) => Number(v.split("#")[1]));
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    }
+  }, 60_000);
+
+  it("two consumers with a rebalance under load lose nothing and keep per-key order", async () => {
+    const topic = await fx.topic("rebalance", 4);
+    const config = testConfig(topic, { rebalanceTimeoutMs: 10_000, sessionTimeoutMs: 6_000 });
+    const seen: Record<string, string[]> = { a: [], b: [] };
+    const make = (name: "a" | "b") =>
+      createConsumer(config, { logger: silentLogger }).handle(async (_ctx, m) => {
+        seen[name]?.push(String(m.value));
+        await sleep(5);
+      });
+    const a = make("a");
+    const runningA = a.start();
+    await a.ready();
+    const sent = keyed(12, 50);
+    const producing = (async () => {
+      for (let i = 0; i < sent.length; i += 30) {
+        await fx.send(
+          topic,
+          sent.slice(i, i + 30).map((m) => ({ key: m.key, value: `${m.key}#${m.seq}` })),
+        );
+        await sleep(30);
+      }
+    })();
+    await eventually(() => (seen.a?.length ?? 0) >= 60, "A under load");
+    const joins: string[] = [];
+    const b = createConsumer(config, {
+      logger: silentLogger,
+      observer: { onGroupJoin: (j) => joins.push(Object.values(j.assignment).flat().join(",")) },
+    }).handle(async (_ctx, m) => {
+      seen.b?.push(String(m.value));
+      await sleep(5);
+    });
+    const runningB = b.start();
+    await producing;
+    const end = await fx.endOffsets(topic);
+    await eventually(
+      async () => JSON.stringify(await fx.committed(config.groupId, topic)) === JSON.stringify(end),
+      "everything committed",
+      40_000,
+    );
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([runningA, runningB]);
+
+    expect(joins.length).toBeGreaterThanOrEqual(1);
+    expect(seen.b?.length).toBeGreaterThan(0);
+    const union = new Set([...(seen.a ?? []), ...(seen.b ?? [])]);
+    expect([...union].sort()).toEqual(sent.map((m) => `${m.key}#${m.seq}`).sort());
+    for (const name of ["a", "b"] as const) {
+      for (let k = 0; k < 12; k++) {
+        const seqs = (seen[name] ?? []).filter((v) => v.startsWith(`key-${k}#`)).map((v) => Number(v.split("#")[1]));
+        // Within one consumer a key's messages arrive in publish order.
+        expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      }
+    }
+  }, 60_000);
+
+  it("shutdown lets the in-flight handler finish and commits it; a handler past the grace period is aborted and not committed", async () => {
+    const topic = await fx.topic("shutdown");
+    await fx.send(topic, [
+      { key: "k", value: "slow" },
+      { key: "k", value: "stuck" },
+    ]);
+    const config = testConfig(topic);
+    let started!: () => void;
+    const slowStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    let finishedSlow = false;
+    const c1 = createConsumer(config, { logger: silentLogger }).handle(async (_ctx, m) => {
+      if (String(m.value) !== "slow") throw new Error("only the slow one should run");
+      started();
+      await sleep(1_500);
+      finishedSlow = true;
+    });
+    const running1 = c1.start();
+    await slowStarted;
+    await c1.stop();
+    await running1;
+    expect(finishedSlow).toBe(true);
+    expect(await fx.committed(config.groupId, topic)).toEqual([1]);
+
+    let abortedSeen = false;
+    const c2 = createConsumer(config, { logger: silentLogger, shutdownTimeoutMs: 300 }).handle(
+      (ctx, _m) =>
+        new Promise<void>((resolve) => {
+          started();
+          ctx.signal.addEventListener("abort", () => {
+            abortedSeen = true;
+            setTimeout(resolve, 1_000);
+          });
+        }),
+    );
+    const stuckStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    const running2 = c2.start();
+    await stuckStarted;
+    await c2.stop();
+    await running2;
+    expect(abortedSeen).toBe(true);
+    expect(await fx.committed(config.groupId, topic)).toEqual([1]);
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([0]);
+  });
+
+  it("a transient backoff longer than the session timeout causes no rebalance", async () => {
+    const topic = await fx.topic("backoff");
+    await fx.send(topic, [{ key: "k", value: "flaky" }]);
+    const config = testConfig(topic, { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000, maxRetries: 1 });
+    const joins: string[] = [];
+    let attempts = 0;
+    const consumer = createConsumer(config, {
+      logger: silentLogger,
+      retry: { initialDelayMs: 9_000, jitter: 0 },
+      observer: { onGroupJoin: (j) => joins.push(j.memberId) },
+    }).handle((ctx) => {
+      attempts = ctx.attempt;
+      if (ctx.attempt === 1) throw newTransientError("database connection failed");
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 1, "committed after the retry");
+    const [group] = (await fx.admin.describeGroups([config.groupId])).groups;
+    await consumer.stop();
+    await running;
+    expect(attempts).toBe(2);
+    // One join, and the same member still in the group: the broker never evicted it.
+    expect(joins).toHaveLength(1);
+    expect(group?.members.map((m) => m.memberId)).toEqual(joins);
+  }, 40_000);
+});
