@@ -35,6 +35,8 @@ export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = 
   const files = git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-name", ref, "--", "."])
     .split("\0")
     .filter((f) => f !== "");
+  // No schemas at the ref (the pull request that adds them): nothing is published yet.
+  if (files.length === 0) return { events: [] };
   const tmp = mkdtempSync(join(tmpdir(), "skeji-check-"));
   try {
     for (const full of files) {
@@ -43,7 +45,12 @@ export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = 
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, git(dir, ["show", `${ref}:${full}`]));
     }
-    const atRef = loadProject(tmp, tmp);
+    let atRef: Project;
+    try {
+      atRef = loadProject(tmp, tmp);
+    } catch (e) {
+      throw new CheckError("CHECK_INPUT", `the schemas at ${ref} do not load:\n${(e as Error).message}`, { cause: e });
+    }
     // Report paths as the working tree names them.
     const shown = (file: string): string => join(dir, file).replace(`${resolve(displayRoot)}/`, "");
     return {

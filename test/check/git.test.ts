@@ -103,6 +103,16 @@ describe("skeji-gen check --against", () => {
     expect(run.out).toContain("note: booking.moved is a new event (2 versions)");
   });
 
+  it("treats a ref without schemas as nothing published (the pull request that adds them)", async () => {
+    const emptyTree = git("hash-object", "-t", "tree", "/dev/null").trim();
+    const nothing = git("commit-tree", emptyTree, "-m", "before schemas").trim();
+    const run = await runCli("check", ["--against", nothing], root);
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.out).toBe(
+      "note: booking.created is a new event (2 versions)\n\ncompatible: 1 event, 1 version pair checked\n",
+    );
+  });
+
   it("works from a commit of another branch, and exits 2 on an unknown ref", async () => {
     git("checkout", "-q", "-b", "feature");
     write(3, v2);

@@ -136,7 +136,9 @@ describe("skeji-gen check (offline)", () => {
     );
     const run = await runCli("check", [], root);
     expect(run).toMatchObject({ code: 2, out: "" });
-    expect(run.err).toBe('skeji-gen: schemas/booking.created/v2.avsc: .fields[0].type: unknown type "Nope"\n');
+    expect(run.err).toMatch(
+      /^skeji-gen: schemas\/booking.created\/v2.avsc: \$\.fields\[0\]\.type: unknown type "Nope"/,
+    );
   });
 
   it("exits 2 on usage errors: an unknown format, a missing folder, conflicting modes", async () => {
@@ -146,7 +148,7 @@ describe("skeji-gen check (offline)", () => {
     expect(format.err).toContain("option '--format <format>' argument 'xml' is invalid");
     const missing = await runCli("check", [], mkdtempSync(join(tmpdir(), "skeji-empty-")));
     expect(missing).toMatchObject({ code: 2 });
-    expect(missing.err).toContain("cannot read the schemas folder schemas");
+    expect(missing.err).toContain("skeji-gen: schemas: schemas folder not found");
     const both = await runCli("check", ["--against", "main", "--registry", "http://localhost:1"], root);
     expect(both.code).toBe(2);
     expect(both.err).toBe(
