@@ -72,6 +72,8 @@ export interface Producer {
   publishBatch(messages: readonly Message[]): Promise<PublishResult[]>;
   /** Adds middleware; the first added is the outermost. */
   use(middleware: ProducerMiddleware): this;
+  /** Connects now (publishes connect on demand); rejects with CONNECTION_FAILED. */
+  connect(): Promise<void>;
   /** Sends everything waiting in the batch and resolves when the broker has answered. */
   flush(): Promise<void>;
   /** Flushes, then disconnects. Later publishes fail with PRODUCER_CLOSED. */

@@ -150,3 +150,9 @@ export const header = (r: ReadRecord, name: string): string | undefined => {
   const last = Array.isArray(v) ? v[v.length - 1] : v;
   return last === undefined ? undefined : last.toString();
 };
+
+/** `value`, or a failed test when it is missing. */
+export function defined<T>(value: T | undefined, what = "value"): T {
+  if (value === undefined) throw new Error(`${what} is missing`);
+  return value;
+}
