@@ -1,0 +1,246 @@
+/** Configuration from the environment: defaults, accepted forms, and one clear error for bad values. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  clientConfigFromEnv,
+  consumerConfigFromEnv,
+  isSkejiError,
+  producerConfigFromEnv,
+  type SkejiError,
+} from "../../../runtime/index.ts";
+
+const base = { KAFKA_BROKERS: "broker1:9092,broker2:9092" };
+
+function failure(run: () => unknown): SkejiError {
+  try {
+    run();
+  } catch (e) {
+    if (isSkejiError(e, "INVALID_CONFIG")) return e as SkejiError;
+    throw e;
+  }
+  throw new Error("expected INVALID_CONFIG");
+}
+
+describe("producerConfigFromEnv", () => {
+  it("has the Go guide's defaults", () => {
+    expect(producerConfigFromEnv("orders", base)).toMatchObject({
+      brokers: ["broker1:9092", "broker2:9092"],
+      topic: "orders",
+      maxAttempts: 3,
+      batchTimeoutMs: 10,
+      requiredAcks: -1,
+      idempotent: true,
+      compression: "snappy",
+      async: false,
+      dlqTopic: undefined,
+      ssl: undefined,
+      sasl: undefined,
+      schemaRegistry: undefined,
+      allowAutoTopicCreation: false,
+    });
+  });
+
+  it.each([
+    ["KAFKA_PRODUCER_MAX_ATTEMPTS", "5", { maxAttempts: 5 }],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "250ms", { batchTimeoutMs: 250 }],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "1.5s", { batchTimeoutMs: 1500 }],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "1m30s", { batchTimeoutMs: 90_000 }],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "0", { batchTimeoutMs: 0 }],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "500us", { batchTimeoutMs: 0.5 }],
+    ["KAFKA_PRODUCER_REQUIRE_ACKS", "1", { requiredAcks: 1, idempotent: false }],
+    ["KAFKA_PRODUCER_REQUIRE_ACKS", "0", { requiredAcks: 0, idempotent: false }],
+    ["KAFKA_PRODUCER_REQUIRE_ACKS", "all", { requiredAcks: -1, idempotent: true }],
+    ["KAFKA_PRODUCER_COMPRESSION", "zstd", { compression: "zstd" }],
+    ["KAFKA_PRODUCER_COMPRESSION", "LZ4", { compression: "lz4" }],
+    ["KAFKA_PRODUCER_COMPRESSION", "none", { compression: "none" }],
+    ["KAFKA_PRODUCER_ASYNC", "true", { async: true }],
+    ["KAFKA_PRODUCER_ASYNC", "0", { async: false }],
+    ["KAFKA_PRODUCER_DLQ_TOPIC", "dlq-domain-services", { dlqTopic: "dlq-domain-services" }],
+    ["KAFKA_PRODUCER_BATCH_SIZE", "250", { batchSize: 250 }],
+    ["KAFKA_PRODUCER_BATCH_BYTES", "2MB", { batchBytes: 2 * 1024 * 1024 }],
+    ["KAFKA_CLIENT_ID", "bookings", { clientId: "bookings" }],
+    ["KAFKA_SOURCE", "bookings-service", { source: "bookings-service" }],
+  ])("%s=%s", (name, value, expected) => {
+    expect(producerConfigFromEnv("t", { ...base, [name]: value })).toMatchObject(expected);
+  });
+
+  it.each([
+    ["KAFKA_PRODUCER_MAX_ATTEMPTS", "0", "an integer from 1 to 100"],
+    ["KAFKA_PRODUCER_MAX_ATTEMPTS", "three", "an integer from 1 to 100"],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "10", "a duration such as 10ms"],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "10 ms", "a duration such as 10ms"],
+    ["KAFKA_PRODUCER_BATCH_TIMEOUT", "-1s", "a duration such as 10ms"],
+    ["KAFKA_PRODUCER_REQUIRE_ACKS", "2", "-1 (all), 0 (none) or 1 (leader)"],
+    ["KAFKA_PRODUCER_COMPRESSION", "brotli", "one of none, gzip, snappy, lz4, zstd"],
+    ["KAFKA_PRODUCER_ASYNC", "maybe", "true or false"],
+    ["KAFKA_PRODUCER_BATCH_BYTES", "10XB", "a size in bytes"],
+    ["KAFKA_BROKERS", "broker1", "a comma-separated list of host:port"],
+    ["KAFKA_BROKERS", "broker1:9092,,broker2:9092", "a comma-separated list of host:port"],
+  ])("rejects %s=%s, naming the variable and the accepted form", (name, value, accepted) => {
+    const error = failure(() => producerConfigFromEnv("t", { ...base, [name]: value }));
+    expect(error.message).toContain(`${name} is ${JSON.stringify(value)}; expected ${accepted}`);
+  });
+
+  it("requires KAFKA_BROKERS", () => {
+    expect(failure(() => producerConfigFromEnv("t", {})).message).toContain("KAFKA_BROKERS is not set; expected");
+  });
+
+  it("reports every bad variable at once", () => {
+    const error = failure(() =>
+      producerConfigFromEnv("t", { KAFKA_PRODUCER_ASYNC: "x", KAFKA_PRODUCER_COMPRESSION: "y", KAFKA_SSL: "z" }),
+    );
+    expect(error.details?.problems).toHaveLength(4);
+    for (const name of ["KAFKA_BROKERS", "KAFKA_PRODUCER_ASYNC", "KAFKA_PRODUCER_COMPRESSION", "KAFKA_SSL"]) {
+      expect(error.message).toContain(name);
+    }
+  });
+
+  it("refuses an idempotent producer without acks=all", () => {
+    const error = failure(() =>
+      producerConfigFromEnv("t", { ...base, KAFKA_PRODUCER_REQUIRE_ACKS: "1", KAFKA_PRODUCER_IDEMPOTENT: "true" }),
+    );
+    expect(error.message).toContain("KAFKA_PRODUCER_IDEMPOTENT");
+  });
+
+  it("returns a plain object a program can override", () => {
+    const config = { ...producerConfigFromEnv("t", base), dlqTopic: "dlq-domain-services", maxAttempts: 7 };
+    expect(config).toMatchObject({ dlqTopic: "dlq-domain-services", maxAttempts: 7, topic: "t" });
+  });
+});
+
+describe("consumerConfigFromEnv", () => {
+  it("has the Go guide's defaults", () => {
+    expect(consumerConfigFromEnv("orders", "orders-group", base)).toMatchObject({
+      topic: "orders",
+      groupId: "orders-group",
+      startOffset: "newest",
+      minBytes: 1,
+      maxBytes: 10 * 1024 * 1024,
+      maxWaitMs: 500,
+      commitIntervalMs: 1000,
+      heartbeatIntervalMs: 3000,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 60_000,
+      dlqTopic: undefined,
+      maxRetries: 3,
+    });
+  });
+
+  it.each([
+    ["KAFKA_CONSUMER_START_OFFSET", "-2", { startOffset: "oldest" }],
+    ["KAFKA_CONSUMER_START_OFFSET", "-1", { startOffset: "newest" }],
+    ["KAFKA_CONSUMER_START_OFFSET", "earliest", { startOffset: "oldest" }],
+    ["KAFKA_CONSUMER_MIN_BYTES", "1KB", { minBytes: 1024 }],
+    ["KAFKA_CONSUMER_MAX_BYTES", "1048576", { maxBytes: 1_048_576 }],
+    ["KAFKA_CONSUMER_MAX_BYTES", "50MiB", { maxBytes: 50 * 1024 * 1024 }],
+    ["KAFKA_CONSUMER_MAX_WAIT", "100ms", { maxWaitMs: 100 }],
+    ["KAFKA_CONSUMER_COMMIT_INTERVAL", "5s", { commitIntervalMs: 5000 }],
+    ["KAFKA_CONSUMER_HEARTBEAT_INTERVAL", "1s", { heartbeatIntervalMs: 1000 }],
+    ["KAFKA_CONSUMER_SESSION_TIMEOUT", "30s", { sessionTimeoutMs: 30_000 }],
+    ["KAFKA_CONSUMER_REBALANCE_TIMEOUT", "2m", { rebalanceTimeoutMs: 120_000 }],
+    ["KAFKA_CONSUMER_DLQ_TOPIC", "dlq-x", { dlqTopic: "dlq-x" }],
+    ["KAFKA_CONSUMER_MAX_RETRIES", "0", { maxRetries: 0 }],
+  ])("%s=%s", (name, value, expected) => {
+    expect(consumerConfigFromEnv("t", "g", { ...base, [name]: value })).toMatchObject(expected);
+  });
+
+  it.each([
+    ["KAFKA_CONSUMER_START_OFFSET", "5", "-1 (newest) or -2 (oldest)"],
+    ["KAFKA_CONSUMER_MAX_BYTES", "ten", "a size in bytes"],
+    ["KAFKA_CONSUMER_MAX_WAIT", "soon", "a duration"],
+    ["KAFKA_CONSUMER_MAX_RETRIES", "-1", "an integer from 0 to 1000"],
+  ])("rejects %s=%s", (name, value, accepted) => {
+    expect(failure(() => consumerConfigFromEnv("t", "g", { ...base, [name]: value })).message).toContain(
+      `${name} is ${JSON.stringify(value)}; expected ${accepted}`,
+    );
+  });
+
+  it("rejects a heartbeat not shorter than the session timeout", () => {
+    const error = failure(() => consumerConfigFromEnv("t", "g", { ...base, KAFKA_CONSUMER_HEARTBEAT_INTERVAL: "10s" }));
+    expect(error.message).toContain("KAFKA_CONSUMER_HEARTBEAT_INTERVAL");
+  });
+});
+
+describe("TLS, SASL and the schema registry", () => {
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+  it("verifies certificates by default; CA as inline PEM or a file path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "skeji-tls-"));
+    writeFileSync(join(dir, "ca.pem"), pem);
+    expect(clientConfigFromEnv({ ...base, KAFKA_SSL: "true" }).ssl).toEqual({
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      rejectUnauthorized: true,
+    });
+    expect(clientConfigFromEnv({ ...base, KAFKA_SSL_CA: join(dir, "ca.pem") }).ssl).toMatchObject({
+      ca: pem,
+      rejectUnauthorized: true,
+    });
+    expect(clientConfigFromEnv({ ...base, KAFKA_SSL_CA: pem, KAFKA_SSL_VERIFY: "false" }).ssl).toMatchObject({
+      ca: pem,
+      rejectUnauthorized: false,
+    });
+    expect(clientConfigFromEnv(base).ssl).toBeUndefined();
+  });
+
+  it("rejects a CA that is neither PEM nor a readable file", () => {
+    expect(failure(() => clientConfigFromEnv({ ...base, KAFKA_SSL_CA: "/nope/ca.pem" })).message).toContain(
+      "KAFKA_SSL_CA",
+    );
+  });
+
+  it.each(["plain", "scram-sha-256", "scram-sha-512"])("SASL %s", (mechanism) => {
+    expect(
+      clientConfigFromEnv({
+        ...base,
+        KAFKA_SASL_MECHANISM: mechanism,
+        KAFKA_SASL_USERNAME: "svc",
+        KAFKA_SASL_PASSWORD: "s3cret",
+      }).sasl,
+    ).toEqual({ mechanism, username: "svc", password: "s3cret" });
+  });
+
+  it("never shows a secret's value in an error", () => {
+    const secrets = {
+      ...base,
+      KAFKA_SASL_MECHANISM: "oauth",
+      KAFKA_SASL_USERNAME: "svc",
+      KAFKA_SASL_PASSWORD: "hunter2-secret",
+      KAFKA_SSL_KEY: "hunter3-secret-key",
+      SCHEMA_REGISTRY_URL: "ftp://user:hunter4-secret@registry",
+    };
+    const error = failure(() => clientConfigFromEnv(secrets));
+    expect(error.message).toContain("KAFKA_SASL_MECHANISM");
+    expect(error.message).toContain("KAFKA_SSL_KEY is invalid");
+    expect(error.message).toContain("SCHEMA_REGISTRY_URL is invalid");
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(/hunter/);
+  });
+
+  it("requires a password with a SASL mechanism, without printing anything secret", () => {
+    const error = failure(() =>
+      clientConfigFromEnv({ ...base, KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" }),
+    );
+    expect(error.message).toContain("KAFKA_SASL_PASSWORD is not set");
+  });
+
+  it("takes registry credentials from variables or the URL, and keeps them out of the URL", () => {
+    expect(
+      clientConfigFromEnv({
+        ...base,
+        SCHEMA_REGISTRY_URL: "https://registry:8081/apis/ccompat/v7/",
+        SCHEMA_REGISTRY_USERNAME: "u",
+        SCHEMA_REGISTRY_PASSWORD: "p",
+      }).schemaRegistry,
+    ).toEqual({ url: "https://registry:8081/apis/ccompat/v7", username: "u", password: "p" });
+    expect(
+      clientConfigFromEnv({ ...base, SCHEMA_REGISTRY_URL: "http://u%40x:p@registry:8081" }).schemaRegistry,
+    ).toEqual({
+      url: "http://registry:8081",
+      username: "u@x",
+      password: "p",
+    });
+  });
+});
