@@ -16,12 +16,12 @@ import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
-import { type DlqSink, kafkaDlqSink } from "../dlq/sink.ts";
+import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
-import { decodeRecord } from "./decode.ts";
+import { createSerde } from "../serde/serde.ts";
 import { toConsumedMessage } from "./message.ts";
 import { type ConsumerObserver, type ProcessorDeps, processMessage } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
@@ -115,8 +115,8 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
-    this.router = new Router(options.decode ?? decodeRecord, options.unknownEvents ?? "skip");
-    this.dlq = options.dlq ?? kafkaDlqSink(this.kafka);
+    this.router = new Router(options.decode ?? serdeDecoder(config, this.logger), options.unknownEvents ?? "skip");
+    this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
     this.joined = new Promise((resolve) => {
       this.markJoined = resolve;
     });
@@ -330,6 +330,13 @@ class SkejiConsumer implements Consumer {
       throw new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "handlers and middleware must be added before start()");
     }
   }
+}
+
+/** The runtime's wire-format decoder (embedded Avro, Confluent with the registry, JSON), its registry lookups cached. */
+function serdeDecoder(config: ConsumerConfig, logger: Logger): DecodeFn {
+  const serde = createSerde({ registry: config.schemaRegistry, logger });
+  return (message, candidates) =>
+    serde.decode({ topic: message.topic, headers: message.rawHeaders, value: message.value }, candidates);
 }
 
 /** Resolves or rejects with `p`, or rejects once `signal` aborts (the handler keeps running, detached). */

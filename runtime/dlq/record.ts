@@ -16,9 +16,8 @@
  * | `retry-count`        | retries made before giving up (0 = failed on the first attempt), decimal |
  *
  * These headers replace any of the same name on the original record; every other original
- * header is copied as received (bytes, repeats and order kept).
+ * header is copied as UTF-8 text (for a repeated header, its last value).
  */
-import type { IHeaders } from "kafkajs";
 import type { ConsumedMessage } from "../consumer/types.ts";
 import type { ErrorClass } from "../errors/processing.ts";
 import { rfc3339 } from "../message/headers.ts";
@@ -40,9 +39,7 @@ export const DlqHeader = {
 export interface DlqRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: IHeaders;
-  /** Kept from the original record, so the DLQ record keeps its place in time. */
-  readonly timestamp?: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface DlqFailure {
@@ -76,10 +73,5 @@ export function buildDlqRecord(f: DlqFailure): DlqRecord {
     [DlqHeader.consumerGroup]: f.groupId,
     [DlqHeader.retryCount]: String(f.retryCount),
   };
-  const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(f.message.rawHeaders)) {
-    if (value !== undefined && !(name in ours)) headers[name] = value;
-  }
-  Object.assign(headers, ours);
-  return { key: f.message.key, value: f.message.value, headers, timestamp: String(f.message.timestamp.getTime()) };
+  return { key: f.message.key, value: f.message.value, headers: { ...f.message.headers, ...ours } };
 }

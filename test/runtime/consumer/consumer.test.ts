@@ -88,7 +88,7 @@ describe("error classes", () => {
       ids.map((id) => ({
         key: `key-${id}`,
         value: JSON.stringify({ id, seq: 0 }),
-        headers: { "event-type": ev.created.type, "event-id": `evt-${id}`, "x-raw": Buffer.from([0, 1, 254, 255]) },
+        headers: { "event-type": ev.created.type, "event-id": `evt-${id}`, "x-note": "שלום ✓" },
       })),
     );
     const calls = new Map<string, number>();
@@ -148,7 +148,7 @@ describe("error classes", () => {
     const dead = byId.get("permanent");
     expect(dead?.key?.equals(Buffer.from("key-permanent"))).toBe(true);
     expect(dead?.value?.equals(permanentOriginal?.value ?? Buffer.alloc(0))).toBe(true);
-    expect(dead?.headers["x-raw"]).toEqual(Buffer.from([0, 1, 254, 255]));
+    expect(dead?.headers["x-note"]).toEqual(Buffer.from("שלום ✓"));
     expect(h("permanent", "event-id")).toBe("evt-permanent");
     expect(h("permanent", "event-type")).toBe(ev.created.type);
     expect(h("permanent", "original-topic")).toBe(topic);
