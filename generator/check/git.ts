@@ -61,6 +61,14 @@ export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = 
   }
 }
 
+/** 1-based line of the first line that differs between two texts (where an edit starts). */
+function firstDifference(before: string, after: string): number {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const i = b.findIndex((line, n) => line !== a[n]);
+  return i < 0 ? 1 : i + 1;
+}
+
 export function checkAgainstRef(current: Project, published: Project): CheckResult {
   const findings: PlacedFinding[] = [];
   const problems: Problem[] = [];
@@ -88,7 +96,7 @@ export function checkAgainstRef(current: Project, published: Project): CheckResu
           event: old.type,
           version: v.version,
           file: still.file,
-          line: 1,
+          line: firstDifference(v.text, still.text),
           message: `${old.type} v${v.version} is published but its schema was changed`,
           hint: `restore ${still.file} and put the change in a new version v${(now?.versions.at(-1)?.version ?? v.version) + 1}`,
         });

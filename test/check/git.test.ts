@@ -71,7 +71,7 @@ describe("skeji-gen check --against", () => {
         event: "booking.created",
         version: 1,
         file: "schemas/booking.created/v1.avsc",
-        line: 1,
+        line: 9, // where the edit starts
         message: "booking.created v1 is published but its schema was changed",
         hint: "restore schemas/booking.created/v1.avsc and put the change in a new version v3",
       },
