@@ -85,6 +85,12 @@ describe("skeji-gen check --against", () => {
     expect(run.out).toContain(
       "booking.created v2: booking.created v2 is published (schemas/booking.created/v2.avsc exists at the base ref) but was deleted",
     );
+    const github = await runCli("check", ["--against", "base", "--format", "github"], root);
+    expect(github.out.split("\n")[0]).toBe(
+      "::error file=schemas/booking.created/v2.avsc,line=1,title=booking.created v2%3A published-version-deleted::" +
+        "booking.created v2 is published (schemas/booking.created/v2.avsc exists at the base ref) but was deleted." +
+        "%0AFix: restore schemas/booking.created/v2.avsc; published versions stay, even when no producer writes them any more",
+    );
   });
 
   it("checks a new event's versions among themselves and notes it", async () => {
