@@ -48,8 +48,13 @@ export interface MessageRun {
   readonly shouldStop: () => boolean;
 }
 
-/** Errors that are about our own infrastructure, not the message: never dead-lettered. */
-const isInfrastructureError = (e: unknown): boolean => isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE);
+/**
+ * Errors about our own infrastructure, not the message: a registry that does not answer, or
+ * refuses us (credentials, no registry configured). Never dead-lettered: dead-lettering every
+ * message because of a misconfiguration would empty the topic into the DLQ.
+ */
+const isInfrastructureError = (e: unknown): boolean =>
+  isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
 
 export async function processMessage(deps: ProcessorDeps, run: MessageRun): Promise<MessageOutcome> {
   const { message } = run;
