@@ -9,6 +9,12 @@ export const codegenSymbols = {
   EventDescriptor: { name: "EventDescriptor", typeOnly: true },
   TopicDescriptor: { name: "TopicDescriptor", typeOnly: true },
   TopicEvent: { name: "TopicEvent", typeOnly: true },
+  AvroUnion: { name: "AvroUnion", typeOnly: true },
+  Producer: { name: "Producer", typeOnly: true },
+  PublishOptions: { name: "PublishOptions", typeOnly: true },
+  Consumer: { name: "Consumer", typeOnly: true },
+  EventHandler: { name: "EventHandler", typeOnly: true },
+  TopicHandler: { name: "TopicHandler", typeOnly: true },
 } as const;
 
 export type CodegenSymbol = keyof typeof codegenSymbols;

@@ -1,0 +1,77 @@
+/**
+ * Declarations for named Avro types: records (an interface, plus an `Init` interface when
+ * fields have defaults), enums (a string literal union) and fixed (a `Uint8Array` alias).
+ */
+import {
+  type InterfaceDeclarationStructure,
+  type JSDocStructure,
+  type PropertySignatureStructure,
+  StructureKind,
+  type TypeAliasDeclarationStructure,
+} from "ts-morph";
+import type { EnumNode, FixedNode, RecordField, RecordNode } from "../../runtime/serde/avro/model.ts";
+import { type TypeContext, typeExpr } from "./type-expr.ts";
+
+/** TSDoc text: `*\/` cannot end the comment early. */
+export const docText = (text: string): string => text.replace(/\*\//g, "*\\/").trim();
+
+export function docs(description: string | undefined, tags: JSDocStructure["tags"] = []): JSDocStructure[] {
+  if (description === undefined && (tags === undefined || tags.length === 0)) return [];
+  return [{ kind: StructureKind.JSDoc, description: description === undefined ? "" : docText(description), tags }];
+}
+
+function fieldDocs(field: RecordField): JSDocStructure[] {
+  const tags = field.hasDefault
+    ? [{ kind: StructureKind.JSDocTag, tagName: "defaultValue", text: docText(JSON.stringify(field.default)) } as const]
+    : [];
+  return docs(field.doc, tags);
+}
+
+export function recordDeclarations(
+  node: RecordNode,
+  name: string,
+  ctx: Omit<TypeContext, "init">,
+): (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] {
+  const props = (init: boolean): PropertySignatureStructure[] =>
+    node.fields.map((f) => ({
+      kind: StructureKind.PropertySignature,
+      name: f.name,
+      type: typeExpr(f.type, { ...ctx, init }),
+      hasQuestionToken: init && f.hasDefault,
+      docs: fieldDocs(f),
+    }));
+  const out: (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] = [
+    {
+      kind: StructureKind.Interface,
+      name,
+      isExported: true,
+      docs: docs(node.doc ?? `The \`${node.name}\` record.`),
+      properties: props(false),
+    },
+  ];
+  if (ctx.needsInit.has(node)) {
+    out.push({
+      kind: StructureKind.Interface,
+      name: `${name}Init`,
+      isExported: true,
+      docs: docs(`{@link ${name}} as a publisher writes it: fields with a default may be left out.`),
+      properties: props(true),
+    });
+  }
+  return out;
+}
+
+export function enumDeclaration(node: EnumNode, name: string): TypeAliasDeclarationStructure {
+  return {
+    kind: StructureKind.TypeAlias,
+    name,
+    isExported: true,
+    docs: docs(node.doc ?? `The \`${node.name}\` enum.`),
+    type: node.symbols.map((s) => JSON.stringify(s)).join(" | ") || "never",
+  };
+}
+
+export function fixedDeclaration(node: FixedNode, name: string): TypeAliasDeclarationStructure {
+  const description = `${node.doc ? `${node.doc}\n\n` : ""}Exactly ${node.size} bytes (\`${node.name}\`).`;
+  return { kind: StructureKind.TypeAlias, name, isExported: true, docs: docs(description), type: "Uint8Array" };
+}

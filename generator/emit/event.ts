@@ -1,0 +1,89 @@
+/**
+ * One module per event: named types and the payload type of the current version, its
+ * `Init` type, the descriptor (every version's schema embedded), `publishX` and `onX`.
+ */
+import { type StatementStructures, StructureKind } from "ts-morph";
+import { codegenSymbols } from "../../runtime/codegen-symbols.ts";
+import type { EventModel } from "../model/event-model.ts";
+import { docs, enumDeclaration, fixedDeclaration, recordDeclarations } from "./declarations.ts";
+import { constStatement, type GeneratedModule, runtimeImport } from "./module.ts";
+
+export function emitEvent(event: EventModel, schemaHeader: string): GeneratedModule {
+  const imports = new Set<keyof typeof codegenSymbols>([
+    "defineEvent",
+    "Producer",
+    "PublishOptions",
+    "Consumer",
+    "EventHandler",
+  ]);
+  const ctx = {
+    typeNames: event.typeNames,
+    needsInit: event.needsInit,
+    unionHelper: codegenSymbols.AvroUnion.name,
+    useUnionHelper: () => imports.add("AvroUnion"),
+  };
+  const statements: (StatementStructures | string)[] = [];
+  for (const node of event.namedTypes) {
+    const name = event.typeNames.get(node) as string;
+    if (node.kind === "record") statements.push(...recordDeclarations(node, name, ctx));
+    else if (node.kind === "enum") statements.push(enumDeclaration(node, name));
+    else statements.push(fixedDeclaration(node, name));
+  }
+  const [payload, init] = recordDeclarations(event.root, event.name, ctx);
+  const current = event.versions.at(-1)?.version ?? 1;
+  if (payload) {
+    payload.docs = docs(
+      `${event.root.doc ? `${event.root.doc}\n\n` : ""}Payload of \`${event.type}\` (v${current}), as consumers receive it.`,
+    );
+    statements.push(payload);
+  }
+  if (init) statements.push(init);
+  else {
+    statements.push({
+      kind: StructureKind.TypeAlias,
+      name: `${event.name}Init`,
+      isExported: true,
+      docs: docs(`{@link ${event.name}} as a publisher writes it (no field has a default).`),
+      type: event.name,
+    });
+  }
+
+  const descriptor = `${event.name}Event`;
+  const versions = event.versions.map((v) => `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)} },`);
+  const { defineEvent, Producer, PublishOptions, Consumer, EventHandler } = codegenSymbols;
+  statements.push(
+    constStatement(
+      `\`${event.type}\` on topic \`${event.topic}\`, keyed by \`${event.keyField}\`.${event.doc ? `\n\n${event.doc}` : ""}`,
+      descriptor,
+      [
+        `${defineEvent.name}<${event.name}, ${event.name}Init, ${JSON.stringify(event.type)}>({`,
+        `  type: ${JSON.stringify(event.type)},`,
+        `  name: ${JSON.stringify(event.name)},`,
+        `  topic: ${JSON.stringify(event.topic)},`,
+        `  keyField: ${JSON.stringify(event.keyField)},`,
+        `  format: ${JSON.stringify(event.format)},`,
+        `  compatibility: ${JSON.stringify(event.compatibility)},`,
+        "  versions: [",
+        ...versions,
+        "  ],",
+        "})",
+      ].join("\n"),
+    ),
+    constStatement(
+      `Publishes \`${event.type}\` (validated against v${current}; fields with defaults may be left out).`,
+      `publish${event.name}`,
+      `(producer: ${Producer.name}, payload: ${event.name}Init, options?: ${PublishOptions.name}) =>\n  producer.publishEvent(${descriptor}, payload, options)`,
+    ),
+    constStatement(
+      `Handles \`${event.type}\`; every version is read as v${current}.`,
+      `on${event.name}`,
+      `(consumer: ${Consumer.name}, handler: ${EventHandler.name}<typeof ${descriptor}>) =>\n  consumer.on(${descriptor}, handler)`,
+    ),
+  );
+  return {
+    path: `${event.module}.ts`,
+    header: schemaHeader,
+    imports: [runtimeImport([...imports])],
+    statements,
+  };
+}

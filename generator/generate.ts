@@ -1,0 +1,109 @@
+/**
+ * The pipeline: load (files + validation) -> model -> emit -> files in memory.
+ * `writeOutput` and `diffOutput` are the write and `--check` stages.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { codegenSymbols } from "../runtime/codegen-symbols.ts";
+import { emitEvent } from "./emit/event.ts";
+import { HEADER_PREFIX, Printer } from "./emit/module.ts";
+import { emitIndex, emitTopics } from "./emit/topics.ts";
+import type { Problem } from "./load/problems.ts";
+import { type LoadedProject, loadProject } from "./load/project.ts";
+import { buildProjectModel } from "./model/event-model.ts";
+
+export interface GenerateOptions {
+  readonly schemasDir: string;
+  readonly manifestPath?: string | undefined;
+  /** Extension of relative imports between generated modules: `.ts` (default), `.js` or `` (none). */
+  readonly importExtension?: ".ts" | ".js" | "" | undefined;
+  /** What paths in headers and problems are relative to; default the working directory. */
+  readonly cwd?: string | undefined;
+}
+
+export interface GenerateResult {
+  readonly project: LoadedProject;
+  /** Output path (relative to the output folder, `/`-separated) -> content; empty when there are problems. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly problems: readonly Problem[];
+}
+
+export function generate(options: GenerateOptions): GenerateResult {
+  const project = loadProject(options);
+  if (project.problems.length > 0) return { project, files: new Map(), problems: project.problems };
+  const ext = options.importExtension ?? ".ts";
+  const model = buildProjectModel(
+    project,
+    Object.values(codegenSymbols).map((s) => s.name),
+  );
+  const printer = new Printer();
+  const files = new Map<string, string>();
+  const manifest = relative(options.cwd ?? process.cwd(), project.manifestPath)
+    .split(sep)
+    .join("/");
+  for (const event of model.events) {
+    const module = emitEvent(event, event.versions.map((v) => v.file).join(", "));
+    files.set(module.path, printer.print(module));
+  }
+  if (model.topics.length > 0) {
+    const topics = emitTopics(model, manifest, ext);
+    files.set(topics.path, printer.print(topics));
+  }
+  const index = emitIndex(model, manifest, ext);
+  files.set(index.path, printer.print(index));
+  return { project, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), problems: [] };
+}
+
+/** Files under `outDir` that skeji-gen wrote (they start with the generated-code header). */
+function generatedFilesOnDisk(outDir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!existsSync(outDir)) return found;
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".ts")) {
+        const text = readFileSync(full, "utf8");
+        if (text.startsWith(HEADER_PREFIX)) found.set(relative(outDir, full).split(sep).join("/"), text);
+      }
+    }
+  };
+  walk(outDir);
+  return found;
+}
+
+export interface OutputDiff {
+  readonly changed: readonly string[];
+  readonly added: readonly string[];
+  /** Generated files on disk that would no longer be generated. */
+  readonly removed: readonly string[];
+}
+
+export function diffOutput(files: ReadonlyMap<string, string>, outDir: string): OutputDiff {
+  const disk = generatedFilesOnDisk(outDir);
+  const changed: string[] = [];
+  const added: string[] = [];
+  for (const [path, text] of files) {
+    const current = disk.has(path)
+      ? disk.get(path)
+      : existsSync(join(outDir, path))
+        ? readFileSync(join(outDir, path), "utf8")
+        : undefined;
+    if (current === undefined) added.push(path);
+    else if (current !== text) changed.push(path);
+  }
+  const removed = [...disk.keys()].filter((p) => !files.has(p)).sort();
+  return { changed, added, removed };
+}
+
+/** Writes changed files only and deletes stale generated files; returns what changed. */
+export function writeOutput(files: ReadonlyMap<string, string>, outDir: string): OutputDiff {
+  const diff = diffOutput(files, outDir);
+  for (const path of [...diff.changed, ...diff.added]) {
+    const full = join(outDir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, files.get(path) as string);
+  }
+  for (const path of diff.removed) rmSync(join(outDir, path));
+  return diff;
+}

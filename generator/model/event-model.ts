@@ -1,0 +1,175 @@
+/**
+ * The model stage: from a loaded project to what the emitter needs per event
+ * (TypeScript names of every named type, which records need an `Init` variant)
+ * and per topic. Pure data; no TypeScript text here.
+ */
+import type { CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
+import type { AvroNode, LogicalNode, NamedNode, RecordNode } from "../../runtime/serde/avro/model.ts";
+import type { LoadedProject } from "../load/project.ts";
+
+export interface EventModel {
+  readonly type: string;
+  /** Payload type name, e.g. `BookingCreateRequested`. */
+  readonly name: string;
+  readonly topic: string;
+  readonly keyField: string;
+  readonly format: WireFormat;
+  readonly compatibility: CompatibilityLevel;
+  readonly doc: string | undefined;
+  /** Module file name without extension, e.g. `booking.create.requested`. */
+  readonly module: string;
+  readonly versions: readonly { readonly version: number; readonly file: string; readonly schema: unknown }[];
+  /** The current (last) version's root record. */
+  readonly root: RecordNode;
+  /** Named types of the current version (except the root), in definition order, with their TypeScript names. */
+  readonly namedTypes: readonly NamedNode[];
+  readonly typeNames: ReadonlyMap<AvroNode, string>;
+  /** Records whose publisher-side (`Init`) type differs: a field with a default at any depth. */
+  readonly needsInit: ReadonlySet<RecordNode>;
+}
+
+export interface TopicModel {
+  readonly topic: string;
+  /** Descriptor constant name, e.g. `BookingsEventsTopic`. */
+  readonly name: string;
+  readonly dlqTopic: string | undefined;
+  readonly doc: string | undefined;
+  readonly events: readonly EventModel[];
+}
+
+export interface ProjectModel {
+  readonly events: readonly EventModel[];
+  readonly topics: readonly TopicModel[];
+}
+
+export const pascalCase = (text: string): string =>
+  text
+    .split(/[^A-Za-z0-9]+/)
+    .filter((s) => s !== "")
+    .map((s) => (s[0] as string).toUpperCase() + s.slice(1))
+    .join("");
+
+/** Names a generated module declares or imports, which named types must not take. */
+const reservedSuffixes = ["Init", "Event"];
+
+function collectNamed(root: AvroNode): NamedNode[] {
+  const out: NamedNode[] = [];
+  const seen = new Set<AvroNode>();
+  const visit = (node: AvroNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    switch (node.kind) {
+      case "record":
+        if (node !== root) out.push(node);
+        for (const f of node.fields) visit(f.type);
+        return;
+      case "enum":
+      case "fixed":
+        out.push(node);
+        return;
+      case "array":
+        visit(node.items);
+        return;
+      case "map":
+        visit(node.values);
+        return;
+      case "union":
+        for (const b of node.branches) visit(b);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Fixed point: a record needs an `Init` variant if a field has a default or its type reaches such a record. */
+function computeNeedsInit(records: readonly RecordNode[]): Set<RecordNode> {
+  const needs = new Set<RecordNode>();
+  const reaches = (node: AvroNode): boolean => {
+    switch (node.kind) {
+      case "record":
+        return needs.has(node);
+      case "array":
+        return reaches(node.items);
+      case "map":
+        return reaches(node.values);
+      case "union":
+        return node.branches.some(reaches);
+      default:
+        return false;
+    }
+  };
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const r of records) {
+      if (!needs.has(r) && r.fields.some((f) => f.hasDefault || reaches(f.type))) {
+        needs.add(r);
+        changed = true;
+      }
+    }
+  }
+  return needs;
+}
+
+export function buildEventModel(event: LoadedProject["events"][number], taken: ReadonlySet<string>): EventModel {
+  const current = event.versions.at(-1);
+  if (current?.parsed.root.kind !== "record") throw new Error(`event ${event.type} has no record schema`);
+  const root = current.parsed.root as RecordNode;
+  const namedTypes = collectNamed(root).filter((n) => !isLogicalFixed(n, current.parsed.named));
+  const typeNames = new Map<AvroNode, string>([[root, event.name]]);
+  const used = new Set<string>([...taken, event.name, `${event.name}Init`, `${event.name}Event`]);
+  for (const node of namedTypes) {
+    let candidate = pascalCase(node.simpleName);
+    if (used.has(candidate) || reservedSuffixes.some((s) => used.has(candidate + s) || candidate.endsWith(s))) {
+      candidate = pascalCase(node.name);
+    }
+    let unique = candidate;
+    for (let i = 2; used.has(unique) || (node.kind === "record" && used.has(`${unique}Init`)); i++)
+      unique = `${candidate}${i}`;
+    used.add(unique);
+    if (node.kind === "record") used.add(`${unique}Init`);
+    typeNames.set(node, unique);
+  }
+  const records = [root, ...namedTypes.filter((n): n is RecordNode => n.kind === "record")];
+  return {
+    type: event.type,
+    name: event.name,
+    topic: event.topic,
+    keyField: event.keyField,
+    format: event.format,
+    compatibility: event.compatibility,
+    doc: event.doc,
+    module: event.type,
+    versions: event.versions.map((v) => ({ version: v.version, file: v.file, schema: v.schema })),
+    root,
+    namedTypes,
+    typeNames,
+    needsInit: computeNeedsInit(records),
+  };
+}
+
+/** A fixed carrying a valid logical type (decimal) is represented by the logical type, not its own alias. */
+function isLogicalFixed(node: NamedNode, named: ReadonlyMap<string, NamedNode | LogicalNode>): boolean {
+  return node.kind === "fixed" && named.get(node.name)?.kind === "logical";
+}
+
+/** Names the generated code imports from the runtime; named types must not collide with them. */
+export function buildProjectModel(project: LoadedProject, runtimeNames: readonly string[]): ProjectModel {
+  const taken = new Set(runtimeNames);
+  const events = project.events.map((e) => buildEventModel(e, taken));
+  const byType = new Map(events.map((e) => [e.type, e]));
+  const topicNames = new Set<string>();
+  const topics: TopicModel[] = [];
+  for (const t of project.topics) {
+    let name = `${pascalCase(t.name)}Topic`;
+    for (let i = 2; topicNames.has(name); i++) name = `${pascalCase(t.name)}Topic${i}`;
+    topicNames.add(name);
+    const topicEvents = t.events.map((type) => byType.get(type)).filter((e): e is EventModel => e !== undefined);
+    if (topicEvents.length === 0) continue;
+    topics.push({ topic: t.name, name, dlqTopic: t.dlqTopic, doc: t.doc, events: topicEvents });
+  }
+  return { events, topics };
+}

@@ -1,0 +1,197 @@
+/**
+ * The `skeji-gen` command: generate (default) or `--check` that the output is current.
+ * User errors are reported one line each, all at once, with exit code 1 and no stack trace.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, relative, resolve, sep } from "node:path";
+import { Command, Option } from "commander";
+import { diffOutput, type GenerateOptions, generate, writeOutput } from "./generate.ts";
+import { formatProblem } from "./load/problems.ts";
+
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Ends the command; must not return for real processes. Tests may record the code instead. */
+  readonly exit: (code: number) => void;
+  readonly cwd: string;
+}
+
+export const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  exit: (code) => process.exit(code),
+  cwd: process.cwd(),
+};
+
+const IMPORT_EXTENSIONS = [".ts", ".js", "none"] as const;
+type ImportExtension = (typeof IMPORT_EXTENSIONS)[number];
+const CONFIG_KEYS = ["schemas", "manifest", "out", "importExtension"] as const;
+const DEFAULT_CONFIG = "skeji-gen.config.json";
+
+interface RawOptions {
+  schemas: string;
+  manifest?: string;
+  out: string;
+  config: string;
+  importExtension: ImportExtension;
+  check?: boolean;
+}
+
+interface Settings {
+  readonly schemasDir: string;
+  readonly manifestPath: string | undefined;
+  readonly outDir: string;
+  readonly importExtension: ImportExtension;
+}
+
+class OptionError extends Error {}
+
+const optionError = (name: string, reason: string) => new OptionError(`invalid option "${name}": ${reason}`);
+
+/** Reads the config file (if any) and merges it under the command-line options. */
+function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings {
+  const explicit = (name: string) => cmd.getOptionValueSource(name) === "cli";
+  const configPath = resolve(cwd, opts.config);
+  let config: Record<string, unknown> = {};
+  if (existsSync(configPath)) {
+    const file = relative(cwd, configPath).split(sep).join("/");
+    try {
+      config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw optionError("--config", `${file} is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+      throw optionError("--config", `${file} must hold a JSON object`);
+    }
+    for (const [key, value] of Object.entries(config)) {
+      if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+        throw optionError(key, `unknown option in ${file} (expected one of ${CONFIG_KEYS.join(", ")})`);
+      }
+      if (typeof value !== "string")
+        throw optionError(key, `expected a string in ${file}, got ${JSON.stringify(value)}`);
+    }
+  } else if (explicit("config")) {
+    throw optionError("--config", `${opts.config} does not exist`);
+  }
+  const base = dirname(configPath);
+  const pick = (name: "schemas" | "manifest" | "out", cliValue: string | undefined): string | undefined => {
+    if (cliValue !== undefined && explicit(name)) return resolve(cwd, cliValue);
+    if (typeof config[name] === "string") return resolve(base, config[name] as string);
+    return cliValue === undefined ? undefined : resolve(cwd, cliValue);
+  };
+  const ext = explicit("importExtension") ? opts.importExtension : (config.importExtension ?? opts.importExtension);
+  if (!(IMPORT_EXTENSIONS as readonly unknown[]).includes(ext)) {
+    throw optionError("importExtension", `expected one of ${IMPORT_EXTENSIONS.join(", ")}, got ${JSON.stringify(ext)}`);
+  }
+  const schemasDir = pick("schemas", opts.schemas) as string;
+  if (!existsSync(schemasDir)) throw optionError("--schemas", `${relative(cwd, schemasDir) || "."} does not exist`);
+  return {
+    schemasDir,
+    manifestPath: pick("manifest", opts.manifest),
+    outDir: pick("out", opts.out) as string,
+    importExtension: ext as ImportExtension,
+  };
+}
+
+/** Generates or checks; returns the exit code. */
+function run(cmd: Command, io: CliIo): number {
+  const opts = cmd.opts<RawOptions>();
+  let settings: Settings;
+  try {
+    settings = resolveSettings(cmd, opts, io.cwd);
+  } catch (e) {
+    if (!(e instanceof OptionError)) throw e;
+    io.err(`skeji-gen: ${e.message}`);
+    return 1;
+  }
+  const options: GenerateOptions = {
+    schemasDir: settings.schemasDir,
+    manifestPath: settings.manifestPath,
+    importExtension: settings.importExtension === "none" ? "" : settings.importExtension,
+    cwd: io.cwd,
+  };
+  const result = generate(options);
+  if (result.problems.length > 0) {
+    for (const p of result.problems) io.err(formatProblem(p));
+    const n = result.problems.length;
+    io.err(`skeji-gen: ${n} problem${n === 1 ? "" : "s"}; nothing was generated.`);
+    return 1;
+  }
+  const out = relative(io.cwd, settings.outDir).split(sep).join("/") || ".";
+  const show = (p: string) => `${out}/${p}`;
+  if (opts.check) {
+    const diff = diffOutput(result.files, settings.outDir);
+    const stale = diff.changed.length + diff.added.length + diff.removed.length;
+    if (stale === 0) {
+      io.out(`skeji-gen: ${out}/ is up to date (${result.files.size} files).`);
+      return 0;
+    }
+    io.err(
+      `skeji-gen: ${out}/ is stale (${stale} file${stale === 1 ? "" : "s"}); run \`npx skeji-gen\` and commit the result:`,
+    );
+    for (const p of diff.changed) io.err(`  changed: ${show(p)}`);
+    for (const p of diff.added) io.err(`  missing: ${show(p)}`);
+    for (const p of diff.removed) io.err(`  no longer generated: ${show(p)}`);
+    return 1;
+  }
+  const diff = writeOutput(result.files, settings.outDir);
+  const written = diff.changed.length + diff.added.length;
+  io.out(
+    `skeji-gen: ${result.files.size} files in ${out}/ (${written} written, ${result.files.size - written} unchanged, ${diff.removed.length} removed).`,
+  );
+  return 0;
+}
+
+/** The root command; `cli.ts` adds the subcommands and parses `process.argv`. */
+export function createProgram(io: CliIo = processIo): Command {
+  const program = new Command("skeji-gen")
+    .description(
+      "Generate typed TypeScript (payload types, event descriptors, publish and handler functions) from Avro event schemas.",
+    )
+    .addOption(new Option("--schemas <dir>", "folder of <event-type>/v<N>.avsc schemas").default("schemas"))
+    .addOption(new Option("--manifest <file>", "the manifest of topics and events (default: <schemas>/manifest.json)"))
+    .addOption(new Option("--out <dir>", "folder the generated modules are written to").default("generated"))
+    .addOption(
+      new Option(
+        "--config <file>",
+        `JSON file with the same options (${CONFIG_KEYS.join(", ")}); used if present`,
+      ).default(DEFAULT_CONFIG),
+    )
+    .addOption(
+      new Option("--import-extension <ext>", "extension of imports between generated modules")
+        .choices(IMPORT_EXTENSIONS)
+        .default(".ts"),
+    )
+    .addOption(
+      new Option("--check", "generate in memory and exit 1 if the output folder differs (for CI)").default(false),
+    )
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) })
+    .exitOverride((e) => {
+      io.exit(e.exitCode);
+      throw e;
+    })
+    .action((_opts, cmd: Command) => io.exit(run(cmd, io)));
+  return program;
+}
+
+/** Runs `skeji-gen` in-process (tests); returns the exit code and output. */
+export async function runCli(args: string[], cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code = -1;
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    exit: (c) => {
+      if (code === -1) code = c;
+    },
+    cwd,
+  };
+  try {
+    await createProgram(io).parseAsync(args, { from: "user" });
+  } catch (e) {
+    if (code === -1) throw e;
+  }
+  return { code, out, err };
+}
