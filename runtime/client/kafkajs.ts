@@ -152,7 +152,11 @@ class KafkajsProducer implements ProducerClient {
 }
 
 function toKafkajs(record: OutgoingRecord): KafkajsMessage {
-  const message: KafkajsMessage = { key: record.key, value: record.value, headers: { ...record.headers } };
+  const message: KafkajsMessage = {
+    key: record.key,
+    value: record.value,
+    headers: record.headers as Record<string, string>,
+  };
   if (record.partition !== undefined) message.partition = record.partition;
   if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
   return message;

@@ -50,9 +50,19 @@ export function readHeaders(raw: Readonly<Record<string, RawHeaderValue>> | unde
   return out;
 }
 
+let cachedSecond = Number.NaN;
+let cachedText = "";
+
 /** RFC3339 in UTC with whole seconds, the form Go's `time.RFC3339` writes. */
-export function rfc3339(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+export function rfc3339(date: Date | number): string {
+  const ms = typeof date === "number" ? date : date.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    // Formatting is costly next to everything else per message; one string per second is enough.
+    cachedText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+    cachedSecond = second;
+  }
+  return cachedText;
 }
 
 /** `v3` for version 3; the form the Go services use. */

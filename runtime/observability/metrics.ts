@@ -60,6 +60,7 @@ export function producerMetrics(registry: Registry = register): ProducerMetrics 
     ["topic"],
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   );
+  const latencyByTopic = new Map<string, ReturnType<typeof latency.labels>>();
   return {
     published: (topic, count) => messages.inc({ topic, outcome: "published", code: "" }, count),
     failed: (topic, code, count) => messages.inc({ topic, outcome: "failed", code }, count),
@@ -68,6 +69,13 @@ export function producerMetrics(registry: Registry = register): ProducerMetrics 
       batchMessages.observe(count);
       batchBytes.observe(bytes);
     },
-    latency: (topic, seconds) => latency.observe({ topic }, seconds),
+    latency: (topic, seconds) => {
+      let bound = latencyByTopic.get(topic);
+      if (bound === undefined) {
+        bound = latency.labels({ topic });
+        latencyByTopic.set(topic, bound);
+      }
+      bound.observe(seconds);
+    },
   };
 }

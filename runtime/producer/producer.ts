@@ -15,7 +15,8 @@ import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
-import type { EventSerde } from "../serde/types.ts";
+import { createSerde } from "../serde/serde.ts";
+import type { EncodedValue, EventSerde } from "../serde/types.ts";
 import { Batcher, type BatchItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
 import { keyFromPayload, messageValueBytes, recordBytes } from "./encode.ts";
@@ -55,7 +56,7 @@ class KafkaProducer implements Producer {
   private readonly metrics: ProducerMetrics;
   private readonly middleware: ProducerMiddleware[] = [];
   private chain: PublishNext;
-  private serdePromise: Promise<EventSerde> | undefined;
+  private readonly serde: EventSerde;
   private connecting: Promise<void> | undefined;
   private closed = false;
 
@@ -80,6 +81,7 @@ class KafkaProducer implements Producer {
       maxCount: config.batchSize,
       maxBytes: config.batchBytes,
     });
+    this.serde = options.serde ?? createSerde({ registry: config.schemaRegistry, logger: this.logger });
     this.chain = this.compose();
   }
 
@@ -110,7 +112,7 @@ class KafkaProducer implements Producer {
     headers[HeaderName.eventId] = options.eventId ?? headers[HeaderName.eventId] ?? crypto.randomUUID();
     headers[HeaderName.eventType] = descriptor.type;
     if (latest !== undefined) headers[HeaderName.schemaVersion] = formatSchemaVersion(latest.version);
-    headers[HeaderName.timestamp] = rfc3339(options.timestamp ?? new Date());
+    headers[HeaderName.timestamp] = rfc3339(options.timestamp ?? Date.now());
     headers[HeaderName.retryCount] ??= "0";
     const source = options.source ?? this.config.source;
     if (source !== undefined) headers[HeaderName.source] = source;
@@ -188,54 +190,62 @@ class KafkaProducer implements Producer {
     }
   }
 
-  /** The innermost layer: encode, queue, and wait for the ack (or not, in async mode). */
-  private async enqueue(ctx: PublishContext): Promise<PublishResult> {
-    if (this.closed) throw closedError();
-    const record = await this.toRecord(ctx);
+  /** The innermost layer: encode (validating), queue, and wait for the ack (or not, in async mode). */
+  private enqueue(ctx: PublishContext): Promise<PublishResult> {
+    if (this.closed) return Promise.reject(closedError());
+    if (ctx.descriptor === undefined) {
+      let value: Buffer | null;
+      try {
+        value = messageValueBytes(ctx.value);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.queue(ctx, value);
+    }
+    let encoded: EncodedValue | Promise<EncodedValue>;
+    try {
+      encoded = this.serde.encoder(ctx.descriptor).encode(ctx.value, ctx.topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (encoded instanceof Promise) return encoded.then((e) => this.queue(ctx, e.value, e.headers));
+    return this.queue(ctx, encoded.value, encoded.headers);
+  }
+
+  private queue(
+    ctx: PublishContext,
+    value: Buffer | null,
+    extraHeaders?: Readonly<Record<string, string>>,
+  ): Promise<PublishResult> {
+    if (extraHeaders !== undefined) Object.assign(ctx.headers, extraHeaders);
+    const key =
+      ctx.key === undefined ? null : typeof ctx.key === "string" ? Buffer.from(ctx.key) : Buffer.from(ctx.key);
+    const record: OutgoingRecord = { key, value, headers: ctx.headers, partition: ctx.partition };
     const eventId = ctx.headers[HeaderName.eventId] ?? "";
     const started = performance.now();
+    const topic = ctx.topic;
     const settled = new Promise<PublishResult>((resolve, reject) => {
-      const item: BatchItem = {
-        topic: ctx.topic,
+      this.batcher.add({
+        topic,
         record,
         bytes: recordBytes(record),
         settle: (ack, error) => {
-          if (ack !== undefined) {
-            this.metrics.latency(ctx.topic, (performance.now() - started) / 1000);
-            resolve({ eventId, topic: ack.topic, partition: ack.partition, offset: ack.offset, acknowledged: true });
-          } else reject(error);
+          if (ack === undefined) {
+            reject(error);
+            return;
+          }
+          this.metrics.latency(topic, (performance.now() - started) / 1000);
+          resolve({ eventId, topic: ack.topic, partition: ack.partition, offset: ack.offset, acknowledged: true });
         },
-      };
-      this.batcher.add(item);
+      });
     });
     if (!this.config.async) return settled;
     settled.catch((error: unknown) => {
       const typed = toSkejiError(error);
-      this.logger.error({ topic: ctx.topic, eventId, code: typed.code, err: typed }, "async publish failed");
+      this.logger.error({ topic, eventId, code: typed.code, err: typed }, "async publish failed");
       this.options.onError?.(typed, ctx);
     });
-    return { eventId, topic: ctx.topic, partition: undefined, offset: undefined, acknowledged: false };
-  }
-
-  private async toRecord(ctx: PublishContext): Promise<OutgoingRecord> {
-    const key = ctx.key === undefined ? null : Buffer.from(typeof ctx.key === "string" ? ctx.key : ctx.key);
-    let value: Buffer | null;
-    if (ctx.descriptor === undefined) {
-      value = messageValueBytes(ctx.value);
-    } else {
-      const encoded = await (await this.serde()).encoder(ctx.descriptor).encode(ctx.value, ctx.topic);
-      Object.assign(ctx.headers, encoded.headers);
-      value = encoded.value;
-    }
-    return { key, value, headers: ctx.headers, partition: ctx.partition };
-  }
-
-  private serde(): Promise<EventSerde> {
-    if (this.options.serde !== undefined) return Promise.resolve(this.options.serde);
-    this.serdePromise ??= import("../serde/serde.ts").then((m) =>
-      m.createSerde({ registry: this.config.schemaRegistry, logger: this.logger }),
-    );
-    return this.serdePromise;
+    return Promise.resolve({ eventId, topic, partition: undefined, offset: undefined, acknowledged: false });
   }
 
   /** Sends one batch (the batcher's callback). Settles every item; never rejects. */
