@@ -21,6 +21,25 @@ export type {
   StartOffset,
   TlsConfig,
 } from "./config/types.ts";
+// --- Consumer -------------------------------------------------------------------------------------
+export type { Consumer, ConsumerOptions } from "./consumer/consumer.ts";
+export { createConsumer } from "./consumer/consumer.ts";
+export type { ConsumerObserver } from "./consumer/processor.ts";
+export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
+export type { ShutdownSignal } from "./consumer/shutdown.ts";
+export { shutdownOnSignals } from "./consumer/shutdown.ts";
+export type {
+  ConsumedEvent,
+  ConsumedEventBase,
+  ConsumedMessage,
+  ConsumerMiddleware,
+  EventHandler,
+  HandlerContext,
+  MessageHandler,
+  MessageOutcome,
+  TopicConsumedEvent,
+  TopicHandler,
+} from "./consumer/types.ts";
 // --- Descriptors and payload types --------------------------------------------------------------
 export type {
   AnyEventDescriptor,
@@ -35,9 +54,28 @@ export type {
   WireFormat,
 } from "./descriptor.ts";
 export { defineEvent, defineTopic } from "./descriptor.ts";
+export type { DlqRecord } from "./dlq/record.ts";
+export { buildDlqRecord, DlqHeader } from "./dlq/record.ts";
+export type { DlqSink } from "./dlq/sink.ts";
+export { producerDlqSink } from "./dlq/sink.ts";
 // --- Errors ---------------------------------------------------------------------------------------
 export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } from "./errors/base.ts";
 export { ErrorCode, isSkejiError, SkejiError } from "./errors/base.ts";
+export type { ClassifyOptions } from "./errors/classify.ts";
+export { classifyError } from "./errors/classify.ts";
+export type { ErrorClass } from "./errors/processing.ts";
+export {
+  BusinessError,
+  ConsumerErrorCode,
+  isBusinessError,
+  isPermanentError,
+  isTransientError,
+  newBusinessError,
+  newPermanentError,
+  newTransientError,
+  PermanentError,
+  TransientError,
+} from "./errors/processing.ts";
 // --- Messages and headers -------------------------------------------------------------------------
 export type { Headers } from "./message/headers.ts";
 export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
@@ -63,6 +101,10 @@ export type {
   PublishOptions,
   PublishResult,
 } from "./producer/types.ts";
+export type { Requester, RequesterOptions, RequestOptions } from "./request-reply/request-reply.ts";
+export { createRequester, reply, replyToHeader } from "./request-reply/request-reply.ts";
+export type { Clock, RetryPolicy } from "./retry/backoff.ts";
+export { backoffDelay, defaultRetryPolicy } from "./retry/backoff.ts";
 // --- Avro codec ---------------------------------------------------------------------------------
 export type {
   AvroCodec,

@@ -80,7 +80,7 @@ export interface Consumer {
   use(middleware: ConsumerMiddleware): Consumer;
   /** Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down. */
   start(signal?: AbortSignal): Promise<void>;
-  /** Resolves once the consumer has joined its group and received an assignment. */
+  /** Resolves once the consumer has joined its group and fetched from its assignment. */
   ready(): Promise<void>;
   /** Graceful shutdown; resolves when done (also what `start()` waits for). */
   stop(): Promise<void>;
@@ -170,6 +170,7 @@ class SkejiConsumer implements Consumer {
       maxWaitTimeInMs: this.config.maxWaitMs,
     });
     this.consumer = consumer;
+    let joinedOnce = false;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.options.observer?.onGroupJoin?.({
         memberId: e.payload.memberId,
@@ -177,7 +178,12 @@ class SkejiConsumer implements Consumer {
         isLeader: e.payload.isLeader,
         assignment: e.payload.memberAssignment,
       });
-      this.markJoined();
+      joinedOnce = true;
+    });
+    // Ready once a fetch has completed after joining: the start offsets are resolved by then, so
+    // a record produced after ready() resolves is seen (request-response depends on this).
+    consumer.on(consumer.events.FETCH, () => {
+      if (joinedOnce) this.markJoined();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart) return;

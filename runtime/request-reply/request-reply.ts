@@ -1,0 +1,179 @@
+/**
+ * Request-response over Kafka (the Go guide's advanced section), typed.
+ *
+ * `request(event, payload, { reply, replyTopic, timeoutMs })` publishes the request with a fresh
+ * `correlation-id` and a `reply-to` header naming the reply topic, and resolves with the first
+ * reply event carrying the same correlation id. The requester listens on the reply topic in a
+ * consumer group of its own (every requester instance sees every reply; replies for other
+ * instances are skipped), starting at the newest offset. A reply that does not arrive within
+ * `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still pending with
+ * CONSUMER_CLOSED. Pending requests are removed on every path, so none leak.
+ *
+ * A responder replies from a handler with `reply(producer, requestEvent, ReplyEvent, payload)`.
+ */
+import { randomUUID } from "node:crypto";
+import type { ConsumerConfig } from "../config/types.ts";
+import { type ConsumerOptions, createConsumer } from "../consumer/consumer.ts";
+import type { ConsumedEvent, ConsumedEventBase } from "../consumer/types.ts";
+import type { AnyEventDescriptor, InitOf, PayloadOf } from "../descriptor.ts";
+import { SkejiError } from "../errors/base.ts";
+import { ConsumerErrorCode } from "../errors/processing.ts";
+import type { Producer, PublishResult } from "../producer/types.ts";
+
+/** Header naming the topic a reply should go to. */
+export const replyToHeader = "reply-to";
+
+export interface RequestOptions<R extends AnyEventDescriptor> {
+  /** The reply event type. */
+  readonly reply: R;
+  /** Where replies are expected; default the reply event's topic. Must be one the requester listens on. */
+  readonly replyTopic?: string;
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Default a random UUID. */
+  readonly correlationId?: string;
+  readonly conversationId?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface Requester {
+  request<D extends AnyEventDescriptor, R extends AnyEventDescriptor>(
+    event: D,
+    payload: InitOf<D>,
+    options: RequestOptions<R>,
+  ): Promise<ConsumedEvent<PayloadOf<R>>>;
+  /** Number of requests waiting for a reply. */
+  pending(): number;
+  /** Stops listening; pending requests reject with CONSUMER_CLOSED. */
+  close(): Promise<void>;
+}
+
+export interface RequesterOptions {
+  readonly producer: Producer;
+  /** Every reply event this requester may receive; their topics are the reply topics listened on. */
+  readonly replies: readonly AnyEventDescriptor[];
+  /** Reply topics beyond the reply events' own topics. */
+  readonly replyTopics?: readonly string[];
+  readonly consumer?: ConsumerOptions;
+}
+
+interface Waiter {
+  readonly reply: AnyEventDescriptor;
+  readonly resolve: (event: ConsumedEvent<unknown>) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Creates a requester and waits until it listens on its reply topics. `config` supplies the
+ * cluster settings; its topic, group and start offset are replaced (a unique group, newest offset).
+ */
+export async function createRequester(config: ConsumerConfig, options: RequesterOptions): Promise<Requester> {
+  const waiters = new Map<string, Waiter>();
+  const topics = [...new Set([...options.replies.map((r) => r.topic), ...(options.replyTopics ?? [])])];
+  const [first, ...rest] = topics;
+  if (first === undefined) throw new SkejiError("INVALID_CONFIG", "a requester needs at least one reply event");
+  const consumer = createConsumer(
+    {
+      ...config,
+      topic: first,
+      groupId: `${config.groupId}-replies-${randomUUID()}`,
+      startOffset: "newest",
+      dlqTopic: undefined,
+      maxRetries: 0,
+    },
+    { unknownEvents: "skip", ...options.consumer },
+  );
+  const deliver = (event: ConsumedEventBase & { type: string; payload: unknown }): void => {
+    const id = event.correlationId;
+    const waiter = id === undefined ? undefined : waiters.get(id);
+    if (id === undefined || waiter === undefined || waiter.reply.type !== event.type) return; // not ours
+    waiters.delete(id);
+    waiter.resolve(event);
+  };
+  for (const reply of options.replies) consumer.on(reply, deliver);
+  // Replies on extra topics with no descriptor of their own are ignored.
+  if (rest.length > 0) consumer.handle(() => {});
+  const running = consumer.start();
+  running.catch(() => {});
+  await Promise.race([consumer.ready(), running]);
+
+  const closedError = () => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the requester was closed");
+  let closed = false;
+
+  return {
+    pending: () => waiters.size,
+    async request(event, payload, opts) {
+      if (closed) throw closedError();
+      const correlationId = opts.correlationId ?? randomUUID();
+      const replyTopic = opts.replyTopic ?? opts.reply.topic;
+      if (!topics.includes(replyTopic)) {
+        throw new SkejiError("INVALID_CONFIG", `the requester does not listen on reply topic ${replyTopic}`);
+      }
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      if (opts.signal?.aborted)
+        throw new SkejiError("ABORTED", "the request was aborted", { cause: opts.signal.reason });
+      const replied = new Promise<ConsumedEvent<unknown>>((resolve, reject) => {
+        waiters.set(correlationId, { reply: opts.reply, resolve, reject });
+      });
+      replied.catch(() => {}); // settled while the publish is in flight; awaited below
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(correlationId);
+        opts.signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = (): void => {
+        waiters
+          .get(correlationId)
+          ?.reject(new SkejiError("ABORTED", "the request was aborted", { cause: opts.signal?.reason }));
+      };
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(() => {
+        waiters.get(correlationId)?.reject(
+          new SkejiError(ConsumerErrorCode.REQUEST_TIMEOUT, `no reply to ${event.type} within ${timeoutMs} ms`, {
+            details: { correlationId, eventType: event.type, replyTopic, timeoutMs },
+          }),
+        );
+      }, timeoutMs);
+      try {
+        await options.producer.publishEvent(event, payload, {
+          correlationId,
+          ...(opts.conversationId === undefined ? {} : { conversationId: opts.conversationId }),
+          headers: { [replyToHeader]: replyTopic },
+        });
+        return (await replied) as ConsumedEvent<PayloadOf<typeof opts.reply>>;
+      } finally {
+        cleanup();
+      }
+    },
+    async close() {
+      closed = true;
+      for (const [id, w] of waiters) {
+        waiters.delete(id);
+        w.reject(closedError());
+      }
+      await consumer.stop();
+      await running.catch(() => {});
+    },
+  };
+}
+
+/**
+ * Replies to a request from inside a handler: publishes `payload` as `replyEvent` to the
+ * request's `reply-to` topic (else the reply event's topic), with the request's correlation id.
+ */
+export function reply<R extends AnyEventDescriptor>(
+  producer: Producer,
+  request: ConsumedEventBase,
+  replyEvent: R,
+  payload: InitOf<R>,
+): Promise<PublishResult> {
+  if (request.correlationId === undefined) {
+    return Promise.reject(new SkejiError("INVALID_MESSAGE", "the request carries no correlation-id to reply to"));
+  }
+  return producer.publishEvent(replyEvent, payload, {
+    correlationId: request.correlationId,
+    topic: request.headers[replyToHeader] ?? replyEvent.topic,
+    ...(request.conversationId === undefined ? {} : { conversationId: request.conversationId }),
+  });
+}

@@ -1,0 +1,131 @@
+/** Request-response against the real broker: typed replies matched by correlation id, timeouts, close. */
+import { afterAll, describe, expect, it } from "vitest";
+import { producerConfigFromEnv } from "../../../runtime/config/env.ts";
+import { createConsumer } from "../../../runtime/consumer/consumer.ts";
+import { defineEvent } from "../../../runtime/descriptor.ts";
+import { isSkejiError } from "../../../runtime/errors/base.ts";
+import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { createProducer } from "../../../runtime/producer/producer.ts";
+import { createRequester, reply } from "../../../runtime/request-reply/request-reply.ts";
+import { brokers } from "../../infra/env.ts";
+import { Fixture, testConfig } from "./helpers.ts";
+
+const fx = new Fixture();
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await fx.close();
+});
+
+interface Quote {
+  readonly requestId: string;
+  readonly slots: number;
+}
+interface Quoted {
+  readonly requestId: string;
+  readonly price: number;
+}
+
+describe("request-response", () => {
+  it("resolves with the typed reply carrying the same correlation id, for concurrent requests; times out and closes cleanly", async () => {
+    const requests = await fx.topic("rr-requests", 2, false);
+    const replies = await fx.topic("rr-replies", 2, false);
+    const schema = (name: string, field: string) => ({
+      type: "record",
+      name,
+      fields: [
+        { name: "requestId", type: "string" },
+        { name: field, type: "int" },
+      ],
+    });
+    const QuoteRequested = defineEvent<Quote, Quote, "test.quote.requested">({
+      type: "test.quote.requested",
+      name: "QuoteRequested",
+      topic: requests,
+      keyField: "requestId",
+      format: "avro",
+      compatibility: "BACKWARD",
+      versions: [{ version: 1, schema: schema("QuoteRequested", "slots") }],
+    });
+    const QuoteReplied = defineEvent<Quoted, Quoted, "test.quote.replied">({
+      type: "test.quote.replied",
+      name: "QuoteReplied",
+      topic: replies,
+      keyField: "requestId",
+      format: "avro",
+      compatibility: "BACKWARD",
+      versions: [{ version: 1, schema: schema("QuoteReplied", "price") }],
+    });
+    const producer = createProducer(
+      { ...producerConfigFromEnv(requests, { KAFKA_BROKERS: brokers().join(",") }), batchTimeoutMs: 0 },
+      { logger: silentLogger },
+    );
+    cleanups.push(() => producer.close());
+
+    // The responder: answers every request except "ignore-me".
+    const responder = createConsumer(testConfig(requests, { dlqTopic: undefined }), { logger: silentLogger }).on(
+      QuoteRequested,
+      async (e) => {
+        if (e.payload.requestId === "ignore-me") return;
+        await reply(producer, e, QuoteReplied, { requestId: e.payload.requestId, price: e.payload.slots * 10 });
+      },
+    );
+    const responding = responder.start();
+    cleanups.push(async () => {
+      await responder.stop();
+      await responding;
+    });
+    await responder.ready();
+
+    const requester = await createRequester(testConfig(replies), {
+      producer,
+      replies: [QuoteReplied],
+      consumer: { logger: silentLogger },
+    });
+    cleanups.push(() => requester.close());
+
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        requester.request(
+          QuoteRequested,
+          { requestId: `r-${n}`, slots: n },
+          { reply: QuoteReplied, timeoutMs: 20_000 },
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.payload)).toEqual([1, 2, 3, 4, 5].map((n) => ({ requestId: `r-${n}`, price: n * 10 })));
+    expect(answers.every((a) => a.type === "test.quote.replied" && a.topic === replies)).toBe(true);
+    expect(new Set(answers.map((a) => a.correlationId)).size).toBe(5);
+
+    const explicit = await requester.request(
+      QuoteRequested,
+      { requestId: "r-x", slots: 7 },
+      { reply: QuoteReplied, correlationId: "corr-fixed-1", timeoutMs: 20_000 },
+    );
+    expect(explicit.correlationId).toBe("corr-fixed-1");
+    expect(explicit.payload.price).toBe(70);
+
+    const timedOut = await requester
+      .request(QuoteRequested, { requestId: "ignore-me", slots: 1 }, { reply: QuoteReplied, timeoutMs: 1_000 })
+      .then(
+        () => "resolved",
+        (e: unknown) => e,
+      );
+    expect(isSkejiError(timedOut, "REQUEST_TIMEOUT")).toBe(true);
+    expect(requester.pending()).toBe(0);
+
+    const stillWaiting = requester.request(
+      QuoteRequested,
+      { requestId: "ignore-me", slots: 2 },
+      { reply: QuoteReplied, timeoutMs: 60_000 },
+    );
+    const outcome = stillWaiting.then(
+      () => "resolved",
+      (e: unknown) => e,
+    );
+    while (requester.pending() === 0) await new Promise((r) => setTimeout(r, 10));
+    await requester.close();
+    expect(isSkejiError(await outcome, "CONSUMER_CLOSED")).toBe(true);
+    expect(requester.pending()).toBe(0);
+  });
+});
