@@ -6,14 +6,14 @@ import { type StatementStructures, StructureKind } from "ts-morph";
 import { codegenSymbols } from "../../runtime/codegen-symbols.ts";
 import type { ProjectModel } from "../model/event-model.ts";
 import { docs } from "./declarations.ts";
-import { constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
+import { compareNames, constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
 
 export function emitTopics(model: ProjectModel, header: string, ext: string): GeneratedModule {
   const { defineTopic, TopicEvent, TopicHandler, Consumer } = codegenSymbols;
   const imports = [runtimeImport(["defineTopic", "TopicEvent", "TopicHandler", "Consumer"])];
   const statements: (StatementStructures | string)[] = [];
   const events = [...new Map(model.topics.flatMap((t) => t.events.map((e) => [e.type, e]))).values()].sort((a, b) =>
-    a.module < b.module ? -1 : 1,
+    compareNames(a.module, b.module),
   );
   for (const e of events) {
     imports.push(importText("import", `./${e.module}${ext}`, [{ name: `${e.name}Event`, typeOnly: false }]));
@@ -67,5 +67,8 @@ export function emitIndex(model: ProjectModel, header: string, ext: string): Gen
     ]);
     imports.push(importText("export", `./topics${ext}`, names));
   }
+  // Re-exports sorted by module specifier, as Biome's organize-imports expects.
+  const bySpecifier = (line: string) => line.slice(line.lastIndexOf(" from ") + 7);
+  imports.sort((a, b) => compareNames(bySpecifier(a), bySpecifier(b)));
   return { path: "index.ts", header, imports, statements: [] };
 }
