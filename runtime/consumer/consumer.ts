@@ -19,6 +19,7 @@ import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
+import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
 import { createSerde } from "../serde/serde.ts";
@@ -60,6 +61,8 @@ export interface ConsumerOptions {
       assignment: Record<string, number[]>;
     }): void;
   };
+  /** Outcome counters and lag; default the metrics in prom-client's default registry. */
+  readonly metrics?: ConsumerMetrics;
   /** Share an existing kafkajs instance instead of creating one from the config. */
   readonly kafka?: Kafka;
   /** Injectable for tests. */
@@ -101,6 +104,7 @@ class SkejiConsumer implements Consumer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private consumer: KafkajsConsumer | undefined;
   private stopping: Promise<void> | undefined;
+  private startup: Promise<void> | undefined;
   private started = false;
   private readonly joined: Promise<void>;
   private markJoined: () => void = () => {};
@@ -190,52 +194,75 @@ class SkejiConsumer implements Consumer {
       this.logger.error({ err: e.payload.error.message }, "consumer crashed and will not restart");
       void this.stop().then(() => this.failed(e.payload.error));
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
     const process = this.processorDeps();
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: this.config.commitIntervalMs,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary }) => {
-        let rebalancing = false;
-        const beat = async (): Promise<void> => {
-          try {
-            await heartbeat();
-          } catch (e) {
-            if ((e as { type?: string }).type === "REBALANCE_IN_PROGRESS" || /rebalanc/i.test(String(e))) {
-              rebalancing = true;
+    const metrics = this.options.metrics ?? consumerMetrics();
+    this.startup = (async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
+      if (this.stopping === undefined)
+        await consumer.run({
+          autoCommit: true,
+          autoCommitInterval: this.config.commitIntervalMs,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+          eachBatch: async ({
+            batch,
+            resolveOffset,
+            heartbeat,
+            pause,
+            isRunning,
+            isStale,
+            commitOffsetsIfNecessary,
+          }) => {
+            metrics.lag(batch.topic, batch.partition, Number(batch.offsetLagLow()));
+            let lastDone: string | undefined;
+            let rebalancing = false;
+            const beat = async (): Promise<void> => {
+              try {
+                await heartbeat();
+              } catch (e) {
+                if ((e as { type?: string }).type === "REBALANCE_IN_PROGRESS" || /rebalanc/i.test(String(e))) {
+                  rebalancing = true;
+                }
+                throw e;
+              }
+            };
+            const ticker = setInterval(() => void beat().catch(() => {}), this.config.heartbeatIntervalMs);
+            const shouldStop = (): boolean => this.stopping !== undefined || rebalancing || !isRunning() || isStale();
+            try {
+              for (const m of batch.messages) {
+                if (shouldStop()) return;
+                const message = toConsumedMessage(batch.topic, batch.partition, m);
+                const outcome = await processMessage(process, {
+                  message,
+                  signal: this.abort.signal,
+                  heartbeat: beat,
+                  shouldStop,
+                });
+                if (outcome === "abandoned") return;
+                if (outcome === "retry-later") {
+                  this.retryLater(message, pause);
+                  return;
+                }
+                this.retryLaterCount.delete(`${message.topic}:${message.partition}`);
+                resolveOffset(m.offset);
+                lastDone = m.offset;
+                await commitOffsetsIfNecessary();
+              }
+            } finally {
+              clearInterval(ticker);
+              if (lastDone !== undefined) {
+                metrics.lag(
+                  batch.topic,
+                  batch.partition,
+                  Math.max(0, Number(batch.highWatermark) - 1 - Number(lastDone)),
+                );
+              }
             }
-            throw e;
-          }
-        };
-        const ticker = setInterval(() => void beat().catch(() => {}), this.config.heartbeatIntervalMs);
-        const shouldStop = (): boolean => this.stopping !== undefined || rebalancing || !isRunning() || isStale();
-        try {
-          for (const m of batch.messages) {
-            if (shouldStop()) return;
-            const message = toConsumedMessage(batch.topic, batch.partition, m);
-            const outcome = await processMessage(process, {
-              message,
-              signal: this.abort.signal,
-              heartbeat: beat,
-              shouldStop,
-            });
-            if (outcome === "abandoned") return;
-            if (outcome === "retry-later") {
-              this.retryLater(message, pause);
-              return;
-            }
-            this.retryLaterCount.delete(`${message.topic}:${message.partition}`);
-            resolveOffset(m.offset);
-            await commitOffsetsIfNecessary();
-          }
-        } finally {
-          clearInterval(ticker);
-        }
-      },
-    });
+          },
+        });
+    })();
+    await this.startup;
     return done;
   }
 
@@ -249,6 +276,7 @@ class SkejiConsumer implements Consumer {
     const grace = setTimeout(() => this.abort.abort(), graceMs);
     let giveUp: NodeJS.Timeout | undefined;
     try {
+      await this.startup?.catch(() => {});
       for (const t of this.timers) clearTimeout(t);
       // kafkajs waits for the running batches (which stop after their current message), commits
       // the resolved offsets and leaves the group. If the cluster cannot be reached, leaving could
@@ -308,7 +336,7 @@ class SkejiConsumer implements Consumer {
       random: o.random ?? Math.random,
       heartbeatEveryMs: this.config.heartbeatIntervalMs,
       logger: this.logger,
-      observer: o.observer ?? {},
+      observer: withMetrics(o.metrics ?? consumerMetrics(), o.observer ?? {}),
     };
   }
 
@@ -336,6 +364,24 @@ class SkejiConsumer implements Consumer {
       throw new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "handlers and middleware must be added before start()");
     }
   }
+}
+
+/** Records outcomes and failures in `metrics`, then tells `observer`. */
+function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): ConsumerObserver {
+  return {
+    onAttemptFailed(info) {
+      metrics.attemptFailed(info.message.topic, info.errorClass);
+      observer.onAttemptFailed?.(info);
+    },
+    onOutcome(info) {
+      metrics.outcome(info.message.topic, info.outcome);
+      observer.onOutcome?.(info);
+    },
+    onDlqWriteFailed(info) {
+      metrics.dlqWriteFailed(info.message.topic);
+      observer.onDlqWriteFailed?.(info);
+    },
+  };
 }
 
 /** The runtime's wire-format decoder (embedded Avro, Confluent with the registry, JSON), its registry lookups cached. */

@@ -1,9 +1,12 @@
 /** Typed handlers, each error class's path, DLQ records and middleware, against the real broker. */
+import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import type { ConsumedEvent, MessageOutcome } from "../../../runtime/consumer/types.ts";
 import { newBusinessError, newPermanentError, newTransientError } from "../../../runtime/errors/processing.ts";
-import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { loggingConsumerMiddleware, metricsConsumerMiddleware } from "../../../runtime/middleware/consumer.ts";
+import { consumerMetrics } from "../../../runtime/observability/consumer-metrics.ts";
+import { type Logger, silentLogger } from "../../../runtime/observability/logger.ts";
 import { type BookingCreated, eventually, Fixture, testConfig, testEvents } from "./helpers.ts";
 
 const fx = new Fixture();
@@ -205,5 +208,54 @@ describe("middleware", () => {
       "a!bad two",
     ]);
     expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([1]);
+  });
+});
+
+describe("observability", () => {
+  it("counts outcomes and failed attempts, records handler durations and lag, and logs through the logging middleware", async () => {
+    const topic = await fx.topic("metrics");
+    await fx.send(topic, [
+      { key: "k", value: "a" },
+      { key: "k", value: "bad" },
+      { key: "k", value: "b" },
+    ]);
+    const registry = new Registry();
+    const metrics = consumerMetrics(registry);
+    const logs: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
+    const capture = (level: string) => (obj: object, msg?: string) =>
+      logs.push({ level, obj: obj as Record<string, unknown>, msg });
+    const logger: Logger = {
+      debug: capture("debug"),
+      info: capture("info"),
+      warn: capture("warn"),
+      error: capture("error"),
+      child: () => logger,
+    };
+    const config = testConfig(topic, { maxRetries: 0 });
+    const consumer = createConsumer(config, { ...fast, metrics })
+      .use(loggingConsumerMiddleware(logger))
+      .use(metricsConsumerMiddleware(metrics))
+      .handle((_ctx, m) => {
+        if (String(m.value) === "bad") throw newPermanentError("bad value");
+      });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 3, "all committed");
+    await consumer.stop();
+    await running;
+
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await registry.getSingleMetric(name)?.get())?.values.find((v) =>
+        Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+      )?.value;
+    expect(await value("skeji_kafka_consumer_messages_total", { topic, outcome: "handled" })).toBe(2);
+    expect(await value("skeji_kafka_consumer_messages_total", { topic, outcome: "dead-lettered" })).toBe(1);
+    expect(await value("skeji_kafka_consumer_failed_attempts_total", { topic, class: "permanent" })).toBe(1);
+    expect(
+      await value("skeji_kafka_consumer_handler_duration_seconds", { topic, status: "ok", le: "+Inf" } as never),
+    ).toBe(2);
+    expect(await value("skeji_kafka_consumer_lag", { topic, partition: "0" })).toBe(0);
+    expect(logs.filter((l) => l.msg === "handled").map((l) => l.obj.offset)).toEqual(["0", "2"]);
+    const failed = logs.find((l) => l.msg === "handler failed");
+    expect(failed?.obj).toMatchObject({ offset: "1", errorClass: "permanent", err: "bad value", attempt: 1 });
   });
 });

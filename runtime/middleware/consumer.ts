@@ -1,0 +1,88 @@
+/**
+ * Built-in consumer middleware (the Go guide's `LoggingConsumerMiddleware` and
+ * `MetricsConsumerMiddleware`), plus tracing. Outcome counters and lag are recorded by the
+ * consumer itself; this middleware adds per-attempt logs, durations and spans.
+ */
+import { context, propagation, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import type { ConsumerMiddleware } from "../consumer/types.ts";
+import { classifyError, errorMessage } from "../errors/classify.ts";
+import { HeaderName } from "../message/headers.ts";
+import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
+import { defaultLogger, type Logger } from "../observability/logger.ts";
+
+/** Logs every attempt: debug on success, warn (with the error class) on failure. */
+export function loggingConsumerMiddleware(logger: Logger = defaultLogger()): ConsumerMiddleware {
+  const log = logger.child({ component: "consumer" });
+  return async (ctx, message, next) => {
+    const fields = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      eventType: message.headers[HeaderName.eventType],
+      eventId: message.headers[HeaderName.eventId],
+      correlationId: message.headers[HeaderName.correlationId],
+      attempt: ctx.attempt,
+    };
+    const started = performance.now();
+    try {
+      await next(ctx, message);
+      log.debug({ ...fields, ms: Math.round(performance.now() - started) }, "handled");
+    } catch (error) {
+      log.warn({ ...fields, errorClass: classifyError(error), err: errorMessage(error) }, "handler failed");
+      throw error;
+    }
+  };
+}
+
+/** Records each attempt's duration in `skeji_kafka_consumer_handler_duration_seconds`, by status. */
+export function metricsConsumerMiddleware(metrics: ConsumerMetrics = consumerMetrics()): ConsumerMiddleware {
+  return async (ctx, message, next) => {
+    const started = performance.now();
+    try {
+      await next(ctx, message);
+      metrics.handlerDuration(message.topic, "ok", (performance.now() - started) / 1000);
+    } catch (error) {
+      metrics.handlerDuration(message.topic, classifyError(error), (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
+}
+
+/** A CONSUMER span per attempt, continuing the producer's trace from the W3C `traceparent` header. */
+export function tracingConsumerMiddleware(tracer: Tracer = trace.getTracer("@skeji/kafka")): ConsumerMiddleware {
+  return (ctx, message, next) => {
+    const parent = propagation.extract(context.active(), message.headers);
+    return tracer.startActiveSpan(
+      `${message.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": message.topic,
+          "messaging.destination.partition.id": String(message.partition),
+          "messaging.kafka.offset": Number(message.offset),
+          "skeji.attempt": ctx.attempt,
+          ...(message.headers[HeaderName.eventId]
+            ? { "messaging.message.id": message.headers[HeaderName.eventId] }
+            : {}),
+          ...(message.headers[HeaderName.eventType]
+            ? { "skeji.event_type": message.headers[HeaderName.eventType] }
+            : {}),
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          await next(ctx, message);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+}

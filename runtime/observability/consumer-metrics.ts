@@ -1,0 +1,93 @@
+/**
+ * Consumer metrics with prom-client: outcomes by topic, failed attempts by error class, handler
+ * durations as a histogram, and lag per partition. Registered once per registry, so several
+ * consumers in one process share them.
+ */
+import { Counter, Gauge, Histogram, type Registry, register } from "prom-client";
+import type { MessageOutcome } from "../consumer/types.ts";
+import type { ErrorClass } from "../errors/processing.ts";
+
+export interface ConsumerMetrics {
+  /** A message finished with `outcome` (`handled`, `dead-lettered`, `retry-later`, ...). */
+  outcome(topic: string, outcome: MessageOutcome): void;
+  /** A handler attempt failed with an error of `errorClass`. */
+  attemptFailed(topic: string, errorClass: ErrorClass): void;
+  /** A DLQ write failed (the message was held back, not lost). */
+  dlqWriteFailed(topic: string): void;
+  /** Seconds one handler attempt took (middleware included), by status `ok` or the error class. */
+  handlerDuration(topic: string, status: "ok" | ErrorClass, seconds: number): void;
+  /** Messages between the partition's high watermark and the batch just fetched. */
+  lag(topic: string, partition: number, lag: number): void;
+}
+
+function metric<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+/** The consumer metrics in `registry` (prom-client's default registry unless given). */
+export function consumerMetrics(registry: Registry = register): ConsumerMetrics {
+  const registers = [registry];
+  const messages = metric(
+    registry,
+    "skeji_kafka_consumer_messages_total",
+    () =>
+      new Counter({
+        name: "skeji_kafka_consumer_messages_total",
+        help: "Messages finished, by outcome",
+        labelNames: ["topic", "outcome"],
+        registers,
+      }),
+  );
+  const failures = metric(
+    registry,
+    "skeji_kafka_consumer_failed_attempts_total",
+    () =>
+      new Counter({
+        name: "skeji_kafka_consumer_failed_attempts_total",
+        help: "Handler attempts that failed, by error class",
+        labelNames: ["topic", "class"],
+        registers,
+      }),
+  );
+  const dlqFailures = metric(
+    registry,
+    "skeji_kafka_consumer_dlq_write_failures_total",
+    () =>
+      new Counter({
+        name: "skeji_kafka_consumer_dlq_write_failures_total",
+        help: "DLQ writes that failed (the message was held back and retried)",
+        labelNames: ["topic"],
+        registers,
+      }),
+  );
+  const duration = metric(
+    registry,
+    "skeji_kafka_consumer_handler_duration_seconds",
+    () =>
+      new Histogram({
+        name: "skeji_kafka_consumer_handler_duration_seconds",
+        help: "Duration of one handler attempt, middleware included",
+        labelNames: ["topic", "status"],
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+  );
+  const lag = metric(
+    registry,
+    "skeji_kafka_consumer_lag",
+    () =>
+      new Gauge({
+        name: "skeji_kafka_consumer_lag",
+        help: "Messages behind the high watermark, per partition, at the last fetched batch",
+        labelNames: ["topic", "partition"],
+        registers,
+      }),
+  );
+  return {
+    outcome: (topic, outcome) => messages.inc({ topic, outcome }),
+    attemptFailed: (topic, errorClass) => failures.inc({ topic, class: errorClass }),
+    dlqWriteFailed: (topic) => dlqFailures.inc({ topic }),
+    handlerDuration: (topic, status, seconds) => duration.observe({ topic, status }, seconds),
+    lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
+  };
+}
