@@ -81,12 +81,19 @@ export type { Headers } from "./message/headers.ts";
 export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
 export type { Message } from "./message/message.ts";
 export { MessageBuilder, newMessage } from "./message/message.ts";
+export {
+  loggingConsumerMiddleware,
+  metricsConsumerMiddleware,
+  tracingConsumerMiddleware,
+} from "./middleware/consumer.ts";
 // --- Producer -------------------------------------------------------------------------------------
 export {
   composeProducerMiddleware,
   loggingProducerMiddleware,
   tracingProducerMiddleware,
 } from "./middleware/producer.ts";
+export type { ConsumerMetrics } from "./observability/consumer-metrics.ts";
+export { consumerMetrics } from "./observability/consumer-metrics.ts";
 export type { Logger } from "./observability/logger.ts";
 export { defaultLogger, silentLogger } from "./observability/logger.ts";
 export type { ProducerMetrics } from "./observability/metrics.ts";
