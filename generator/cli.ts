@@ -9,6 +9,8 @@ const program = createProgram(processIo);
 
 // --- Subcommands ------------------------------------------------------------------------------------
 // `skeji-gen check` and `skeji-gen register` (schema compatibility) are built in generator/check/.
+// Root options only before a subcommand, so `skeji-gen check --schemas x` reaches `check`.
+program.enablePositionalOptions();
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
 // -----------------------------------------------------------------------------------------------------
