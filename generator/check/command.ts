@@ -3,12 +3,13 @@
  *
  * Exit codes: 0 compatible (or registered), 1 incompatible (or refused), 2 usage or input error.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { isCheckError, optionError } from "./errors.ts";
+import { CheckError, isCheckError, optionError } from "./errors.ts";
 import { checkAgainstRef, loadProjectAtRef } from "./git.ts";
 import { checkOffline } from "./offline.ts";
-import { loadProject, type Project } from "./project.ts";
+import { loadProject } from "./project.ts";
 import { checkRegistry, registerAll } from "./registry.ts";
 import { RegistryClient } from "./registry-client.ts";
 import { type Format, format, formats } from "./report.ts";
@@ -20,8 +21,6 @@ export interface CommandIo {
   readonly err: (text: string) => void;
   /** Ends the command with this exit code. Must not return normally for parse errors (throw or exit). */
   readonly exit: (code: number) => never;
-  /** Loads the events under a schemas folder; defaults to the `schemas/` layout loader. */
-  readonly load?: (dir: string) => Project;
 }
 
 const processIo: CommandIo = {
@@ -32,6 +31,7 @@ const processIo: CommandIo = {
 
 interface CommonOptions {
   readonly schemas: string;
+  readonly manifest?: string;
   readonly format: Format;
 }
 
@@ -40,6 +40,31 @@ const formatOption = () =>
     .choices(formats)
     .default("text");
 const schemasOption = () => new Option("--schemas <dir>", "the schemas folder").default("schemas");
+const manifestOption = () =>
+  new Option("--manifest <file>", "the manifest of topics and events (default: <schemas>/manifest.json)");
+
+const CONFIG_FILE = "skeji-gen.config.json";
+
+/**
+ * Where the schemas and the manifest are: the options when given, else `schemas` / `manifest` from
+ * `skeji-gen.config.json` in the working directory (relative to it), as the generator reads them.
+ */
+function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manifestPath: string | undefined } {
+  let config: Record<string, unknown> = {};
+  if (existsSync(CONFIG_FILE)) {
+    try {
+      config = JSON.parse(readFileSync(CONFIG_FILE, "utf8")) as Record<string, unknown>;
+    } catch (cause) {
+      throw new CheckError("CHECK_INPUT", `${CONFIG_FILE} is not valid JSON`, { cause });
+    }
+  }
+  const fromConfig = (key: string): string | undefined =>
+    typeof config[key] === "string" ? (config[key] as string) : undefined;
+  const schemas =
+    cmd.getOptionValueSource("schemas") === "default" ? (fromConfig("schemas") ?? opts.schemas) : opts.schemas;
+  const manifest = opts.manifest ?? fromConfig("manifest");
+  return { schemasDir: schemas, manifestPath: manifest === undefined ? undefined : resolve(manifest) };
+}
 
 /** Parse errors exit with 2, help and version with 0. */
 function withUsageExit(cmd: Command, io: CommandIo): Command {
@@ -79,24 +104,26 @@ export function checkCommand(io: CommandIo = processIo): Command {
       "check that schema versions are compatible: offline over schemas/, against a git ref, or against a schema registry",
     )
     .addOption(schemasOption())
+    .addOption(manifestOption())
     .option("--against <ref>", "git ref that holds the published schemas, e.g. origin/main")
     .option("--registry <url>", "schema registry (Confluent API) to check the latest versions against")
     .addOption(formatOption())
-    .action((opts: CommonOptions & { against?: string; registry?: string }) =>
+    .action((opts: CommonOptions & { against?: string; registry?: string }, self: Command) =>
       run(io, opts, async () => {
         if (opts.against !== undefined && opts.registry !== undefined) {
           throw optionError("--registry", "cannot be combined with --against; run the check twice");
         }
-        const load = io.load ?? ((dir: string) => loadProject(dir));
+        const { schemasDir, manifestPath } = locate(self, opts);
+        const load = () => loadProject(schemasDir, process.cwd(), manifestPath);
         if (opts.registry !== undefined) {
           const client = new RegistryClient(validUrl("--registry", opts.registry));
-          return checkRegistry(load(opts.schemas), client);
+          return checkRegistry(load(), client);
         }
         if (opts.against !== undefined) {
-          const published = loadProjectAtRef(resolve(opts.schemas), opts.against);
-          return checkAgainstRef(load(opts.schemas), published);
+          const published = loadProjectAtRef(schemasDir, opts.against, { manifestPath });
+          return checkAgainstRef(load(), published);
         }
-        return checkOffline(load(opts.schemas));
+        return checkOffline(load());
       }),
     );
   return withUsageExit(cmd, io);
@@ -106,17 +133,18 @@ export function registerCommand(io: CommandIo = processIo): Command {
   const cmd = new Command("register")
     .description("register every schema version with the schema registry, under <topic>-<event-type> subjects")
     .addOption(schemasOption())
+    .addOption(manifestOption())
     .addOption(
       new Option("--registry <url>", "schema registry (Confluent API)")
         .env("SCHEMA_REGISTRY_URL")
         .makeOptionMandatory(),
     )
     .addOption(formatOption())
-    .action((opts: CommonOptions & { registry: string }) =>
+    .action((opts: CommonOptions & { registry: string }, self: Command) =>
       run(io, opts, async () => {
-        const load = io.load ?? ((dir: string) => loadProject(dir));
+        const { schemasDir, manifestPath } = locate(self, opts);
         const client = new RegistryClient(validUrl("--registry", opts.registry));
-        return registerAll(load(opts.schemas), client);
+        return registerAll(loadProject(schemasDir, process.cwd(), manifestPath), client);
       }),
     );
   return withUsageExit(cmd, io);

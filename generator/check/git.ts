@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CheckError } from "./errors.ts";
 import { checkVersion } from "./offline.ts";
 import { loadProject, type Project } from "./project.ts";
@@ -24,11 +24,23 @@ function git(cwd: string, args: string[]): string {
   }
 }
 
+/** Path of `file` (which need not exist) relative to the top of its git work tree. */
+function repoPath(file: string): string {
+  const dir = dirname(resolve(file));
+  return `${git(dir, ["rev-parse", "--show-prefix"]).trim()}${basename(file)}`;
+}
+
 /**
- * Reads the schemas folder as it is at `ref` into a temporary folder and loads it there.
- * File paths in the result are shown as they are in the working tree.
+ * Reads the schemas folder (and the manifest, when `manifestPath` puts it elsewhere) as they are
+ * at `ref` into a temporary folder and loads them there. File paths in the result are shown as
+ * they are in the working tree.
  */
-export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = process.cwd()): Project {
+export function loadProjectAtRef(
+  schemasDir: string,
+  ref: string,
+  options: { readonly manifestPath?: string | undefined; readonly displayRoot?: string } = {},
+): Project {
+  const displayRoot = options.displayRoot ?? process.cwd();
   const dir = resolve(schemasDir);
   git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   const prefix = git(dir, ["rev-parse", "--show-prefix"]).trim();
@@ -45,9 +57,14 @@ export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = 
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, git(dir, ["show", `${ref}:${full}`]));
     }
+    let manifest: string | undefined;
+    if (options.manifestPath !== undefined) {
+      manifest = `${tmp}.manifest.json`;
+      writeFileSync(manifest, git(dir, ["show", `${ref}:${repoPath(options.manifestPath)}`]));
+    }
     let atRef: Project;
     try {
-      atRef = loadProject(tmp, tmp);
+      atRef = loadProject(tmp, tmp, manifest);
     } catch (e) {
       throw new CheckError("CHECK_INPUT", `the schemas at ${ref} do not load:\n${(e as Error).message}`, { cause: e });
     }
@@ -58,6 +75,7 @@ export function loadProjectAtRef(schemasDir: string, ref: string, displayRoot = 
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(`${tmp}.manifest.json`, { force: true });
   }
 }
 

@@ -33,10 +33,11 @@ export interface Project {
 /**
  * Loads every event under `dir` with the generator's loader (`generator/load`), and resolves each
  * version for the rules engine. `displayRoot` is what file paths in reports are relative to
- * (the working directory by default). Any problem fails the whole load, all of them listed.
+ * (the working directory by default); the manifest is `<dir>/manifest.json` unless `manifestPath`
+ * names another. Any problem fails the whole load, all of them listed.
  */
-export function loadProject(dir: string, displayRoot = process.cwd()): Project {
-  const loaded = loadSchemas({ schemasDir: dir, cwd: displayRoot });
+export function loadProject(dir: string, displayRoot = process.cwd(), manifestPath?: string): Project {
+  const loaded = loadSchemas({ schemasDir: dir, cwd: displayRoot, manifestPath });
   if (loaded.problems.length > 0) {
     throw new CheckError("CHECK_INVALID_SCHEMA", loaded.problems.map(formatProblem).join("\n"));
   }

@@ -119,6 +119,19 @@ describe("skeji-gen check --against", () => {
     );
   });
 
+  it("reads the manifest at the ref from where --manifest says", async () => {
+    git("mv", "schemas/manifest.json", "manifest.json");
+    git("commit", "-q", "-m", "manifest moved");
+    git("tag", "moved");
+    write(3, record("BookingCreated", id, { name: "party_size", type: "string", default: "2" }));
+    const run = await runCli("check", ["--against", "moved", "--manifest", "manifest.json", "--format", "json"], root);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.out)).toMatchObject({
+      pairs: 1,
+      findings: [{ version: 3, against: 2, rule: "TYPE_MISMATCH" }],
+    });
+  });
+
   it("works from a commit of another branch, and exits 2 on an unknown ref", async () => {
     git("checkout", "-q", "-b", "feature");
     write(3, v2);

@@ -1,5 +1,5 @@
 /** `skeji-gen check` over the schemas folder: output, formats and exit codes as a user sees them. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -126,6 +126,19 @@ describe("skeji-gen check (offline)", () => {
         '%0AFix: give the new field "start_time" a default in v2 (data written with v1 does not have it)',
     );
     expect(last).toMatch(/^incompatible: /);
+  });
+
+  it("finds the schemas and the manifest where skeji-gen.config.json or --manifest puts them", async () => {
+    const { root, dir } = writeSchemas(breaking);
+    renameSync(dir, join(root, "events"));
+    renameSync(join(root, "events", "manifest.json"), join(root, "topics.json"));
+    writeFileSync(join(root, "skeji-gen.config.json"), JSON.stringify({ schemas: "events", manifest: "topics.json" }));
+    const configured = await runCli("check", [], root);
+    expect(configured.code).toBe(1);
+    expect(configured.out).toContain("  at   params.start_time  (events/booking.created/v2.avsc:21)");
+    rmSync(join(root, "skeji-gen.config.json"));
+    const explicit = await runCli("check", ["--schemas", "events", "--manifest", "topics.json"], root);
+    expect(explicit.out).toBe(configured.out);
   });
 
   it("exits 2 on an invalid schema, naming the file and the JSON path", async () => {
