@@ -4,14 +4,18 @@
  * In one run, the same records (key, Avro value, the standard headers), the same
  * compression, acks=all and an idempotent producer:
  * - typed:  `publishEvent` for every message concurrently (validation, defaults,
- *           Avro encoding, headers, two middleware layers, linger batching);
+ *           Avro encoding, headers, middleware, linger batching);
  * - raw a:  kafkajs, awaiting one `send` per message (what naive code does);
  * - raw b:  kafkajs `sendBatch` of pre-encoded records, `--batch` per request, awaited in turn.
  *
  * Prints msgs/s and ratios (typed / raw); `--json` prints one JSON object.
  * Targets: typed >= 5x raw a, typed >= 0.9x raw b.
  *
- *   npm run bench:produce -- [--messages 20000] [--batch 1000] [--raw-a-messages 1000] [--compression snappy] [--json]
+ *   npm run bench:produce -- [--messages 20000] [--batch 1000] [--raw-a-messages 1000] [--rounds 3]
+ *                            [--compression snappy] [--tracing] [--json]
+ *
+ * The typed path runs one middleware layer (adds a header); `--tracing` adds the
+ * OpenTelemetry layer too (a no-op tracer unless an SDK is registered).
  */
 import { parseArgs } from "node:util";
 import { Kafka, type Message as KafkajsMessage, type Producer as KafkajsProducer, logLevel } from "kafkajs";
@@ -33,6 +37,8 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "1000" },
     "raw-a-messages": { type: "string", default: "1000" },
     compression: { type: "string", default: "snappy" },
+    rounds: { type: "string", default: "3" },
+    tracing: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -73,6 +79,27 @@ const payload = (i: number) => ({
   user_phone: `+97250${String(i % 1000).padStart(7, "0")}`,
   start_time: new Date(1_763_478_000_000 + i * 60_000),
 });
+
+interface Run {
+  readonly msgsPerSec: number;
+  /** Process CPU time over wall time during the run (1 = one core busy throughout). */
+  readonly cpu: number;
+}
+
+function timer(count: number): () => Run {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const seconds = (performance.now() - wall) / 1000;
+    const used = process.cpuUsage(cpu);
+    return { msgsPerSec: count / seconds, cpu: (used.user + used.system) / 1e6 / seconds };
+  };
+}
+
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
+  return sorted[Math.floor(sorted.length / 2)] as Run;
+}
 
 async function topicWithPartitions(name: string): Promise<string> {
   const admin = kafka.admin();
@@ -117,14 +144,16 @@ function preEncoded(count: number, topic: string): KafkajsMessage[] {
   });
 }
 
-async function runTyped(topic: string): Promise<number> {
+/** A typed producer, connected and warmed up; `run` publishes `messages` events concurrently. */
+async function typedContender(topic: string): Promise<{ run(): Promise<Run>; close(): Promise<void> }> {
   const config = {
     ...producerConfigFromEnv(topic, { KAFKA_BROKERS: brokers.join(","), KAFKA_PRODUCER_COMPRESSION: compression }),
     batchSize: batch,
     batchBytes: 64 * 1024 * 1024,
   };
   const producer = createProducer(config, { logger: silentLogger, metrics: producerMetrics() });
-  producer.use(tracingProducerMiddleware()).use((ctx, next) => {
+  if (args.tracing) producer.use(tracingProducerMiddleware());
+  producer.use((ctx, next) => {
     ctx.headers["x-bench"] = topic;
     return next(ctx);
   });
@@ -137,69 +166,104 @@ async function runTyped(topic: string): Promise<number> {
     compatibility: "BACKWARD",
     versions: [{ version: 1, schema }],
   });
-  await producer.publishEvent(event, payload(-1)); // connect and warm up
-  const started = performance.now();
-  await Promise.all(Array.from({ length: messages }, (_, i) => producer.publishEvent(event, payload(i))));
-  const seconds = (performance.now() - started) / 1000;
-  await producer.close();
-  return messages / seconds;
+  await Promise.all(Array.from({ length: batch }, (_, i) => producer.publishEvent(event, payload(i)))); // warm-up
+  return {
+    async run() {
+      const stop = timer(messages);
+      await Promise.all(Array.from({ length: messages }, (_, i) => producer.publishEvent(event, payload(i))));
+      return stop();
+    },
+    close: () => producer.close(),
+  };
 }
 
-async function runRawA(topic: string): Promise<number> {
+async function runRawA(topic: string): Promise<Run> {
   const producer = await rawProducer();
   const records = preEncoded(rawAMessages, topic);
   await producer.send({ topic, messages: preEncoded(1, topic), acks: -1 });
-  const started = performance.now();
+  const stop = timer(rawAMessages);
   for (const record of records) {
     await producer.send({ topic, messages: [record], acks: -1, compression: compressionType[compression] });
   }
-  const seconds = (performance.now() - started) / 1000;
+  const run = stop();
   await producer.disconnect();
-  return rawAMessages / seconds;
+  return run;
 }
 
-async function runRawB(topic: string): Promise<number> {
+/** A raw kafkajs producer, connected and warmed up; `run` sends pre-encoded records with sendBatch, one batch at a time. */
+async function rawBatchContender(topic: string): Promise<{ run(): Promise<Run>; close(): Promise<void> }> {
   const producer = await rawProducer();
-  const records = preEncoded(messages, topic);
-  await producer.send({ topic, messages: preEncoded(1, topic), acks: -1 });
-  const started = performance.now();
-  for (let i = 0; i < records.length; i += batch) {
-    await producer.sendBatch({
+  const send = (records: KafkajsMessage[]) =>
+    producer.sendBatch({
       acks: -1,
       compression: compressionType[compression],
-      topicMessages: [{ topic, messages: records.slice(i, i + batch) }],
+      topicMessages: [{ topic, messages: records }],
     });
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await producer.disconnect();
-  return messages / seconds;
+  await send(preEncoded(batch, topic)); // warm-up
+  return {
+    async run() {
+      const records = preEncoded(messages, topic);
+      const stop = timer(messages);
+      for (let i = 0; i < records.length; i += batch) await send(records.slice(i, i + batch));
+      return stop();
+    },
+    close: () => producer.disconnect(),
+  };
 }
 
+const rounds = Number(args.rounds);
 const suffix = Date.now().toString(36);
 const topics = await Promise.all(["typed", "raw-a", "raw-b"].map((t) => topicWithPartitions(`bench-${t}-${suffix}`)));
 try {
-  const rawB = await runRawB(topics[2] as string);
-  const typed = await runTyped(topics[0] as string);
+  // Rounds alternate the contenders so that noise from a shared machine hits both; the median round counts.
+  const typedRuns: Run[] = [];
+  const rawBRuns: Run[] = [];
+  const typedProducer = await typedContender(topics[0] as string);
+  const rawBatchProducer = await rawBatchContender(topics[2] as string);
+  for (let r = 0; r < rounds; r++) {
+    rawBRuns.push(await rawBatchProducer.run());
+    typedRuns.push(await typedProducer.run());
+  }
+  await typedProducer.close();
+  await rawBatchProducer.close();
+  const typed = median(typedRuns);
+  const rawB = median(rawBRuns);
   const rawA = await runRawA(topics[1] as string);
   const result = {
     messages,
     batch,
     rawAMessages,
+    rounds,
     compression,
-    msgsPerSec: { typed: Math.round(typed), rawSendEach: Math.round(rawA), rawSendBatch: Math.round(rawB) },
-    ratios: { typedVsRawSendEach: typed / rawA, typedVsRawSendBatch: typed / rawB },
+    tracing: args.tracing,
+    msgsPerSec: {
+      typed: Math.round(typed.msgsPerSec),
+      rawSendEach: Math.round(rawA.msgsPerSec),
+      rawSendBatch: Math.round(rawB.msgsPerSec),
+    },
+    cpuPerWall: { typed: typed.cpu, rawSendEach: rawA.cpu, rawSendBatch: rawB.cpu },
+    roundsMsgsPerSec: {
+      typed: typedRuns.map((r) => Math.round(r.msgsPerSec)),
+      rawSendBatch: rawBRuns.map((r) => Math.round(r.msgsPerSec)),
+    },
+    ratios: {
+      typedVsRawSendEach: typed.msgsPerSec / rawA.msgsPerSec,
+      typedVsRawSendBatch: typed.msgsPerSec / rawB.msgsPerSec,
+    },
     targets: { typedVsRawSendEach: 5, typedVsRawSendBatch: 0.9 },
   };
   if (args.json) {
     console.log(JSON.stringify(result));
   } else {
     const pass = (ok: boolean) => (ok ? "meets target" : "BELOW target");
-    console.log(`produce benchmark: ${messages} messages, batch ${batch}, ${compression}, acks=all, idempotent`);
-    console.log(`  typed publishEvent (concurrent)   ${result.msgsPerSec.typed.toLocaleString("en")} msgs/s`);
+    const line = (label: string, run: Run, note = "") =>
+      `  ${label.padEnd(34)}${Math.round(run.msgsPerSec).toLocaleString("en").padStart(8)} msgs/s  cpu ${run.cpu.toFixed(2)}${note}`;
     console.log(
-      `  raw kafkajs send per message (a)  ${result.msgsPerSec.rawSendEach.toLocaleString("en")} msgs/s (${rawAMessages} msgs)`,
+      `produce benchmark: ${messages} messages, batch ${batch}, ${compression}, acks=all, idempotent, median of ${rounds}${args.tracing ? ", tracing" : ""}`,
     );
-    console.log(`  raw kafkajs sendBatch (b)         ${result.msgsPerSec.rawSendBatch.toLocaleString("en")} msgs/s`);
+    console.log(line("typed publishEvent (concurrent)", typed));
+    console.log(line("raw kafkajs send per message (a)", rawA, ` (${rawAMessages} msgs)`));
+    console.log(line("raw kafkajs sendBatch (b)", rawB));
     console.log(
       `  typed / raw a = ${result.ratios.typedVsRawSendEach.toFixed(2)}x (target >= 5x: ${pass(result.ratios.typedVsRawSendEach >= 5)})`,
     );

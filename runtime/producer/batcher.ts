@@ -4,16 +4,31 @@
  * out early when it reaches `maxCount` messages or `maxBytes`. One batch is in
  * flight at a time (the idempotent producer's ordering needs that); messages
  * arriving meanwhile form the next batch, which leaves as soon as the first is answered.
+ *
+ * An item may carry a `build` function instead of a record: it is encoded when
+ * its batch is assembled, and the head of the queue is encoded ahead while the
+ * previous batch waits for the broker, so encoding overlaps the round trip. An
+ * item whose `build` throws is settled with that error and never sent.
  */
 import type { OutgoingRecord, RecordAck } from "../client/types.ts";
+import { recordBytes } from "./encode.ts";
 
 export interface BatchItem {
   readonly topic: string;
-  readonly record: OutgoingRecord;
-  readonly bytes: number;
+  /** The record; undefined until `build` has run. */
+  record: OutgoingRecord | undefined;
+  /** Builds (encodes) the record; may throw, e.g. INVALID_PAYLOAD. */
+  readonly build?: (() => OutgoingRecord) | undefined;
+  /** Key, value and header bytes; 0 until the record is built. */
+  bytes: number;
+  /** Set when `build` threw (the item is already settled). */
+  failed?: boolean;
   /** Called exactly once, with the ack or the error. */
   settle(ack: RecordAck | undefined, error: unknown): void;
 }
+
+/** An item whose record is built: what a batch is made of. */
+export type ReadyItem = BatchItem & { readonly record: OutgoingRecord };
 
 export interface BatchLimits {
   readonly lingerMs: number;
@@ -22,7 +37,10 @@ export interface BatchLimits {
 }
 
 /** Sends one batch; must settle every item and must not reject. */
-export type SendBatch = (items: BatchItem[]) => Promise<void>;
+export type SendBatch = (items: ReadyItem[]) => Promise<void>;
+
+/** Records encoded per turn of the event loop while building ahead. */
+const buildSlice = 64;
 
 export class Batcher {
   private queue: BatchItem[] = [];
@@ -62,6 +80,10 @@ export class Batcher {
     }
     if (this.inFlight !== undefined || this.queue.length === 0) return;
     const batch = this.take();
+    if (batch.length === 0) {
+      if (this.queue.length > 0) this.kick();
+      return;
+    }
     this.inFlight = this.send(batch)
       .catch(() => {}) // send settles every item itself
       .finally(() => {
@@ -69,21 +91,59 @@ export class Batcher {
         // Whatever queued meanwhile has already waited for a whole round trip: send it now.
         if (this.queue.length > 0) this.kick();
       });
+    if (this.queue.length > 0) setImmediate(() => this.buildAhead());
   }
 
-  /** Takes the next batch within the limits (at least one message, even an oversized one). */
-  private take(): BatchItem[] {
-    let count = 0;
+  /** Takes the next batch within the limits (at least one message, even an oversized one), building records as needed. */
+  private take(): ReadyItem[] {
+    const batch: ReadyItem[] = [];
     let bytes = 0;
-    while (count < this.queue.length && count < this.limits.maxCount) {
-      const next = (this.queue[count] as BatchItem).bytes;
-      if (count > 0 && bytes + next > this.limits.maxBytes) break;
-      bytes += next;
-      count++;
+    let used = 0;
+    while (used < this.queue.length && batch.length < this.limits.maxCount) {
+      const item = this.queue[used] as BatchItem;
+      if (!this.ensureBuilt(item)) {
+        used++;
+        continue;
+      }
+      if (batch.length > 0 && bytes + item.bytes > this.limits.maxBytes) break;
+      bytes += item.bytes;
+      batch.push(item as ReadyItem);
+      used++;
     }
-    const batch = this.queue.slice(0, count);
-    this.queue = this.queue.slice(count);
-    this.queuedBytes -= bytes;
+    this.queue = this.queue.slice(used);
+    this.queuedBytes = Math.max(0, this.queuedBytes - bytes);
     return batch;
+  }
+
+  /**
+   * Encodes the head of the queue while a batch is in flight, in small slices so
+   * that the broker's answer is handled as soon as it arrives.
+   */
+  private buildAhead(from = 0): void {
+    const end = Math.min(this.queue.length, this.limits.maxCount, from + buildSlice);
+    let i = from;
+    for (; i < end; i++) {
+      const item = this.queue[i] as BatchItem;
+      if (item.record === undefined && this.ensureBuilt(item)) this.queuedBytes += item.bytes;
+    }
+    // Failed items stay queued (settled, without a record); take() skips them.
+    if (this.inFlight !== undefined && i < Math.min(this.queue.length, this.limits.maxCount)) {
+      setImmediate(() => this.buildAhead(i));
+    }
+  }
+
+  /** True when the item has a record; settles the item with the error when building fails. */
+  private ensureBuilt(item: BatchItem): boolean {
+    if (item.record !== undefined) return true;
+    if (item.build === undefined || item.failed === true) return false;
+    try {
+      item.record = item.build();
+      item.bytes = recordBytes(item.record);
+      return true;
+    } catch (error) {
+      item.failed = true;
+      item.settle(undefined, error);
+      return false;
+    }
   }
 }

@@ -17,7 +17,7 @@ import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
 import { createSerde } from "../serde/serde.ts";
 import type { EncodedValue, EventSerde } from "../serde/types.ts";
-import { Batcher, type BatchItem } from "./batcher.ts";
+import { Batcher, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
 import { keyFromPayload, messageValueBytes, recordBytes } from "./encode.ts";
 import type {
@@ -202,25 +202,37 @@ class KafkaProducer implements Producer {
       }
       return this.queue(ctx, value);
     }
+    const encoder = this.serde.encoder(ctx.descriptor);
+    if (!this.config.async && encoder.deferrable === true) {
+      // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
+      return this.queue(ctx, () => {
+        const encoded = encoder.encode(ctx.value, ctx.topic) as EncodedValue;
+        Object.assign(ctx.headers, encoded.headers);
+        return encoded.value;
+      });
+    }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
-      encoded = this.serde.encoder(ctx.descriptor).encode(ctx.value, ctx.topic);
+      encoded = encoder.encode(ctx.value, ctx.topic);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (encoded instanceof Promise) return encoded.then((e) => this.queue(ctx, e.value, e.headers));
-    return this.queue(ctx, encoded.value, encoded.headers);
+    if (encoded instanceof Promise) return encoded.then((e) => this.queue(ctx, withHeaders(ctx, e)));
+    return this.queue(ctx, withHeaders(ctx, encoded));
   }
 
-  private queue(
-    ctx: PublishContext,
-    value: Buffer | null,
-    extraHeaders?: Readonly<Record<string, string>>,
-  ): Promise<PublishResult> {
-    if (extraHeaders !== undefined) Object.assign(ctx.headers, extraHeaders);
+  /** Queues the message; `value` is its bytes or a function that encodes them when the batch is assembled. */
+  private queue(ctx: PublishContext, value: Buffer | null | (() => Buffer | null)): Promise<PublishResult> {
     const key =
       ctx.key === undefined ? null : typeof ctx.key === "string" ? Buffer.from(ctx.key) : Buffer.from(ctx.key);
-    const record: OutgoingRecord = { key, value, headers: ctx.headers, partition: ctx.partition };
+    const toRecord = (bytes: Buffer | null): OutgoingRecord => ({
+      key,
+      value: bytes,
+      headers: ctx.headers,
+      partition: ctx.partition,
+    });
+    const record = typeof value === "function" ? undefined : toRecord(value);
+    const build = typeof value === "function" ? () => toRecord(value()) : undefined;
     const eventId = ctx.headers[HeaderName.eventId] ?? "";
     const started = performance.now();
     const topic = ctx.topic;
@@ -228,7 +240,8 @@ class KafkaProducer implements Producer {
       this.batcher.add({
         topic,
         record,
-        bytes: recordBytes(record),
+        build,
+        bytes: record === undefined ? 0 : recordBytes(record),
         settle: (ack, error) => {
           if (ack === undefined) {
             reject(error);
@@ -249,7 +262,7 @@ class KafkaProducer implements Producer {
   }
 
   /** Sends one batch (the batcher's callback). Settles every item; never rejects. */
-  private async sendBatch(items: BatchItem[]): Promise<void> {
+  private async sendBatch(items: ReadyItem[]): Promise<void> {
     this.metrics.batch(
       items.length,
       items.reduce((n, i) => n + i.bytes, 0),
@@ -285,7 +298,7 @@ class KafkaProducer implements Producer {
     }
   }
 
-  private succeed(topic: string, items: BatchItem[], acks: RecordAck[]): void {
+  private succeed(topic: string, items: ReadyItem[], acks: RecordAck[]): void {
     this.metrics.published(topic, items.length);
     items.forEach((item, i) => {
       item.settle(acks[i] ?? { topic, partition: -1, offset: undefined }, undefined);
@@ -293,7 +306,7 @@ class KafkaProducer implements Producer {
   }
 
   /** Writes the failed items to the DLQ when one is configured, then rejects each with a typed error. */
-  private async fail(items: BatchItem[], cause: unknown): Promise<void> {
+  private async fail(items: ReadyItem[], cause: unknown): Promise<void> {
     const byTopic = groupByTopic(items);
     for (const [topic, group] of byTopic) {
       const failure = toPublishFailure(cause, topic, this.config.maxAttempts);
@@ -335,8 +348,13 @@ class KafkaProducer implements Producer {
   }
 }
 
-function groupByTopic(items: BatchItem[]): [string, BatchItem[]][] {
-  const groups = new Map<string, BatchItem[]>();
+function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
+  Object.assign(ctx.headers, encoded.headers);
+  return encoded.value;
+}
+
+function groupByTopic(items: ReadyItem[]): [string, ReadyItem[]][] {
+  const groups = new Map<string, ReadyItem[]>();
   for (const item of items) {
     const group = groups.get(item.topic);
     if (group === undefined) groups.set(item.topic, [item]);

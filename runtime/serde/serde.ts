@@ -84,7 +84,7 @@ export function createEncoder(descriptor: AnyEventDescriptor, registry?: Registr
         [HeaderName.schemaFingerprint]: codec.fingerprint,
         [HeaderName.contentType]: ContentType.avro,
       });
-      return { encode: (init) => ({ value: codec.encode(codec.applyDefaults(init)), headers }) };
+      return { deferrable: true, encode: (init) => ({ value: codec.encode(codec.applyDefaults(init)), headers }) };
     }
     case "json": {
       const headers = Object.freeze({
@@ -92,7 +92,10 @@ export function createEncoder(descriptor: AnyEventDescriptor, registry?: Registr
         [HeaderName.schemaFingerprint]: codec.fingerprint,
         [HeaderName.contentType]: ContentType.json,
       });
-      return { encode: (init) => ({ value: Buffer.from(codec.toJSON(codec.applyDefaults(init)), "utf8"), headers }) };
+      return {
+        deferrable: true,
+        encode: (init) => ({ value: Buffer.from(codec.toJSON(codec.applyDefaults(init)), "utf8"), headers }),
+      };
     }
     case "confluent": {
       const headers = Object.freeze({

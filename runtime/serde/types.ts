@@ -28,6 +28,8 @@ export interface DecodedEvent<T = unknown> {
 export interface EventEncoder {
   /** `topic` names the registry subject (`<topic>-value`) in Confluent format. */
   encode(payload: unknown, topic: string): EncodedValue | Promise<EncodedValue>;
+  /** True when `encode` is synchronous and may run later than the publish call (the producer then defers it). */
+  readonly deferrable?: boolean;
 }
 
 /** The wire formats, as the producer and consumer use them. */
