@@ -106,13 +106,20 @@ async function fetchSchema(baseUrl: string, id: number, authorization: string | 
   return JSON.parse(body.schema) as AvroSchema;
 }
 
+/** The HTTP client reports network failures as status 400: recognise them by the system error. */
+const networkFailure =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up|timed? ?out/i;
+
 function registryError(error: unknown, doing: string): SkejiError {
   const status = (error as { status?: unknown }).status;
-  const answered = typeof status === "number" && status >= 400 && status < 500;
   const message = error instanceof Error ? error.message : String(error);
+  const refused = typeof status === "number" && status >= 400 && status < 500 && !networkFailure.test(message);
   return new SkejiError(
-    answered ? ErrorCode.REGISTRY_ERROR : ErrorCode.REGISTRY_UNAVAILABLE,
+    refused ? ErrorCode.REGISTRY_ERROR : ErrorCode.REGISTRY_UNAVAILABLE,
     `${doing} failed: ${message}`,
-    { cause: error, details: typeof status === "number" ? { status } : {} },
+    {
+      cause: error,
+      details: typeof status === "number" ? { status } : {},
+    },
   );
 }
