@@ -89,9 +89,14 @@ export class RegistryClient {
     if (a.status !== 200) this.fail(`set level of ${subject} to ${level}`, a);
   }
 
-  /** The registry's own verdict: may `schema` become the subject's next version? */
-  async compatible(subject: string, schema: string): Promise<boolean> {
-    const a = await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+  /**
+   * The registry's own verdict: may `schema` become the subject's next version? For transitive
+   * levels it is asked against every version (`/versions`), else against the latest: Apicurio's
+   * `/versions/latest` ignores transitivity, and its `/versions` checks all versions at any level.
+   */
+  async compatible(subject: string, schema: string, transitive: boolean): Promise<boolean> {
+    const target = transitive ? "versions" : "versions/latest";
+    const a = await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/${target}`, {
       schema,
       schemaType: "AVRO",
     });

@@ -2,7 +2,7 @@
  * Registry mode (`--registry URL`) and `skeji-gen register`.
  *
  * check: each event's latest version is tested against its subject by the registry's own
- * compatibility API. The registry answers only yes or no, so the registered versions are also
+ * compatibility API, at the level the registry applies to the subject. The registry answers only yes or no, so the registered versions are also
  * fetched and compared by the local rules at the manifest's level, which says where and why.
  * Either saying "incompatible" fails the check: the registry may apply another level than the
  * manifest (Apicurio's global default is NONE, which accepts everything).
@@ -51,7 +51,7 @@ async function checkEvent(client: RegistryClient, event: CheckedEvent, result: M
     result.notes.push(`${event.type} v${latest.version} is already registered as ${subject} version ${same.version}`);
     return;
   }
-  const verdict = await client.compatible(subject, latest.text);
+  const verdict = await client.compatible(subject, latest.text, level?.endsWith("_TRANSITIVE") ?? false);
   const { schemas, unmatched } = await registered(client, subject, event, versions);
   if (unmatched.length > 0) {
     result.notes.push(

@@ -122,6 +122,30 @@ describe("skeji-gen check --registry", () => {
     expect(run.out).toContain(`the registry rejects booking.created v3 for ${subject} at its level BACKWARD`);
   });
 
+  it("asks the registry against every registered version when its level is transitive", async () => {
+    // v1 {id, party_size: int}, v2 {id}; v3 {id, party_size: string = ""} reads v2 but not v1's int.
+    const topic = uniqueName("check-booking");
+    const v1Sized = record("BookingCreated", id, { name: "party_size", type: "int" });
+    const { root, dir } = writeSchemas({ "booking.created": { topic, versions: [v1Sized, v1] } });
+    const subject = subjectFor({ topic, type: "booking.created" });
+    expect((await runCli("register", ["--registry", registryUrl()], root)).code).toBe(0);
+    writeFileSync(
+      join(dir, "booking.created", "v3.avsc"),
+      avsc(record("BookingCreated", id, { name: "party_size", type: "string", default: "" })),
+    );
+    expect((await runCli("check", ["--registry", registryUrl()], root)).code).toBe(0);
+    await fetch(`${registryUrl()}/config/${subject}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ compatibility: "BACKWARD_TRANSITIVE" }),
+    });
+    const run = await runCli("check", ["--registry", registryUrl()], root);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(
+      `the registry rejects booking.created v3 for ${subject} at its level BACKWARD_TRANSITIVE`,
+    );
+  });
+
   it("passes an unregistered event with a note, and a version that is already registered", async () => {
     const { root, subject } = project();
     const before = await runCli("check", ["--registry", registryUrl()], root);
