@@ -127,6 +127,9 @@ export function checkAgainstRef(current: Project, published: Project): CheckResu
     const known = new Set(base?.versions.map((v) => v.version) ?? []);
     const added = event.versions.filter((v) => !known.has(v.version));
     if (!base) notes.push(`${event.type} is a new event (${added.length} version${added.length === 1 ? "" : "s"})`);
+    else if (base.compatibility !== event.compatibility) {
+      notes.push(`${event.type}: compatibility changed from ${base.compatibility} to ${event.compatibility}`);
+    }
     for (const candidate of added) {
       const r = checkVersion(event, candidate);
       findings.push(...r.findings);

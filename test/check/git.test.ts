@@ -132,6 +132,13 @@ describe("skeji-gen check --against", () => {
     });
   });
 
+  it("notes a changed compatibility level", async () => {
+    writeSchemas({ "booking.created": { topic: "booking.events", compatibility: "NONE", versions: [v1, v2] } }, root);
+    const run = await runCli("check", ["--against", "base"], root);
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.out).toContain("note: booking.created: compatibility changed from BACKWARD to NONE");
+  });
+
   it("works from a commit of another branch, and exits 2 on an unknown ref", async () => {
     git("checkout", "-q", "-b", "feature");
     write(3, v2);
