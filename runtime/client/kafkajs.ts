@@ -38,8 +38,12 @@ export function createKafkajsClient(config: ClientConfig, options: KafkajsClient
   return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions) };
 }
 
-/** The kafkajs configuration for a client config (exported for the consumer side). */
+/**
+ * The kafkajs configuration for a client config (exported for the consumer side).
+ * Also registers the compression codecs, so any client built from it can read every codec.
+ */
 export function kafkajsConfig(config: ClientConfig, logger: Logger): KafkaConfig {
+  registerCompressionCodecs();
   const out: KafkaConfig = {
     brokers: [...config.brokers],
     clientId: config.clientId,
