@@ -7,7 +7,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { AvroSchema, CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
 import { type AvroNode, nullableBranch, type ParsedSchema, parseSchema } from "../../runtime/serde/avro/model.ts";
-import { avroCodec } from "../../runtime/serde/avro.ts";
 import { EVENT_TYPE, type Manifest, readManifest } from "./manifest.ts";
 import { type Problem, parseJson, sortProblems } from "./problems.ts";
 
@@ -230,12 +229,6 @@ export function loadProject(options: LoadOptions): LoadedProject {
             path: "$",
             message: `the event payload must be a record (found ${parsed.root.kind === "primitive" ? parsed.root.type : parsed.root.kind})`,
           });
-        } else {
-          try {
-            avroCodec(json.value as AvroSchema);
-          } catch (e) {
-            problems.push({ file, path: "$", message: (e as Error).message });
-          }
         }
       }
       versions.push({ version, file, schema: json.value as AvroSchema, text, parsed });

@@ -113,8 +113,8 @@ function compile(schema: AvroSchema): { root: AvroNode; type: avro.Type } {
 }
 
 class Codec<T> implements AvroCodec<T> {
-  readonly fingerprint: string;
-  readonly canonical: string;
+  #canonical: string | undefined;
+  #fingerprint: string | undefined;
   readonly #root: AvroNode;
   readonly #type: avro.Type;
   readonly #opts: ValueOptions;
@@ -129,8 +129,16 @@ class Codec<T> implements AvroCodec<T> {
     this.#type = type;
     this.#opts = { long: options.long ?? "number" };
     this.#name = schemaName(root);
-    this.canonical = canonicalForm(root);
-    this.fingerprint = rabinFingerprint(this.canonical);
+  }
+
+  get canonical(): string {
+    this.#canonical ??= canonicalForm(this.#root);
+    return this.#canonical;
+  }
+
+  get fingerprint(): string {
+    this.#fingerprint ??= rabinFingerprint(this.canonical);
+    return this.#fingerprint;
   }
 
   validate(value: unknown): ValidationIssue[] {
