@@ -23,8 +23,8 @@ import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
 import { createSerde } from "../serde/serde.ts";
-import { toConsumedMessage } from "./message.ts";
-import { type ConsumerObserver, type ProcessorDeps, processMessage } from "./processor.ts";
+import { createBatchHandler } from "./batch.ts";
+import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
 import type {
   ConsumedMessage,
@@ -205,61 +205,16 @@ class SkejiConsumer implements Consumer {
           autoCommitInterval: this.config.commitIntervalMs,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: async ({
-            batch,
-            resolveOffset,
-            heartbeat,
-            pause,
-            isRunning,
-            isStale,
-            commitOffsetsIfNecessary,
-          }) => {
-            metrics.lag(batch.topic, batch.partition, Number(batch.offsetLagLow()));
-            let lastDone: string | undefined;
-            let rebalancing = false;
-            const beat = async (): Promise<void> => {
-              try {
-                await heartbeat();
-              } catch (e) {
-                if ((e as { type?: string }).type === "REBALANCE_IN_PROGRESS" || /rebalanc/i.test(String(e))) {
-                  rebalancing = true;
-                }
-                throw e;
-              }
-            };
-            const ticker = setInterval(() => void beat().catch(() => {}), this.config.heartbeatIntervalMs);
-            const shouldStop = (): boolean => this.stopping !== undefined || rebalancing || !isRunning() || isStale();
-            try {
-              for (const m of batch.messages) {
-                if (shouldStop()) return;
-                const message = toConsumedMessage(batch.topic, batch.partition, m);
-                const outcome = await processMessage(process, {
-                  message,
-                  signal: this.abort.signal,
-                  heartbeat: beat,
-                  shouldStop,
-                });
-                if (outcome === "abandoned") return;
-                if (outcome === "retry-later") {
-                  this.retryLater(message, pause);
-                  return;
-                }
-                this.retryLaterCount.delete(`${message.topic}:${message.partition}`);
-                resolveOffset(m.offset);
-                lastDone = m.offset;
-                await commitOffsetsIfNecessary();
-              }
-            } finally {
-              clearInterval(ticker);
-              if (lastDone !== undefined) {
-                metrics.lag(
-                  batch.topic,
-                  batch.partition,
-                  Math.max(0, Number(batch.highWatermark) - 1 - Number(lastDone)),
-                );
-              }
-            }
-          },
+          eachBatch: createBatchHandler({
+            processor: process,
+            metrics,
+            signal: this.abort.signal,
+            isStopping: () => this.stopping !== undefined,
+            heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+            commitIntervalMs: this.config.commitIntervalMs,
+            retryLater: (message, pause) => this.retryLater(message, pause),
+            progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
+          }),
         });
     })();
     await this.startup;
@@ -340,22 +295,24 @@ class SkejiConsumer implements Consumer {
     };
   }
 
-  /** Middleware around routing; the handler's result (handled / skipped) is carried past the middleware. */
+  /**
+   * Middleware around routing, composed once. Whether the router skipped the message is carried
+   * past the middleware in a WeakSet keyed by the message.
+   */
   private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult> {
     const router = this.router;
-    const middleware = [...this.middleware];
-    const signal = this.abort.signal;
+    if (this.middleware.length === 0) return (ctx, message) => router.route(ctx, message);
+    const skipped = new WeakSet<ConsumedMessage>();
+    const inner = async (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
+      if ((await router.route(c, m)) === "skipped") skipped.add(m);
+    };
+    const call = this.middleware.reduceRight<(c: HandlerContext, m: ConsumedMessage) => Promise<void>>(
+      (next, mw) => (c, m) => mw(c, m, next),
+      inner,
+    );
     return async (ctx, message) => {
-      let result: RouteResult = "handled";
-      const inner = async (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
-        result = await router.route(c, m);
-      };
-      const call = middleware.reduceRight<(c: HandlerContext, m: ConsumedMessage) => Promise<void>>(
-        (next, mw) => (c, m) => mw(c, m, next),
-        inner,
-      );
-      await untilAborted(call(ctx, message), signal);
-      return result;
+      await call(ctx, message);
+      return skipped.has(message) ? "skipped" : "handled";
     };
   }
 
@@ -366,16 +323,14 @@ class SkejiConsumer implements Consumer {
   }
 }
 
-/** Records outcomes and failures in `metrics`, then tells `observer`. */
+/** Records failures in `metrics`, then tells `observer` (outcomes are counted per batch). */
 function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): ConsumerObserver {
+  const onOutcome = observer.onOutcome;
   return {
+    ...(onOutcome === undefined ? {} : { onOutcome: (info) => onOutcome.call(observer, info) }),
     onAttemptFailed(info) {
       metrics.attemptFailed(info.message.topic, info.errorClass);
       observer.onAttemptFailed?.(info);
-    },
-    onOutcome(info) {
-      metrics.outcome(info.message.topic, info.outcome);
-      observer.onOutcome?.(info);
     },
     onDlqWriteFailed(info) {
       metrics.dlqWriteFailed(info.message.topic);
@@ -388,18 +343,5 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
 function serdeDecoder(config: ConsumerConfig, logger: Logger): DecodeFn {
   const serde = createSerde({ registry: config.schemaRegistry, logger });
   return (message, candidates) =>
-    serde.decode({ topic: message.topic, headers: message.rawHeaders, value: message.value }, candidates);
+    serde.decode({ topic: message.topic, headers: message.headers, value: message.value }, candidates);
 }
-
-/** Resolves or rejects with `p`, or rejects once `signal` aborts (the handler keeps running, detached). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-const abortedError = (): SkejiError =>
-  new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer shut down before the handler finished");

@@ -58,18 +58,35 @@ const isInfrastructureError = (e: unknown): boolean =>
 
 export async function processMessage(deps: ProcessorDeps, run: MessageRun): Promise<MessageOutcome> {
   const { message } = run;
+  // The first attempt's success is the hot path: no allocations beyond the handler context.
+  let error: unknown;
+  try {
+    const result = await deps.run({ signal: run.signal, attempt: 1, groupId: deps.groupId }, message);
+    const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
+    deps.observer.onOutcome?.({ message, outcome, attempts: 1 });
+    return outcome;
+  } catch (e) {
+    error = e;
+  }
+  return handleFailure(deps, run, error);
+}
+
+async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: unknown): Promise<MessageOutcome> {
+  const { message } = run;
   const base = { topic: message.topic, partition: message.partition, offset: message.offset };
   const done = (outcome: MessageOutcome, attempts: number, error?: unknown): MessageOutcome => {
     deps.observer.onOutcome?.({ message, outcome, attempts, ...(error === undefined ? {} : { error }) });
     return outcome;
   };
+  let error: unknown = firstError;
   for (let attempt = 1; ; attempt++) {
-    let error: unknown;
-    try {
-      const result = await deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
-      return done(result === "skipped" ? "skipped" : "handled", attempt);
-    } catch (e) {
-      error = e;
+    if (attempt > 1) {
+      try {
+        const result = await deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
+        return done(result === "skipped" ? "skipped" : "handled", attempt);
+      } catch (e) {
+        error = e;
+      }
     }
     const errorClass = classifyError(error, { unclassified: deps.unclassified });
     deps.observer.onAttemptFailed?.({ message, attempt, error, errorClass });

@@ -38,6 +38,7 @@ export class Router {
   private readonly byType = new Map<string, { descriptor: AnyEventDescriptor; handler: AnyEventHandler }>();
   private readonly byTopic = new Map<string, AnyEventDescriptor[]>();
   private generic: MessageHandler | undefined;
+  private readonly candidateCache = new Map<string, readonly AnyEventDescriptor[]>();
 
   constructor(
     private readonly decode: DecodeFn,
@@ -54,6 +55,7 @@ export class Router {
   }
 
   addEvent(descriptor: AnyEventDescriptor, handler: AnyEventHandler, replace = true): void {
+    this.candidateCache.clear();
     if (!replace && this.byType.has(descriptor.type)) return;
     this.byType.set(descriptor.type, { descriptor, handler });
     const list = this.byTopic.get(descriptor.topic) ?? [];
@@ -62,6 +64,7 @@ export class Router {
   }
 
   addTopic(topic: TopicDescriptor, handler: AnyEventHandler): void {
+    this.candidateCache.clear();
     for (const d of topic.events) this.addEvent(d, handler, false);
     if (!this.byTopic.has(topic.topic)) this.byTopic.set(topic.topic, []);
   }
@@ -70,9 +73,20 @@ export class Router {
     this.generic = handler;
   }
 
+  /** The descriptors a record of `topic` with event type `type` may be (cached: called per message). */
+  private candidates(topic: string, type: string | undefined): readonly AnyEventDescriptor[] {
+    const key = `${topic}\u0000${type ?? ""}`;
+    let hit = this.candidateCache.get(key);
+    if (hit === undefined) {
+      hit = (this.byTopic.get(topic) ?? []).filter((d) => type === undefined || d.type === type);
+      if (this.candidateCache.size < 10_000) this.candidateCache.set(key, hit);
+    }
+    return hit;
+  }
+
   async route(ctx: HandlerContext, message: ConsumedMessage): Promise<RouteResult> {
     const type = message.headers[HeaderName.eventType];
-    const candidates = (this.byTopic.get(message.topic) ?? []).filter((d) => type === undefined || d.type === type);
+    const candidates = this.candidates(message.topic, type);
     if (candidates.length === 0) {
       if (this.generic !== undefined) {
         await this.generic(ctx, message);
@@ -90,7 +104,9 @@ export class Router {
     if (entry === undefined) return "skipped";
     const h = message.headers;
     await entry.handler({
-      ...ctx,
+      signal: ctx.signal,
+      attempt: ctx.attempt,
+      groupId: ctx.groupId,
       type: decoded.descriptor.type,
       payload: decoded.payload,
       topic: message.topic,

@@ -8,8 +8,8 @@ import type { MessageOutcome } from "../consumer/types.ts";
 import type { ErrorClass } from "../errors/processing.ts";
 
 export interface ConsumerMetrics {
-  /** A message finished with `outcome` (`handled`, `dead-lettered`, `retry-later`, ...). */
-  outcome(topic: string, outcome: MessageOutcome): void;
+  /** `count` messages finished with `outcome` (`handled`, `dead-lettered`, `retry-later`, ...). */
+  outcome(topic: string, outcome: MessageOutcome, count?: number): void;
   /** A handler attempt failed with an error of `errorClass`. */
   attemptFailed(topic: string, errorClass: ErrorClass): void;
   /** A DLQ write failed (the message was held back, not lost). */
@@ -83,8 +83,18 @@ export function consumerMetrics(registry: Registry = register): ConsumerMetrics 
         registers,
       }),
   );
+  // Label lookups hash their values; the per-message counter keeps its children bound.
+  const bound = new Map<string, ReturnType<typeof messages.labels>>();
   return {
-    outcome: (topic, outcome) => messages.inc({ topic, outcome }),
+    outcome: (topic, outcome, count = 1) => {
+      const key = `${topic}\u0000${outcome}`;
+      let child = bound.get(key);
+      if (child === undefined) {
+        child = messages.labels({ topic, outcome });
+        bound.set(key, child);
+      }
+      child.inc(count);
+    },
     attemptFailed: (topic, errorClass) => failures.inc({ topic, class: errorClass }),
     dlqWriteFailed: (topic) => dlqFailures.inc({ topic }),
     handlerDuration: (topic, status, seconds) => duration.observe({ topic, status }, seconds),
