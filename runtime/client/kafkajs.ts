@@ -28,13 +28,18 @@ type KafkajsMessage = KafkajsMessageLike["messages"][number];
 
 export interface KafkajsClientOptions {
   readonly logger?: Logger | undefined;
+  /** Attempts for connections and metadata, the first included (kafkajs's default is 6, up to 30 s apart). */
+  readonly maxAttempts?: number | undefined;
 }
 
 /** Creates the kafkajs-backed client for a configuration. Nothing connects until a producer does. */
 export function createKafkajsClient(config: ClientConfig, options: KafkajsClientOptions = {}): KafkaClient {
   registerCompressionCodecs();
   const logger = (options.logger ?? defaultLogger()).child({ component: "kafkajs" });
-  const kafka = new Kafka(kafkajsConfig(config, logger));
+  const kafka = new Kafka({
+    ...kafkajsConfig(config, logger),
+    ...(options.maxAttempts === undefined ? {} : { retry: retryPolicy(options.maxAttempts, false) }),
+  });
   return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions) };
 }
 
@@ -68,6 +73,18 @@ export function kafkajsConfig(config: ClientConfig, logger: Logger): KafkaConfig
   return out;
 }
 
+/** Exponential backoff: 100 ms doubling up to 2 s, 20 % jitter. */
+function retryPolicy(maxAttempts: number, idempotent: boolean) {
+  // kafkajs requires at least one retry for an idempotent producer.
+  return {
+    retries: Math.max(idempotent ? 1 : 0, maxAttempts - 1),
+    initialRetryTime: 100,
+    maxRetryTime: 2000,
+    multiplier: 2,
+    factor: 0.2,
+  };
+}
+
 interface KafkajsLog {
   readonly message: string;
   readonly [key: string]: unknown;
@@ -96,14 +113,7 @@ class KafkajsProducer implements ProducerClient {
       idempotent: options.idempotent,
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
-      retry: {
-        // kafkajs requires at least one retry for an idempotent producer.
-        retries: Math.max(options.idempotent ? 1 : 0, options.maxAttempts - 1),
-        initialRetryTime: 100,
-        maxRetryTime: 2000,
-        multiplier: 2,
-        factor: 0.2,
-      },
+      retry: retryPolicy(options.maxAttempts, options.idempotent),
       createPartitioner: () => (args) => {
         const partition = partitioner(args);
         this.chosen.set(args.message as KafkajsMessage, partition);

@@ -67,7 +67,8 @@ class KafkaProducer implements Producer {
     this.config = config;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
     this.metrics = options.metrics ?? producerMetrics();
-    const client = options.client ?? createKafkajsClient(config, { logger: options.logger });
+    const client =
+      options.client ?? createKafkajsClient(config, { logger: options.logger, maxAttempts: config.maxAttempts });
     this.client = client.producer({
       requiredAcks: config.requiredAcks,
       idempotent: config.idempotent,

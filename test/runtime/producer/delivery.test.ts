@@ -13,6 +13,7 @@ import {
   createProducer,
   decodeRecord,
   isSkejiError,
+  newMessage,
   type Producer,
   type ProducerOptions,
   producerMetrics,
@@ -243,6 +244,19 @@ describe("failures", () => {
     const { producer } = countedProducer(missing, { KAFKA_PRODUCER_DLQ_TOPIC: uniqueName("missing-dlq") });
     const error = await producer.publishEvent(bookingEvent(missing), booking(1)).catch((e: unknown) => e);
     expect(isSkejiError(error, "DLQ_FAILED")).toBe(true);
+  });
+
+  it("an unreachable broker fails with CONNECTION_FAILED; with a DLQ (also unreachable) with DLQ_FAILED", async () => {
+    const config = { ...testConfig("t"), brokers: ["127.0.0.1:9"] };
+    const options = { logger: silentLogger, metrics: producerMetrics(new Registry()) };
+    const plain = createProducer(config, options);
+    const withDlq = createProducer({ ...config, dlqTopic: "dlq" }, options);
+    open.push(plain, withDlq);
+    const message = newMessage().withKey("k").withValue("v").build();
+    const error = await plain.publish(message).catch((e: unknown) => e);
+    expect(isSkejiError(error, "CONNECTION_FAILED")).toBe(true);
+    expect((error as Error).message).toContain("127.0.0.1:9");
+    expect(isSkejiError(await withDlq.publish(message).catch((e: unknown) => e), "DLQ_FAILED")).toBe(true);
   });
 
   it("async mode resolves at once and reports failures through the error hook and metrics", async () => {
