@@ -7,6 +7,7 @@ import type { AvroCodec, InitOf, PayloadOf, TopicEvent } from "@skeji/kafka";
 import { avroCodec, resolvingCodec } from "@skeji/kafka";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  type BookingCancelled,
   type BookingCreated,
   BookingCreatedEvent,
   type BookingCreateRequested,
@@ -15,6 +16,7 @@ import {
   type BookingsEventsTopic,
   type LlmConversationTurn,
   LlmConversationTurnEvent,
+  type onBookingsEventsTopic,
   type PipelineStepStarted,
   PipelineStepStartedEvent,
   type publishBookingCreateRequested,
@@ -210,6 +212,12 @@ describe("type level", () => {
     type E = TopicEvent<typeof BookingsEventsTopic>;
     expectTypeOf<Extract<E, { type: "booking.created" }>["payload"]>().toEqualTypeOf<BookingCreated>();
     expectTypeOf<E["type"]>().toEqualTypeOf<"booking.cancelled" | "booking.created">();
+    // The generated topic handler narrows the same way.
+    const handler: Parameters<typeof onBookingsEventsTopic>[1] = (event) => {
+      if (event.type === "booking.created") expectTypeOf(event.payload).toEqualTypeOf<BookingCreated>();
+      else expectTypeOf(event.payload).toEqualTypeOf<BookingCancelled>();
+    };
+    expect(handler).toBeTypeOf("function");
   });
 
   it("wrong payloads do not compile", () => {

@@ -323,6 +323,12 @@ class Parser {
           if (hint) this.problem(childPath(fp, key), `unknown attribute "${key}" (did you mean "${hint}"?)`);
         }
       }
+      if (field.order !== undefined && !["ascending", "descending", "ignore"].includes(field.order as string)) {
+        this.problem(
+          childPath(fp, "order"),
+          `invalid order ${JSON.stringify(field.order)} (expected ascending, descending or ignore)`,
+        );
+      }
       if (!("type" in field)) {
         this.problem(fp, `field "${fname}" has no "type"`);
         return;
