@@ -10,7 +10,7 @@ import { HEADER_PREFIX, Printer } from "./emit/module.ts";
 import { emitIndex, emitTopics } from "./emit/topics.ts";
 import type { Problem } from "./load/problems.ts";
 import { type LoadedProject, loadProject } from "./load/project.ts";
-import { buildProjectModel } from "./model/event-model.ts";
+import { buildProjectModel, exportedNames, reservedTypeNames } from "./model/event-model.ts";
 
 export interface GenerateOptions {
   readonly schemasDir: string;
@@ -32,24 +32,36 @@ export function generate(options: GenerateOptions): GenerateResult {
   const project = loadProject(options);
   if (project.problems.length > 0) return { project, files: new Map(), problems: project.problems };
   const ext = options.importExtension ?? ".ts";
-  const model = buildProjectModel(
-    project,
-    Object.values(codegenSymbols).map((s) => s.name),
-  );
-  const printer = new Printer();
-  const files = new Map<string, string>();
-  const manifest = relative(options.cwd ?? process.cwd(), project.manifestPath)
+  const runtimeNames = Object.values(codegenSymbols).map((s) => s.name);
+  const model = buildProjectModel(project, runtimeNames);
+  const manifestFile = relative(options.cwd ?? process.cwd(), project.manifestPath)
     .split(sep)
     .join("/");
+  const clashes: Problem[] = [];
+  for (const [name, owners] of exportedNames(model)) {
+    const reserved = reservedTypeNames.includes(name) || runtimeNames.includes(name);
+    if (owners.length > 1 || reserved) {
+      const why =
+        owners.length > 1 ? `is generated for both ${owners.join(" and ")}` : `is reserved (a global or runtime name)`;
+      clashes.push({
+        file: manifestFile,
+        path: "$",
+        message: `the TypeScript name ${name} ${why} (rename an event type)`,
+      });
+    }
+  }
+  if (clashes.length > 0) return { project, files: new Map(), problems: clashes };
+  const printer = new Printer();
+  const files = new Map<string, string>();
   for (const event of model.events) {
     const module = emitEvent(event, event.versions.map((v) => v.file).join(", "));
     files.set(module.path, printer.print(module));
   }
   if (model.topics.length > 0) {
-    const topics = emitTopics(model, manifest, ext);
+    const topics = emitTopics(model, manifestFile, ext);
     files.set(topics.path, printer.print(topics));
   }
-  const index = emitIndex(model, manifest, ext);
+  const index = emitIndex(model, manifestFile, ext);
   files.set(index.path, printer.print(index));
   return { project, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), problems: [] };
 }

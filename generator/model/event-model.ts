@@ -52,6 +52,26 @@ export const pascalCase = (text: string): string =>
 /** Names a generated module declares or imports, which named types must not take. */
 const reservedSuffixes = ["Init", "Event"];
 
+/** Global names generated type expressions use; a named type may not shadow them. */
+export const reservedTypeNames: readonly string[] = [
+  "Array",
+  "BigInt",
+  "Boolean",
+  "Buffer",
+  "Date",
+  "Error",
+  "Map",
+  "Number",
+  "Object",
+  "Partial",
+  "Promise",
+  "Record",
+  "Set",
+  "String",
+  "Symbol",
+  "Uint8Array",
+];
+
 function collectNamed(root: AvroNode): NamedNode[] {
   const out: NamedNode[] = [];
   const seen = new Set<AvroNode>();
@@ -158,7 +178,7 @@ function isLogicalFixed(node: NamedNode, named: ReadonlyMap<string, NamedNode | 
 
 /** Names the generated code imports from the runtime; named types must not collide with them. */
 export function buildProjectModel(project: LoadedProject, runtimeNames: readonly string[]): ProjectModel {
-  const taken = new Set(runtimeNames);
+  const taken = new Set([...runtimeNames, ...reservedTypeNames]);
   const events = project.events.map((e) => buildEventModel(e, taken));
   const byType = new Map(events.map((e) => [e.type, e]));
   const topicNames = new Set<string>();
@@ -172,4 +192,16 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
     topics.push({ topic: t.name, name, dlqTopic: t.dlqTopic, doc: t.doc, events: topicEvents });
   }
   return { events, topics };
+}
+
+/** Names exported by the generated index, with who defines them; more than one owner is a clash. */
+export function exportedNames(model: ProjectModel): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  const add = (name: string, owner: string) => owners.set(name, [...(owners.get(name) ?? []), owner]);
+  for (const e of model.events) {
+    for (const n of [e.name, `${e.name}Init`, `${e.name}Event`, `on${e.name}`, `publish${e.name}`])
+      add(n, `event "${e.type}"`);
+  }
+  for (const t of model.topics) for (const n of [t.name, `${t.name}Event`, `on${t.name}`]) add(n, `topic "${t.topic}"`);
+  return owners;
 }

@@ -127,6 +127,31 @@ describe("skeji-gen", () => {
     expect(existsSync(join(root, "generated"))).toBe(false);
   });
 
+  it("refuses event types whose generated names clash", async () => {
+    const root = writeProject({
+      "schemas/manifest.json": manifestFor({ "user.created": "id", user_created: "id", date: "id" }),
+      "schemas/user.created/v1.avsc": record("A", [{ name: "id", type: "string" }]),
+      "schemas/user_created/v1.avsc": record("B", [{ name: "id", type: "string" }]),
+      "schemas/date/v1.avsc": record("C", [{ name: "id", type: "string" }]),
+    });
+    const result = await runCli([], root);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(
+      'schemas/user_created/: event "user_created" and event "user.created" both map to the TypeScript name UserCreated (rename one)',
+    );
+  });
+
+  it("refuses an event type whose name is a global type", async () => {
+    const root = writeProject({
+      "schemas/manifest.json": manifestFor({ date: "id" }),
+      "schemas/date/v1.avsc": record("C", [{ name: "id", type: "string" }]),
+    });
+    expect((await runCli([], root)).err).toEqual([
+      "schemas/manifest.json: the TypeScript name Date is reserved (a global or runtime name) (rename an event type)",
+      "skeji-gen: 1 problem; nothing was generated.",
+    ]);
+  });
+
   it("as a process: a user error prints its lines, no stack trace, and exits with 1", async () => {
     const root = writeProject(validProject({ "schemas/manifest.json": manifestFor({ "thing.created": "nope" }) }));
     const failure = await exec("node", [bin], { cwd: root }).catch(

@@ -65,6 +65,8 @@ describe("generated types round-trip through the Avro codec", () => {
       previous_status: "NEW",
       hash: new Uint8Array(16).fill(7),
       hashes: [new Uint8Array(16)],
+      placed_on: { year: 2025 },
+      placed_at: new Date("2025-11-18T15:00:00Z"),
     };
     expect(roundTrip(codecOf(OrderPlacedEvent), v)).toEqual({
       ...v,
