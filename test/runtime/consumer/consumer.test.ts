@@ -49,6 +49,8 @@ describe("typed handlers", () => {
         abortedDuringHandler.push(e.signal.aborted);
       })
       .onTopic(ev.topic, (e) => {
+        // @ts-expect-error: before narrowing on `type`, the payload is the union of both events
+        void e.payload.reason;
         if (e.type === "test.booking.cancelled") reasons.push(e.payload.reason);
         else throw new Error("the on() handler should have taken this");
       });
@@ -257,5 +259,30 @@ describe("observability", () => {
     expect(logs.filter((l) => l.msg === "handled").map((l) => l.obj.offset)).toEqual(["0", "2"]);
     const failed = logs.find((l) => l.msg === "handler failed");
     expect(failed?.obj).toMatchObject({ offset: "1", errorClass: "permanent", err: "bad value", attempt: 1 });
+  });
+});
+
+describe("unknown event types", () => {
+  it("are dead-lettered with NO_HANDLER when the consumer is told to", async () => {
+    const topic = await fx.topic("unknown");
+    const ev = testEvents(topic);
+    await fx.send(topic, [
+      { key: "k", value: JSON.stringify({ x: 1 }), headers: { "event-type": "test.somebody.else" } },
+      { key: "k", value: JSON.stringify({ id: "b-1", seq: 1 }), headers: { "event-type": ev.created.type } },
+    ]);
+    const config = testConfig(topic);
+    const seen: string[] = [];
+    const consumer = createConsumer(config, { ...fast, unknownEvents: "dead-letter" }).on(ev.created, (e) => {
+      seen.push(e.payload.id);
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(seen).toEqual(["b-1"]);
+    const [dead] = await fx.read(`${topic}-dlq`, 1);
+    expect(dead?.headers["event-type"]?.toString()).toBe("test.somebody.else");
+    expect(dead?.headers["dlq-error-type"]?.toString()).toBe("SkejiError:NO_HANDLER");
+    expect(dead?.headers["retry-count"]?.toString()).toBe("0");
   });
 });

@@ -95,7 +95,7 @@ describe("consumer group", () => {
     const config = testConfig(topic, { rebalanceTimeoutMs: 10_000, sessionTimeoutMs: 6_000 });
     const seen: Record<string, string[]> = { a: [], b: [] };
     const make = (name: "a" | "b") =>
-      createConsumer(config, { logger: silentLogger }).handle(async (_ctx, m) => {
+      createConsumer(config, { logger: silentLogger, partitionsConsumedConcurrently: 2 }).handle(async (_ctx, m) => {
         seen[name]?.push(String(m.value));
         await sleep(5);
       });
