@@ -32,7 +32,7 @@ export function generate(options: GenerateOptions): GenerateResult {
   const project = loadProject(options);
   if (project.problems.length > 0) return { project, files: new Map(), problems: project.problems };
   const ext = options.importExtension ?? ".ts";
-  const runtimeNames = Object.values(codegenSymbols).map((s) => s.name);
+  const runtimeNames: string[] = Object.values(codegenSymbols).map((s) => s.name);
   const model = buildProjectModel(project, runtimeNames);
   const manifestFile = relative(options.cwd ?? process.cwd(), project.manifestPath)
     .split(sep)
