@@ -102,8 +102,6 @@ function logKafkajs(logger: Logger, level: logLevel, log: KafkajsLog): void {
 
 class KafkajsProducer implements ProducerClient {
   private readonly producer;
-  /** The partition the partitioner chose for each message of the request in flight. */
-  private readonly chosen = new WeakMap<KafkajsMessage, number>();
   private readonly options: ProducerClientOptions;
 
   constructor(kafka: Kafka, options: ProducerClientOptions) {
@@ -114,9 +112,10 @@ class KafkajsProducer implements ProducerClient {
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       retry: retryPolicy(options.maxAttempts, options.idempotent),
+      // The default partitioner (murmur2, as the Java client), noting its choice on the message for the acks.
       createPartitioner: () => (args) => {
         const partition = partitioner(args);
-        this.chosen.set(args.message as KafkajsMessage, partition);
+        (args.message as Chosen)[chosenPartition] = partition;
         return partition;
       },
     });
@@ -145,25 +144,35 @@ class KafkajsProducer implements ProducerClient {
       compression: compressionType[this.options.compression],
       topicMessages: batch.map((t, i) => ({ topic: t.topic, messages: messages[i] ?? [] })),
     });
-    const baseOffsets = new Map<string, bigint>();
-    for (const m of metadata) {
-      if (m.baseOffset !== undefined && m.baseOffset !== null && m.baseOffset !== "-1") {
-        baseOffsets.set(`${m.topicName}\u0000${m.partition}`, BigInt(m.baseOffset));
+    const acks: RecordAck[][] = [];
+    for (const [i, t] of batch.entries()) {
+      // Offsets of each partition's records count up from the base offset the broker answered with.
+      const next = new Map<number, bigint | number>();
+      for (const m of metadata) {
+        if (m.topicName !== t.topic || m.baseOffset === undefined || m.baseOffset === null || m.baseOffset === "-1")
+          continue;
+        const base = BigInt(m.baseOffset);
+        next.set(m.partition, base < maxSafe ? Number(base) : base);
       }
+      acks.push(
+        (messages[i] ?? []).map((message) => {
+          const partition = message.partition ?? (message as Chosen)[chosenPartition] ?? -1;
+          const offset = next.get(partition);
+          if (offset === undefined) return { topic: t.topic, partition, offset: undefined };
+          next.set(partition, typeof offset === "number" ? offset + 1 : offset + 1n);
+          return { topic: t.topic, partition, offset: String(offset) };
+        }),
+      );
     }
-    const seen = new Map<string, bigint>();
-    return batch.map((t, i) =>
-      (messages[i] ?? []).map((message) => {
-        const partition = message.partition ?? this.chosen.get(message) ?? -1;
-        const slot = `${t.topic}\u0000${partition}`;
-        const base = baseOffsets.get(slot);
-        const index = seen.get(slot) ?? 0n;
-        seen.set(slot, index + 1n);
-        return { topic: t.topic, partition, offset: base === undefined ? undefined : String(base + index) };
-      }),
-    );
+    return acks;
   }
 }
+
+/** Below this, offsets are counted with plain numbers (a batch adds far less than the margin). */
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER) - 1_000_000_000n;
+
+const chosenPartition = Symbol("partition");
+type Chosen = KafkajsMessage & { [chosenPartition]?: number };
 
 function toKafkajs(record: OutgoingRecord): KafkajsMessage {
   const message: KafkajsMessage = {

@@ -6,7 +6,8 @@ import type { Compression, RequiredAcks } from "../config/types.ts";
 
 /** A record ready for the wire: key and value are bytes, headers are strings. */
 export interface OutgoingRecord {
-  readonly key: Buffer | null;
+  /** A string key is written as UTF-8. */
+  readonly key: string | Buffer | null;
   /** `null` writes a tombstone. */
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, string>>;

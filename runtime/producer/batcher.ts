@@ -5,7 +5,7 @@
  * flight at a time (the idempotent producer's ordering needs that); messages
  * arriving meanwhile form the next batch, which leaves as soon as the first is answered.
  *
- * An item may carry a `build` function instead of a record: it is encoded when
+ * An item may come without a record: it is built (encoded) when
  * its batch is assembled, and the head of the queue is encoded ahead while the
  * previous batch waits for the broker, so encoding overlaps the round trip. An
  * item whose `build` throws is settled with that error and never sent.
@@ -17,8 +17,8 @@ export interface BatchItem {
   readonly topic: string;
   /** The record; undefined until `build` has run. */
   record: OutgoingRecord | undefined;
-  /** Builds (encodes) the record; may throw, e.g. INVALID_PAYLOAD. */
-  readonly build?: (() => OutgoingRecord) | undefined;
+  /** Builds (encodes) the record; called only while `record` is undefined. May throw, e.g. INVALID_PAYLOAD. */
+  build(): OutgoingRecord;
   /** Key, value and header bytes; 0 until the record is built. */
   bytes: number;
   /** Set when `build` threw (the item is already settled). */
@@ -135,7 +135,7 @@ export class Batcher {
   /** True when the item has a record; settles the item with the error when building fails. */
   private ensureBuilt(item: BatchItem): boolean {
     if (item.record !== undefined) return true;
-    if (item.build === undefined || item.failed === true) return false;
+    if (item.failed === true) return false;
     try {
       item.record = item.build();
       item.bytes = recordBytes(item.record);

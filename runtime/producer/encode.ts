@@ -3,6 +3,8 @@ import type { OutgoingRecord } from "../client/types.ts";
 import type { AnyEventDescriptor } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 
+const keyPaths = new Map<string, readonly string[]>();
+
 /**
  * The record key: the value at the descriptor's dotted `keyField` in the payload.
  * Strings are used as they are, numbers and bigints in decimal. A missing key is
@@ -11,7 +13,12 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 export function keyFromPayload(descriptor: AnyEventDescriptor, payload: unknown): string | undefined {
   if (descriptor.keyField === "") return undefined;
   let value: unknown = payload;
-  for (const part of descriptor.keyField.split(".")) {
+  let path = keyPaths.get(descriptor.keyField);
+  if (path === undefined) {
+    path = descriptor.keyField.split(".");
+    keyPaths.set(descriptor.keyField, path);
+  }
+  for (const part of path) {
     value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   }
   if (typeof value === "string") return value;
@@ -44,7 +51,8 @@ export function messageValueBytes(value: unknown): Buffer | null {
 
 /** Key, value and header bytes of a record (for batch limits). */
 export function recordBytes(record: OutgoingRecord): number {
-  let n = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  const key = record.key;
+  let n = (typeof key === "string" ? Buffer.byteLength(key) : (key?.length ?? 0)) + (record.value?.length ?? 0);
   for (const name in record.headers) n += name.length + (record.headers[name]?.length ?? 0);
   return n;
 }

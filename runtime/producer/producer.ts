@@ -16,8 +16,8 @@ import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
 import { createSerde } from "../serde/serde.ts";
-import type { EncodedValue, EventSerde } from "../serde/types.ts";
-import { Batcher, type ReadyItem } from "./batcher.ts";
+import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
+import { Batcher, type BatchItem, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
 import { keyFromPayload, messageValueBytes, recordBytes } from "./encode.ts";
 import type {
@@ -201,16 +201,12 @@ class KafkaProducer implements Producer {
       } catch (error) {
         return Promise.reject(error);
       }
-      return this.queue(ctx, value);
+      return this.queue(new Pending(this.metrics, ctx, undefined), value);
     }
     const encoder = this.serde.encoder(ctx.descriptor);
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
-      return this.queue(ctx, () => {
-        const encoded = encoder.encode(ctx.value, ctx.topic) as EncodedValue;
-        Object.assign(ctx.headers, encoded.headers);
-        return encoded.value;
-      });
+      return this.queue(new Pending(this.metrics, ctx, encoder), undefined);
     }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
@@ -218,48 +214,37 @@ class KafkaProducer implements Producer {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (encoded instanceof Promise) return encoded.then((e) => this.queue(ctx, withHeaders(ctx, e)));
-    return this.queue(ctx, withHeaders(ctx, encoded));
+    if (encoded instanceof Promise) {
+      return encoded.then((e) => this.queue(new Pending(this.metrics, ctx, undefined), withHeaders(ctx, e)));
+    }
+    return this.queue(new Pending(this.metrics, ctx, undefined), withHeaders(ctx, encoded));
   }
 
-  /** Queues the message; `value` is its bytes or a function that encodes them when the batch is assembled. */
-  private queue(ctx: PublishContext, value: Buffer | null | (() => Buffer | null)): Promise<PublishResult> {
-    const key =
-      ctx.key === undefined ? null : typeof ctx.key === "string" ? Buffer.from(ctx.key) : Buffer.from(ctx.key);
-    const toRecord = (bytes: Buffer | null): OutgoingRecord => ({
-      key,
-      value: bytes,
-      headers: ctx.headers,
-      partition: ctx.partition,
-    });
-    const record = typeof value === "function" ? undefined : toRecord(value);
-    const build = typeof value === "function" ? () => toRecord(value()) : undefined;
-    const eventId = ctx.headers[HeaderName.eventId] ?? "";
-    const started = performance.now();
-    const topic = ctx.topic;
+  /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
+  private queue(pending: Pending, value: Buffer | null | undefined): Promise<PublishResult> {
+    if (value !== undefined) pending.setValue(value);
     const settled = new Promise<PublishResult>((resolve, reject) => {
-      this.batcher.add({
-        topic,
-        record,
-        build,
-        bytes: record === undefined ? 0 : recordBytes(record),
-        settle: (ack, error) => {
-          if (ack === undefined) {
-            reject(error);
-            return;
-          }
-          this.metrics.latency(topic, (performance.now() - started) / 1000);
-          resolve({ eventId, topic: ack.topic, partition: ack.partition, offset: ack.offset, acknowledged: true });
-        },
-      });
+      pending.resolve = resolve;
+      pending.reject = reject;
     });
+    this.batcher.add(pending);
     if (!this.config.async) return settled;
+    const { ctx } = pending;
     settled.catch((error: unknown) => {
       const typed = toSkejiError(error);
-      this.logger.error({ topic, eventId, code: typed.code, err: typed }, "async publish failed");
+      this.logger.error(
+        { topic: ctx.topic, eventId: pending.eventId, code: typed.code, err: typed },
+        "async publish failed",
+      );
       this.options.onError?.(typed, ctx);
     });
-    return Promise.resolve({ eventId, topic, partition: undefined, offset: undefined, acknowledged: false });
+    return Promise.resolve({
+      eventId: pending.eventId,
+      topic: ctx.topic,
+      partition: undefined,
+      offset: undefined,
+      acknowledged: false,
+    });
   }
 
   /** Sends one batch (the batcher's callback). Settles every item; never rejects. */
@@ -348,6 +333,61 @@ class KafkaProducer implements Producer {
     }
   }
 }
+
+/**
+ * One publish waiting in the batcher: one object per message, with prototype
+ * methods rather than per-message closures (this is the hot path).
+ */
+class Pending implements BatchItem {
+  record: OutgoingRecord | undefined = undefined;
+  bytes = 0;
+  failed?: boolean;
+  resolve: (result: PublishResult) => void = noop;
+  reject: (error: unknown) => void = noop;
+  readonly topic: string;
+  readonly eventId: string;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly metrics: ProducerMetrics,
+    readonly ctx: PublishContext,
+    /** Set when the value is encoded at batch assembly. */
+    private readonly encoder: EventEncoder | undefined,
+  ) {
+    this.topic = ctx.topic;
+    this.eventId = ctx.headers[HeaderName.eventId] ?? "";
+  }
+
+  setValue(value: Buffer | null): void {
+    const { ctx } = this;
+    const key = ctx.key === undefined || typeof ctx.key === "string" ? (ctx.key ?? null) : Buffer.from(ctx.key);
+    this.record = { key, value, headers: ctx.headers, partition: ctx.partition };
+    this.bytes = recordBytes(this.record);
+  }
+
+  build(): OutgoingRecord {
+    const encoded = (this.encoder as EventEncoder).encode(this.ctx.value, this.topic) as EncodedValue;
+    this.setValue(withHeaders(this.ctx, encoded));
+    return this.record as OutgoingRecord;
+  }
+
+  settle(ack: RecordAck | undefined, error: unknown): void {
+    if (ack === undefined) {
+      this.reject(error);
+      return;
+    }
+    this.metrics.latency(this.topic, (performance.now() - this.started) / 1000);
+    this.resolve({
+      eventId: this.eventId,
+      topic: ack.topic,
+      partition: ack.partition,
+      offset: ack.offset,
+      acknowledged: true,
+    });
+  }
+}
+
+const noop = (): void => {};
 
 function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
   Object.assign(ctx.headers, encoded.headers);
