@@ -1,18 +1,117 @@
-/** Turns a kafkajs record into a `ConsumedMessage`. */
+/**
+ * Consumed records and events as lazy views over the kafkajs record: header strings, the
+ * timestamp and the key text are computed on first use, so a handler that reads only the
+ * payload pays for none of them.
+ */
 import type { IHeaders, KafkaMessage } from "kafkajs";
-import { readHeaders } from "../message/headers.ts";
-import type { ConsumedMessage } from "./types.ts";
+import { HeaderName, type RawHeaderValue, readHeaders } from "../message/headers.ts";
+import type { ConsumedEvent, ConsumedMessage, HandlerContext } from "./types.ts";
+
+/** The text of one raw header (the last value of a repeated one). */
+export function headerText(value: RawHeaderValue): string | undefined {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return undefined;
+  return typeof last === "string" ? last : last.toString("utf8");
+}
+
+class LazyMessage implements ConsumedMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly offset: string;
+  readonly rawHeaders: IHeaders;
+  #headers: Readonly<Record<string, string>> | undefined;
+  #timestamp: Date | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly record: KafkaMessage,
+  ) {
+    this.key = record.key ?? null;
+    this.value = record.value ?? null;
+    this.offset = record.offset;
+    this.rawHeaders = record.headers ?? {};
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    this.#headers ??= readHeaders(this.rawHeaders);
+    return this.#headers;
+  }
+
+  get timestamp(): Date {
+    this.#timestamp ??= new Date(Number(this.record.timestamp));
+    return this.#timestamp;
+  }
+
+  /** One header without converting the others. */
+  header(name: string): string | undefined {
+    return this.#headers !== undefined ? this.#headers[name] : headerText(this.rawHeaders[name]);
+  }
+}
 
 export function toConsumedMessage(topic: string, partition: number, m: KafkaMessage): ConsumedMessage {
-  const raw: IHeaders = m.headers ?? {};
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    timestamp: new Date(Number(m.timestamp)),
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers: readHeaders(raw),
-    rawHeaders: raw,
-  };
+  return new LazyMessage(topic, partition, m);
+}
+
+/** One header of a message, cheaply when the message is one of ours. */
+export function messageHeader(message: ConsumedMessage, name: string): string | undefined {
+  return message instanceof LazyMessage ? message.header(name) : message.headers[name];
+}
+
+class LazyEvent<T> implements ConsumedEvent<T> {
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  #key: string | undefined | null = null;
+
+  constructor(
+    ctx: HandlerContext,
+    readonly message: ConsumedMessage,
+    readonly type: string,
+    readonly payload: T,
+    readonly schemaVersion: number,
+  ) {
+    this.signal = ctx.signal;
+    this.attempt = ctx.attempt;
+    this.groupId = ctx.groupId;
+    this.topic = message.topic;
+    this.partition = message.partition;
+    this.offset = message.offset;
+  }
+
+  get timestamp(): Date {
+    return this.message.timestamp;
+  }
+  get key(): string | undefined {
+    if (this.#key === null) this.#key = this.message.key === null ? undefined : this.message.key.toString("utf8");
+    return this.#key;
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.message.headers;
+  }
+  get eventId(): string | undefined {
+    return messageHeader(this.message, HeaderName.eventId);
+  }
+  get correlationId(): string | undefined {
+    return messageHeader(this.message, HeaderName.correlationId);
+  }
+  get conversationId(): string | undefined {
+    return messageHeader(this.message, HeaderName.conversationId);
+  }
+  get source(): string | undefined {
+    return messageHeader(this.message, HeaderName.source);
+  }
+}
+
+export function consumedEvent<T>(
+  ctx: HandlerContext,
+  message: ConsumedMessage,
+  type: string,
+  payload: T,
+  schemaVersion: number,
+): ConsumedEvent<T> {
+  return new LazyEvent(ctx, message, type, payload, schemaVersion);
 }

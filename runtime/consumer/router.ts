@@ -13,6 +13,7 @@ import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
 import { HeaderName } from "../message/headers.ts";
+import { consumedEvent, messageHeader } from "./message.ts";
 import type { ConsumedEvent, ConsumedMessage, HandlerContext, MessageHandler } from "./types.ts";
 
 export interface DecodedRecord {
@@ -85,7 +86,7 @@ export class Router {
   }
 
   async route(ctx: HandlerContext, message: ConsumedMessage): Promise<RouteResult> {
-    const type = message.headers[HeaderName.eventType];
+    const type = messageHeader(message, HeaderName.eventType);
     const candidates = this.candidates(message.topic, type);
     if (candidates.length === 0) {
       if (this.generic !== undefined) {
@@ -102,26 +103,7 @@ export class Router {
     const decoded = await this.decode(message, candidates);
     const entry = this.byType.get(decoded.descriptor.type);
     if (entry === undefined) return "skipped";
-    const h = message.headers;
-    await entry.handler({
-      signal: ctx.signal,
-      attempt: ctx.attempt,
-      groupId: ctx.groupId,
-      type: decoded.descriptor.type,
-      payload: decoded.payload,
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      key: message.key === null ? undefined : message.key.toString("utf8"),
-      headers: h,
-      eventId: h[HeaderName.eventId],
-      correlationId: h[HeaderName.correlationId],
-      conversationId: h[HeaderName.conversationId],
-      source: h[HeaderName.source],
-      schemaVersion: decoded.version,
-      message,
-    });
+    await entry.handler(consumedEvent(ctx, message, decoded.descriptor.type, decoded.payload, decoded.version));
     return "handled";
   }
 }
