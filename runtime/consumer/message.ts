@@ -43,6 +43,17 @@ class LazyMessage implements ConsumedMessage {
     return this.#timestamp;
   }
 
+  toJSON(): Record<string, unknown> {
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: this.offset,
+      timestamp: this.timestamp,
+      key: this.key?.toString("utf8") ?? null,
+      headers: this.headers,
+    };
+  }
+
   /** One header without converting the others. */
   header(name: string): string | undefined {
     return this.#headers !== undefined ? this.#headers[name] : headerText(this.rawHeaders[name]);
@@ -103,6 +114,27 @@ class LazyEvent<T> implements ConsumedEvent<T> {
   }
   get source(): string | undefined {
     return messageHeader(this.message, HeaderName.source);
+  }
+
+  /** Every field as plain data (the getters are not own properties, so a spread would miss them). */
+  toJSON(): Record<string, unknown> {
+    return {
+      type: this.type,
+      payload: this.payload,
+      topic: this.topic,
+      partition: this.partition,
+      offset: this.offset,
+      timestamp: this.timestamp,
+      key: this.key,
+      headers: this.headers,
+      eventId: this.eventId,
+      correlationId: this.correlationId,
+      conversationId: this.conversationId,
+      source: this.source,
+      schemaVersion: this.schemaVersion,
+      attempt: this.attempt,
+      groupId: this.groupId,
+    };
   }
 }
 

@@ -78,6 +78,8 @@ describe("typed handlers", () => {
       groupId: config.groupId,
     });
     expect(abortedDuringHandler).toEqual([false, false]);
+    // A plain copy for logs keeps the header-derived fields.
+    expect(JSON.parse(JSON.stringify(first))).toMatchObject({ eventId: "e-1", correlationId: "c-1", key: "b-1" });
     expect(reasons).toEqual(["rain"]);
     expect(outcomes).toEqual(["handled", "handled", "skipped", "handled"]);
   });
