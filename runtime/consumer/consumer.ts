@@ -343,5 +343,5 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
 function serdeDecoder(config: ConsumerConfig, logger: Logger): DecodeFn {
   const serde = createSerde({ registry: config.schemaRegistry, logger });
   return (message, candidates) =>
-    serde.decode({ topic: message.topic, headers: message.headers, value: message.value }, candidates);
+    serde.decode({ topic: message.topic, headers: message.rawHeaders, value: message.value }, candidates);
 }
