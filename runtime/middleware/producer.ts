@@ -65,7 +65,8 @@ export function tracingProducerMiddleware(tracer: Tracer = trace.getTracer("@ske
         },
       },
       async (span) => {
-        propagation.inject(context.active(), ctx.headers);
+        // From the span itself: without a context manager registered, `context.active()` would not hold it.
+        propagation.inject(trace.setSpan(context.active(), span), ctx.headers);
         try {
           const result = await next(ctx);
           if (result.partition !== undefined)

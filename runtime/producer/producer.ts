@@ -59,6 +59,8 @@ class KafkaProducer implements Producer {
   private readonly serde: EventSerde;
   private connecting: Promise<void> | undefined;
   private closed = false;
+  /** Publishes whose key field is missing: the error, raised at the end of the middleware chain. */
+  private readonly keyErrors = new WeakMap<PublishContext, unknown>();
 
   constructor(
     config: ProducerConfig,
@@ -119,20 +121,25 @@ class KafkaProducer implements Producer {
     if (source !== undefined) headers[HeaderName.source] = source;
     if (options.correlationId !== undefined) headers[HeaderName.correlationId] = options.correlationId;
     if (options.conversationId !== undefined) headers[HeaderName.conversationId] = options.conversationId;
-    let key: string | Uint8Array | undefined;
-    try {
-      key = options.key ?? keyFromPayload(descriptor, init);
-    } catch (error) {
-      return Promise.reject(error);
+    let key: string | Uint8Array | undefined = options.key;
+    let keyError: unknown;
+    if (key === undefined) {
+      try {
+        key = keyFromPayload(descriptor, init);
+      } catch (error) {
+        keyError = error; // raised inside the chain, so middleware sees it (or supplies a key)
+      }
     }
-    return this.run({
+    const ctx: PublishContext = {
       topic: options.topic ?? descriptor.topic,
       key,
       value: init,
       headers,
       partition: options.partition,
       descriptor,
-    });
+    };
+    if (keyError !== undefined) this.keyErrors.set(ctx, keyError);
+    return this.run(ctx);
   }
 
   publish(message: Message): Promise<PublishResult> {
@@ -194,6 +201,8 @@ class KafkaProducer implements Producer {
   /** The innermost layer: encode (validating), queue, and wait for the ack (or not, in async mode). */
   private enqueue(ctx: PublishContext): Promise<PublishResult> {
     if (this.closed) return Promise.reject(closedError());
+    const keyError = this.keyErrors.get(ctx);
+    if (keyError !== undefined && ctx.key === undefined) return Promise.reject(keyError);
     if (ctx.descriptor === undefined) {
       let value: Buffer | null;
       try {
