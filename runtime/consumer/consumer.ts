@@ -83,7 +83,7 @@ export interface Consumer {
   use(middleware: ConsumerMiddleware): Consumer;
   /** Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down. */
   start(signal?: AbortSignal): Promise<void>;
-  /** Resolves once the consumer has joined its group and fetched from its assignment. */
+  /** Resolves once the consumer has joined its group and fetched; rejects if it stops or fails first. */
   ready(): Promise<void>;
   /** Graceful shutdown; resolves when done (also what `start()` waits for). */
   stop(): Promise<void>;
@@ -108,8 +108,10 @@ class SkejiConsumer implements Consumer {
   private started = false;
   private readonly joined: Promise<void>;
   private markJoined: () => void = () => {};
+  private joinFailed: (e: unknown) => void = () => {};
   private finished: () => void = () => {};
   private failed: (e: unknown) => void = () => {};
+  private crash: unknown;
   private retryLaterCount = new Map<string, number>();
 
   constructor(
@@ -121,9 +123,11 @@ class SkejiConsumer implements Consumer {
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
     this.router = new Router(options.decode ?? serdeDecoder(config, this.logger), options.unknownEvents ?? "skip");
     this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
-    this.joined = new Promise((resolve) => {
+    this.joined = new Promise((resolve, reject) => {
       this.markJoined = resolve;
+      this.joinFailed = reject;
     });
+    this.joined.catch(() => {});
   }
 
   on<D extends AnyEventDescriptor>(descriptor: D, handler: EventHandler<D>): Consumer {
@@ -161,7 +165,10 @@ class SkejiConsumer implements Consumer {
       this.finished = resolve;
       this.failed = reject;
     });
-    if (signal?.aborted) return;
+    if (signal?.aborted || this.stopping !== undefined) {
+      this.joinFailed(closedError());
+      return;
+    }
     signal?.addEventListener("abort", () => void this.stop(), { once: true });
     const topics = [...new Set([this.config.topic, ...this.router.topics()].filter((t) => t !== ""))];
     const consumer = this.kafka.consumer({
@@ -192,7 +199,8 @@ class SkejiConsumer implements Consumer {
     consumer.on(consumer.events.CRASH, (e) => {
       if (e.payload.restart) return;
       this.logger.error({ err: e.payload.error.message }, "consumer crashed and will not restart");
-      void this.stop().then(() => this.failed(e.payload.error));
+      this.crash = e.payload.error;
+      void this.stop();
     });
     const process = this.processorDeps();
     const metrics = this.options.metrics ?? consumerMetrics();
@@ -217,7 +225,12 @@ class SkejiConsumer implements Consumer {
           }),
         });
     })();
-    await this.startup;
+    try {
+      await this.startup;
+    } catch (e) {
+      this.joinFailed(e);
+      throw e;
+    }
     return done;
   }
 
@@ -251,7 +264,9 @@ class SkejiConsumer implements Consumer {
       clearTimeout(giveUp);
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
-      this.finished();
+      this.joinFailed(closedError());
+      if (this.crash === undefined) this.finished();
+      else this.failed(this.crash);
     }
   }
 
@@ -345,3 +360,5 @@ function serdeDecoder(config: ConsumerConfig, logger: Logger): DecodeFn {
   return (message, candidates) =>
     serde.decode({ topic: message.topic, headers: message.rawHeaders, value: message.value }, candidates);
 }
+
+const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");

@@ -288,3 +288,14 @@ describe("unknown event types", () => {
     expect(dead?.headers["retry-count"]?.toString()).toBe("0");
   });
 });
+
+describe("lifecycle", () => {
+  it("a consumer stopped before start() starts nothing: start resolves, ready rejects, registration after start throws", async () => {
+    const topic = await fx.topic("lifecycle");
+    const consumer = createConsumer(testConfig(topic), fast).handle(() => {});
+    await consumer.stop();
+    await consumer.start();
+    await expect(consumer.ready()).rejects.toMatchObject({ code: "CONSUMER_CLOSED" });
+    expect(() => consumer.use(async (c, m, next) => next(c, m))).toThrow(/before start/);
+  });
+});
