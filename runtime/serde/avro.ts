@@ -72,6 +72,11 @@ const bigLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
+/**
+ * The avsc type. Every `long` is read and written as a 64-bit bigint (converted to and from
+ * numbers by the value mapping): avsc's number-based long silently corrupts negative values
+ * below -2^52, and `timestamp-micros` values do not fit a number at all.
+ */
 function avscType(schema: AvroSchema): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     wrapUnions: "always",
@@ -124,10 +129,10 @@ class Codec<T> implements AvroCodec<T> {
     readonly schema: AvroSchema,
     options: AvroCodecOptions,
   ) {
+    this.#opts = { long: options.long ?? "number" };
     const { root, type } = compile(schema);
     this.#root = root;
     this.#type = type;
-    this.#opts = { long: options.long ?? "number" };
     this.#name = schemaName(root);
   }
 
@@ -143,13 +148,13 @@ class Codec<T> implements AvroCodec<T> {
 
   validate(value: unknown): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
-    toRaw(this.#root, value, "", issues, this.#opts);
+    toRaw(this.#root, value, undefined, issues, this.#opts);
     return issues;
   }
 
   #raw(value: unknown): unknown {
     const issues: ValidationIssue[] = [];
-    const raw = toRaw(this.#root, value, "", issues, this.#opts);
+    const raw = toRaw(this.#root, value, undefined, issues, this.#opts);
     if (issues.length > 0) {
       throw new SkejiError(ErrorCode.INVALID_PAYLOAD, `payload does not match ${this.#name}: ${summarize(issues)}`, {
         details: { schema: this.#name, issues, path: issues[0]?.path, expected: issues[0]?.expected },
@@ -209,7 +214,12 @@ function decodeWith<T>(name: string, root: AvroNode, opts: ValueOptions, read: (
   try {
     raw = read();
   } catch (cause) {
-    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`, { cause });
+    const message = (cause as Error).message;
+    const reason =
+      message === "potential precision loss"
+        ? 'a long exceeds the safe integer range (read it with the codec option long: "bigint")'
+        : message;
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`, { cause });
   }
   try {
     return fromRaw(root, raw, opts) as T;
@@ -253,9 +263,9 @@ export function resolvingCodec<T = unknown>(
   reader: AvroSchema,
   options: AvroCodecOptions = {},
 ): ResolvingCodec<T> {
+  const opts: ValueOptions = { long: options.long ?? "number" };
   const w = compile(writer);
   const r = compile(reader);
-  const opts: ValueOptions = { long: options.long ?? "number" };
   const name = schemaName(r.root);
   let resolver: ReturnType<avro.Type["createResolver"]>;
   try {

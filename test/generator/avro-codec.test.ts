@@ -20,6 +20,7 @@ const roundTrips: [string, AvroSchema, unknown][] = [
   ["boolean", field("boolean"), true],
   ["int", field("int"), -2147483648],
   ["long at the safe limit", field("long"), Number.MAX_SAFE_INTEGER],
+  ["negative long beyond 2^52", field("long"), -(2 ** 52 + 1)],
   ["float", field("float"), 1.5],
   ["double", field("double"), Math.PI],
   ["string", field("string"), "héllo ✓"],
@@ -122,6 +123,22 @@ describe("avroCodec round trips", () => {
     expect(codec.decode(codec.encode({ v: "-0.01" }))).toEqual({ v: "-0.01" });
   });
 
+  it("writes large negative longs exactly (zig-zag varint of -(2^52 + 1) is 2^53 + 1)", () => {
+    const zigzagVarint = (n: bigint): number[] => {
+      let z = n < 0n ? -2n * n - 1n : 2n * n;
+      const out: number[] = [];
+      while (z >= 0x80n) {
+        out.push(Number((z & 0x7fn) | 0x80n));
+        z >>= 7n;
+      }
+      return [...out, Number(z)];
+    };
+    const codec = avroCodec(field("long"));
+    for (const n of [-(2 ** 52 + 1), -(2 ** 53 - 1), 2 ** 53 - 1, -1, 0]) {
+      expect([...codec.encode({ v: n })]).toEqual(zigzagVarint(BigInt(n)));
+    }
+  });
+
   it("encodes exactly the bytes the Avro specification prescribes", () => {
     const codec = avroCodec(
       record([
@@ -190,6 +207,7 @@ describe("validation", () => {
 
   const rejects: [string, AvroSchema, unknown, string][] = [
     ["unsafe long", field("long"), 2 ** 53, "long (safe integer)"],
+    ["fractional long", field("long"), 1.5, "long (safe integer)"],
     ["int out of range", field("int"), 2 ** 31, "int (32-bit integer)"],
     [
       "fixed of the wrong size",
@@ -258,7 +276,7 @@ describe("decoding", () => {
   it("rejects a long outside the safe integer range, and reads it as bigint when asked", () => {
     const big = avroCodec(field("long"), { long: "bigint" });
     const bytes = big.encode({ v: 2n ** 60n });
-    expect(() => avroCodec(field("long")).decode(bytes)).toThrow(/safe integer/);
+    expect(() => avroCodec(field("long")).decode(bytes)).toThrow(/outside the safe integer range/);
     expect(big.decode(bytes)).toEqual({ v: 2n ** 60n });
   });
 });

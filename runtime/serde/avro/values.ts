@@ -35,6 +35,15 @@ export const fieldPath = (path: string, key: string): string =>
   IDENT.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
 export const indexPath = (path: string, i: number): string => `${path}[${i}]`;
 
+/** A path built while walking a value; turned into text only when an issue is reported. */
+export type Path = { readonly parent: Path; readonly key: string | number } | undefined;
+const at = (parent: Path, key: string | number): Path => ({ parent, key });
+export function pathText(path: Path): string {
+  if (path === undefined) return "";
+  const parent = pathText(path.parent);
+  return typeof path.key === "number" ? indexPath(parent, path.key) : fieldPath(parent, path.key);
+}
+
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const LONG_MIN = -(2n ** 63n);
@@ -185,15 +194,9 @@ const toBig = (raw: unknown): bigint => (typeof raw === "bigint" ? raw : BigInt(
 // --- TS value -> raw ------------------------------------------------------------------------------
 
 /** Converts and validates; returns the raw value (meaningless when issues were added). */
-export function toRaw(
-  node: AvroNode,
-  v: unknown,
-  path: string,
-  issues: ValidationIssue[],
-  opts: ValueOptions,
-): unknown {
+export function toRaw(node: AvroNode, v: unknown, path: Path, issues: ValidationIssue[], opts: ValueOptions): unknown {
   const fail = (): undefined => {
-    issues.push({ path, expected: label(node, opts), actual: describe(v) });
+    issues.push({ path: pathText(path), expected: label(node, opts), actual: describe(v) });
     return undefined;
   };
   switch (node.kind) {
@@ -207,12 +210,12 @@ export function toRaw(
       return isBytes(v) && v.length === node.size ? toBuffer(v) : fail();
     case "array": {
       if (!Array.isArray(v)) return fail();
-      return v.map((item, i) => toRaw(node.items, item, indexPath(path, i), issues, opts));
+      return v.map((item, i) => toRaw(node.items, item, at(path, i), issues, opts));
     }
     case "map": {
       if (!isPlainObject(v)) return fail();
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(v)) out[key] = toRaw(node.values, v[key], fieldPath(path, key), issues, opts);
+      for (const key of Object.keys(v)) out[key] = toRaw(node.values, v[key], at(path, key), issues, opts);
       return out;
     }
     case "record":
@@ -271,25 +274,36 @@ function logicalToRaw(node: LogicalNode, v: unknown): unknown {
   }
 }
 
+const fieldNameCache = new WeakMap<RecordNode, Set<string>>();
+function fieldNames(node: RecordNode): Set<string> {
+  let names = fieldNameCache.get(node);
+  if (!names) {
+    names = new Set(node.fields.map((f) => f.name));
+    fieldNameCache.set(node, names);
+  }
+  return names;
+}
+
 function recordToRaw(
   node: RecordNode,
   v: Record<string, unknown>,
-  path: string,
+  path: Path,
   issues: ValidationIssue[],
   opts: ValueOptions,
 ): unknown {
   const out: Record<string, unknown> = {};
   for (const f of node.fields) {
-    const fp = fieldPath(path, f.name);
     const value = v[f.name];
-    if (value === undefined) issues.push({ path: fp, expected: label(f.type, opts), actual: "missing" });
-    else out[f.name] = toRaw(f.type, value, fp, issues, opts);
+    if (value === undefined)
+      issues.push({ path: pathText(at(path, f.name)), expected: label(f.type, opts), actual: "missing" });
+    else out[f.name] = toRaw(f.type, value, at(path, f.name), issues, opts);
   }
+  const declared = fieldNames(node);
   for (const key of Object.keys(v)) {
-    if (v[key] !== undefined && !node.fields.some((f) => f.name === key)) {
+    if (v[key] !== undefined && !declared.has(key)) {
       const known = node.fields.map((f) => f.name).join(", ");
       issues.push({
-        path: fieldPath(path, key),
+        path: pathText(at(path, key)),
         expected: `no such field (${node.name} has: ${known})`,
         actual: describe(v[key]),
       });
@@ -301,7 +315,7 @@ function recordToRaw(
 function unionToRaw(
   node: UnionNode,
   v: unknown,
-  path: string,
+  path: Path,
   issues: ValidationIssue[],
   opts: ValueOptions,
   fail: () => undefined,
@@ -319,20 +333,22 @@ function unionToRaw(
     keys.length === 1 ? node.branches.find((b) => branchName(b) === keys[0] && branchName(b) !== "null") : undefined;
   if (!branch) return fail();
   const key = keys[0] as string;
-  return { [key]: toRaw(branch, v[key], fieldPath(path, key), issues, opts) };
+  return { [key]: toRaw(branch, v[key], at(path, key), issues, opts) };
 }
 
 // --- raw -> TS value ------------------------------------------------------------------------------
 
 /** Converts a decoded raw value; throws (with a path) when it cannot be represented. */
-export function fromRaw(node: AvroNode, raw: unknown, opts: ValueOptions, path = ""): unknown {
+export function fromRaw(node: AvroNode, raw: unknown, opts: ValueOptions, path: Path = undefined): unknown {
   switch (node.kind) {
     case "primitive":
       if (node.type === "long") {
         const n = toBig(raw);
         if (opts.long === "bigint") return n;
         if (n > MAX_SAFE || n < -MAX_SAFE) {
-          throw new Error(`${path || "value"}: long ${n} is outside the safe integer range`);
+          throw new Error(
+            `${pathText(path) || "value"}: long ${n} is outside the safe integer range (read it with the codec option long: "bigint")`,
+          );
         }
         return Number(n);
       }
@@ -344,17 +360,17 @@ export function fromRaw(node: AvroNode, raw: unknown, opts: ValueOptions, path =
     case "fixed":
       return raw;
     case "array":
-      return (raw as unknown[]).map((item, i) => fromRaw(node.items, item, opts, indexPath(path, i)));
+      return (raw as unknown[]).map((item, i) => fromRaw(node.items, item, opts, at(path, i)));
     case "map": {
       const out: Record<string, unknown> = {};
       const obj = raw as Record<string, unknown>;
-      for (const key of Object.keys(obj)) out[key] = fromRaw(node.values, obj[key], opts, fieldPath(path, key));
+      for (const key of Object.keys(obj)) out[key] = fromRaw(node.values, obj[key], opts, at(path, key));
       return out;
     }
     case "record": {
       const out: Record<string, unknown> = {};
       const obj = raw as Record<string, unknown>;
-      for (const f of node.fields) out[f.name] = fromRaw(f.type, obj[f.name], opts, fieldPath(path, f.name));
+      for (const f of node.fields) out[f.name] = fromRaw(f.type, obj[f.name], opts, at(path, f.name));
       return out;
     }
     case "union": {
@@ -362,19 +378,20 @@ export function fromRaw(node: AvroNode, raw: unknown, opts: ValueOptions, path =
       const obj = raw as Record<string, unknown>;
       const key = Object.keys(obj)[0] as string;
       const branch = node.branches.find((b) => branchName(b) === key);
-      if (!branch) throw new Error(`${path || "value"}: unknown union branch ${key}`);
+      if (!branch) throw new Error(`${pathText(path) || "value"}: unknown union branch ${key}`);
       const value = fromRaw(branch, obj[key], opts, path);
       return nullableBranch(node) ? value : { [key]: value };
     }
   }
 }
 
-function dateFromMs(ms: number, path: string): Date {
-  if (!(Math.abs(ms) <= MAX_DATE_MS)) throw new Error(`${path || "value"}: timestamp ${ms} is outside the Date range`);
+function dateFromMs(ms: number, path: Path): Date {
+  if (!(Math.abs(ms) <= MAX_DATE_MS))
+    throw new Error(`${pathText(path) || "value"}: timestamp ${ms} is outside the Date range`);
   return new Date(ms);
 }
 
-function logicalFromRaw(node: LogicalNode, raw: unknown, path: string): unknown {
+function logicalFromRaw(node: LogicalNode, raw: unknown, path: Path): unknown {
   switch (node.logicalType) {
     case "timestamp-millis":
       return dateFromMs(Number(toBig(raw)), path);
@@ -390,7 +407,8 @@ function logicalFromRaw(node: LogicalNode, raw: unknown, path: string): unknown 
       return raw;
     case "time-micros": {
       const n = toBig(raw);
-      if (n > MAX_SAFE || n < -MAX_SAFE) throw new Error(`${path || "value"}: time-micros ${n} is out of range`);
+      if (n > MAX_SAFE || n < -MAX_SAFE)
+        throw new Error(`${pathText(path) || "value"}: time-micros ${n} is out of range`);
       return Number(n);
     }
     case "uuid":
@@ -399,7 +417,7 @@ function logicalFromRaw(node: LogicalNode, raw: unknown, path: string): unknown 
       const unscaled = bytesToBigint(raw as Uint8Array);
       const text = formatDecimal(unscaled, node.scale);
       if (parseDecimal(text, node.precision, node.scale) === undefined) {
-        throw new Error(`${path || "value"}: decimal ${text} exceeds precision ${node.precision}`);
+        throw new Error(`${pathText(path) || "value"}: decimal ${text} exceeds precision ${node.precision}`);
       }
       return text;
     }
