@@ -159,7 +159,7 @@ function readTls(r: EnvReader): TlsConfig | undefined {
 function readPem(r: EnvReader, name: string): string | undefined {
   const v = r.raw(name);
   if (v === undefined) return undefined;
-  // Inline PEM; a literal "\\n" (common in env files) is a line break. The value was trimmed: end the last line.
+  // Inline PEM; a backslash-n pair (common in env files) is a line break. The value was trimmed: end the last line.
   if (v.startsWith("-----BEGIN ")) return `${v.replace(/\\n/g, "\n")}\n`;
   if (existsSync(v)) {
     const text = readFileSync(v, "utf8");

@@ -8,6 +8,7 @@
 import { createKafkajsClient } from "../client/kafkajs.ts";
 import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
 import type { ProducerConfig } from "../config/types.ts";
+import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
@@ -40,7 +41,10 @@ export interface ProducerOptions {
   readonly serde?: EventSerde | undefined;
 }
 
-/** Creates a producer. It connects on first publish (or `connect()`), so creation never blocks. */
+/**
+ * Creates a producer. It connects on first publish (or `connect()`), so creation never blocks.
+ * Throws INVALID_CONFIG naming each bad option of `config`.
+ */
 export function createProducer(
   config: ProducerConfig,
   options: ProducerOptions = {},
@@ -66,6 +70,7 @@ class KafkaProducer implements Producer {
     config: ProducerConfig,
     private readonly options: ProducerOptions,
   ) {
+    validateProducerConfig(config);
     this.config = config;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
     this.metrics = options.metrics ?? producerMetrics();
@@ -210,12 +215,12 @@ class KafkaProducer implements Producer {
       } catch (error) {
         return Promise.reject(error);
       }
-      return this.queue(new Pending(this.metrics, ctx, undefined), value);
+      return this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined), value);
     }
     const encoder = this.serde.encoder(ctx.descriptor);
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
-      return this.queue(new Pending(this.metrics, ctx, encoder), undefined);
+      return this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, encoder), undefined);
     }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
@@ -224,9 +229,14 @@ class KafkaProducer implements Producer {
       return Promise.reject(error);
     }
     if (encoded instanceof Promise) {
-      return encoded.then((e) => this.queue(new Pending(this.metrics, ctx, undefined), withHeaders(ctx, e)));
+      return encoded.then((e) =>
+        this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined), withHeaders(ctx, e)),
+      );
     }
-    return this.queue(new Pending(this.metrics, ctx, undefined), withHeaders(ctx, encoded));
+    return this.queue(
+      new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined),
+      withHeaders(ctx, encoded),
+    );
   }
 
   /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
@@ -359,6 +369,8 @@ class Pending implements BatchItem {
 
   constructor(
     private readonly metrics: ProducerMetrics,
+    /** False with acks=0: the broker does not answer, so nothing confirms the write. */
+    private readonly acknowledged: boolean,
     readonly ctx: PublishContext,
     /** Set when the value is encoded at batch assembly. */
     private readonly encoder: EventEncoder | undefined,
@@ -391,7 +403,7 @@ class Pending implements BatchItem {
       topic: ack.topic,
       partition: ack.partition,
       offset: ack.offset,
-      acknowledged: true,
+      acknowledged: this.acknowledged,
     });
   }
 }

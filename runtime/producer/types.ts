@@ -23,7 +23,8 @@ export interface PublishOptions {
 
 /**
  * Where a message landed. In async mode the publish resolves before the broker
- * answers: `acknowledged` is false and `partition`/`offset` are undefined.
+ * answers: `acknowledged` is false and `partition`/`offset` are undefined. With
+ * acks=0 the broker never answers: `acknowledged` is false and `offset` undefined.
  */
 export interface PublishResult {
   readonly eventId: string;

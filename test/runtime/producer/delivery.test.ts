@@ -172,6 +172,40 @@ describe("batching", () => {
   });
 });
 
+describe("acks", () => {
+  it.each([
+    ["1", true],
+    ["0", false],
+  ] as const)(
+    "KAFKA_PRODUCER_REQUIRE_ACKS=%s is honoured (offsets only when the broker answers)",
+    async (acks, answered) => {
+      const topic = await newTopic(`acks-${acks}`);
+      const { producer } = countedProducer(topic, { KAFKA_PRODUCER_REQUIRE_ACKS: acks });
+      expect(producer.config).toMatchObject({ requiredAcks: Number(acks), idempotent: false });
+      const results = await Promise.all([1, 2, 3].map((i) => producer.publishEvent(bookingEvent(topic), booking(i))));
+      expect(results.map((r) => r.offset)).toEqual(answered ? ["0", "1", "2"] : [undefined, undefined, undefined]);
+      expect(results.map((r) => [r.partition, r.acknowledged])).toEqual([1, 2, 3].map(() => [0, answered]));
+      expect(await readRecords(topic, 3)).toHaveLength(3);
+    },
+  );
+});
+
+describe("config objects", () => {
+  it("a program's bad override fails at creation, naming the option", () => {
+    const config = { ...testConfig("t"), maxAttempts: 0, compression: "brotli" as never, brokers: [] };
+    let error: unknown;
+    try {
+      createProducer(config, { logger: silentLogger });
+    } catch (e) {
+      error = e;
+    }
+    expect(isSkejiError(error, "INVALID_CONFIG")).toBe(true);
+    expect((error as Error).message).toBe(
+      'invalid option "brokers": expected at least one host:port; invalid option "maxAttempts": expected an integer >= 1; invalid option "compression": expected none, gzip, snappy, lz4 or zstd',
+    );
+  });
+});
+
 describe("middleware", () => {
   it("runs as an onion around every publish and can add headers", async () => {
     const topic = await newTopic("mw");
