@@ -5,7 +5,7 @@
  * | ----------- | --------------------------------------------- | ------------------------------------------------ |
  * | `avro`      | Avro binary, schema embedded in generated code | `schema-version`, `schema-fingerprint`, `content-type: application/avro` |
  * | `confluent` | `0x00`, 4-byte big-endian schema id, Avro binary | `schema-version`, `content-type: application/vnd.confluent.avro` |
- * | `json`      | JSON text (Avro's JSON mapping), validated      | `schema-version`, `schema-fingerprint`, `content-type: application/json` |
+ * | `json`      | plain JSON (the codec's JSON mapping), validated | `schema-version`, `schema-fingerprint`, `content-type: application/json` |
  *
  * Encoding validates first: an invalid payload throws INVALID_PAYLOAD (with the
  * field path and expected type) and nothing is sent. Decoding returns the payload
