@@ -172,6 +172,25 @@ describe("wire formats", () => {
     expect(decoded).toMatchObject({ version: 2, payload: { booking_id: "booking-4", seats: 1 } });
   });
 
+  it("JSON written like a Go service (builder, no schema headers) decodes as the latest version", async () => {
+    const topic = await newTopic("pub-go-json");
+    const event = bookingEvent(topic, "json");
+    await producer(topic).publish(
+      newMessage()
+        .withKey("+972501234567")
+        .withValue({ booking_id: "go-1", params: { user_phone: "+972501234567", start_time: "2025-11-18T15:00:00Z" } })
+        .withEventType("booking.created")
+        .withSource("go-service")
+        .build(),
+    );
+    const [record] = await readRecords(topic, 1);
+    expect(header(record as ReadRecord, "schema-version")).toBeUndefined();
+    expect(await decodeRecord(record as ReadRecord, [event])).toMatchObject({
+      version: 2,
+      payload: { booking_id: "go-1", seats: 1, channel: "sms" },
+    });
+  });
+
   it("an older writer version is read as the latest, defaults filled", async () => {
     const topic = await newTopic("pub-v1");
     const event = bookingEvent(topic);
