@@ -195,34 +195,41 @@ const toBig = (raw: unknown): bigint => (typeof raw === "bigint" ? raw : BigInt(
 
 /** Converts and validates; returns the raw value (meaningless when issues were added). */
 export function toRaw(node: AvroNode, v: unknown, path: Path, issues: ValidationIssue[], opts: ValueOptions): unknown {
-  const fail = (): undefined => {
-    issues.push({ path: pathText(path), expected: label(node, opts), actual: describe(v) });
-    return undefined;
-  };
   switch (node.kind) {
-    case "primitive":
-      return primitiveToRaw(node, v, opts) ?? (node.type === "null" && v === null ? null : fail());
+    case "primitive": {
+      const raw = primitiveToRaw(node, v, opts);
+      if (raw !== undefined || (node.type === "null" && v === null)) return raw ?? null;
+      return fail(node, v, path, issues, opts);
+    }
     case "logical":
-      return logicalToRaw(node, v) ?? fail();
+      return logicalToRaw(node, v) ?? fail(node, v, path, issues, opts);
     case "enum":
-      return typeof v === "string" && node.symbols.includes(v) ? v : fail();
+      return typeof v === "string" && node.symbols.includes(v) ? v : fail(node, v, path, issues, opts);
     case "fixed":
-      return isBytes(v) && v.length === node.size ? toBuffer(v) : fail();
+      return isBytes(v) && v.length === node.size ? toBuffer(v) : fail(node, v, path, issues, opts);
     case "array": {
-      if (!Array.isArray(v)) return fail();
-      return v.map((item, i) => toRaw(node.items, item, at(path, i), issues, opts));
+      if (!Array.isArray(v)) return fail(node, v, path, issues, opts);
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = toRaw(node.items, v[i], at(path, i), issues, opts);
+      return out;
     }
     case "map": {
-      if (!isPlainObject(v)) return fail();
+      if (!isPlainObject(v)) return fail(node, v, path, issues, opts);
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(v)) out[key] = toRaw(node.values, v[key], at(path, key), issues, opts);
       return out;
     }
     case "record":
-      return isRecordLike(v) ? recordToRaw(node, v, path, issues, opts) : fail();
+      return isRecordLike(v) ? recordToRaw(node, v, path, issues, opts) : fail(node, v, path, issues, opts);
     case "union":
-      return unionToRaw(node, v, path, issues, opts, fail);
+      return unionToRaw(node, v, path, issues, opts);
   }
+}
+
+/** Records an issue for `v` at `path`; returns undefined (the raw value of an invalid value). */
+function fail(node: AvroNode, v: unknown, path: Path, issues: ValidationIssue[], opts: ValueOptions): undefined {
+  issues.push({ path: pathText(path), expected: label(node, opts), actual: describe(v) });
+  return undefined;
 }
 
 function primitiveToRaw(node: PrimitiveNode, v: unknown, opts: ValueOptions): unknown {
@@ -312,29 +319,23 @@ function recordToRaw(
   return out;
 }
 
-function unionToRaw(
-  node: UnionNode,
-  v: unknown,
-  path: Path,
-  issues: ValidationIssue[],
-  opts: ValueOptions,
-  fail: () => undefined,
-): unknown {
-  const hasNull = node.branches.some((b) => b.kind === "primitive" && b.type === "null");
-  if (v === null) return hasNull ? null : fail();
+function unionToRaw(node: UnionNode, v: unknown, path: Path, issues: ValidationIssue[], opts: ValueOptions): unknown {
+  if (v === null) return unionHasNull(node) ? null : fail(node, v, path, issues, opts);
   const inner = nullableBranch(node);
   if (inner) {
-    if (v === undefined) return fail();
+    if (v === undefined) return fail(node, v, path, issues, opts);
     return { [branchName(inner)]: toRaw(inner, v, path, issues, opts) };
   }
-  if (!isPlainObject(v)) return fail();
+  if (!isPlainObject(v)) return fail(node, v, path, issues, opts);
   const keys = Object.keys(v);
-  const branch =
-    keys.length === 1 ? node.branches.find((b) => branchName(b) === keys[0] && branchName(b) !== "null") : undefined;
-  if (!branch) return fail();
-  const key = keys[0] as string;
+  const key = keys.length === 1 ? (keys[0] as string) : undefined;
+  const branch = key === undefined || key === "null" ? undefined : node.branches.find((b) => branchName(b) === key);
+  if (!branch || key === undefined) return fail(node, v, path, issues, opts);
   return { [key]: toRaw(branch, v[key], at(path, key), issues, opts) };
 }
+
+const unionHasNull = (node: UnionNode): boolean =>
+  node.branches.some((b) => b.kind === "primitive" && b.type === "null");
 
 // --- raw -> TS value ------------------------------------------------------------------------------
 
