@@ -36,6 +36,11 @@ import type {
 } from "./types.ts";
 
 export interface ConsumerOptions {
+  /**
+   * The topics to subscribe to. Default: `config.topic` plus the topic of every registered
+   * descriptor. Set it when events are published to other topics than their descriptors name.
+   */
+  readonly topics?: readonly string[];
   /** Backoff between retries of transient failures; `maxRetries` comes from the config. */
   readonly retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
   /** Class of errors no rule recognises. Default `permanent` (dead-lettered), as in the Go package. */
@@ -170,7 +175,9 @@ class SkejiConsumer implements Consumer {
       return;
     }
     signal?.addEventListener("abort", () => void this.stop(), { once: true });
-    const topics = [...new Set([this.config.topic, ...this.router.topics()].filter((t) => t !== ""))];
+    const topics = [
+      ...new Set((this.options.topics ?? [this.config.topic, ...this.router.topics()]).filter((t) => t !== "")),
+    ];
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
       sessionTimeout: this.config.sessionTimeoutMs,
@@ -301,7 +308,7 @@ class SkejiConsumer implements Consumer {
       run: chain,
       policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
       unclassified: o.unclassified ?? "permanent",
-      dlq: { sink: this.dlq, topicFor: () => this.config.dlqTopic },
+      dlq: { sink: this.dlq, topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic) },
       clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,
       heartbeatEveryMs: this.config.heartbeatIntervalMs,

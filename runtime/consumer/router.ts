@@ -8,6 +8,8 @@
  *   event types and a service usually handles a few of them.
  * - A message without `event-type` is decoded against every event registered for its topic
  *   (the decoder may recognise it by schema id or fingerprint).
+ * - A registered event type arriving on another topic than its descriptor's (the publisher
+ *   overrode the topic) is routed to its handler all the same.
  */
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { SkejiError } from "../errors/base.ts";
@@ -40,6 +42,7 @@ export class Router {
   private readonly byTopic = new Map<string, AnyEventDescriptor[]>();
   private generic: MessageHandler | undefined;
   private readonly candidateCache = new Map<string, readonly AnyEventDescriptor[]>();
+  private readonly dlqTopics = new Map<string, string>();
 
   constructor(
     private readonly decode: DecodeFn,
@@ -64,8 +67,14 @@ export class Router {
     this.byTopic.set(descriptor.topic, list);
   }
 
+  /** The dead-letter topic a topic descriptor names, if one was registered with `onTopic`. */
+  dlqTopicOf(topic: string): string | undefined {
+    return this.dlqTopics.get(topic);
+  }
+
   addTopic(topic: TopicDescriptor, handler: AnyEventHandler): void {
     this.candidateCache.clear();
+    if (topic.dlqTopic !== undefined) this.dlqTopics.set(topic.topic, topic.dlqTopic);
     for (const d of topic.events) this.addEvent(d, handler, false);
     if (!this.byTopic.has(topic.topic)) this.byTopic.set(topic.topic, []);
   }
@@ -80,6 +89,9 @@ export class Router {
     let hit = this.candidateCache.get(key);
     if (hit === undefined) {
       hit = (this.byTopic.get(topic) ?? []).filter((d) => type === undefined || d.type === type);
+      // An event published to another topic than its descriptor's (a publish-time topic override).
+      const byType = type === undefined ? undefined : this.byType.get(type);
+      if (hit.length === 0 && byType !== undefined) hit = [byType.descriptor];
       if (this.candidateCache.size < 10_000) this.candidateCache.set(key, hit);
     }
     return hit;
