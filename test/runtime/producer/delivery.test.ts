@@ -119,6 +119,39 @@ describe("compression", () => {
     );
   });
 
+  it.each([
+    ["gzip", CompressionTypes.GZIP, "zstd", CompressionTypes.ZSTD],
+    ["snappy", CompressionTypes.Snappy, "gzip", CompressionTypes.GZIP],
+    ["lz4", CompressionTypes.LZ4, "gzip", CompressionTypes.GZIP],
+    ["zstd", CompressionTypes.ZSTD, "gzip", CompressionTypes.GZIP],
+  ] as const)(
+    "%s: the broker's own (Java) codec reads what we wrote, recompressing it as the topic's %s",
+    async (compression, ours, topicCompression, theirs) => {
+      const written = countCodec(ours);
+      const read = countCodec(theirs);
+      const topic = uniqueName(`recomp-${compression}`);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, configEntries: [{ name: "compression.type", value: topicCompression }] }],
+        waitForLeaders: true,
+      });
+      await admin.disconnect();
+      const event = bookingEvent(topic);
+      const { producer } = countedProducer(topic, { KAFKA_PRODUCER_COMPRESSION: compression });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => producer.publishEvent(event, compressible(i))));
+      expect(written.compress).toBeGreaterThan(0);
+      const records = await readRecords(topic, 10);
+      // The batch came back in the topic's codec: the broker had to decompress ours to recompress it.
+      expect(read.decompress).toBeGreaterThan(0);
+      expect(written.decompress).toBe(0);
+      const ids = await Promise.all(records.map(async (r) => (await decodeRecord(r, [event])).payload));
+      expect(ids.map((p) => (p as { booking_id: string }).booking_id).sort()).toEqual(
+        Array.from({ length: 10 }, (_, i) => compressible(i).booking_id).sort(),
+      );
+    },
+  );
+
   it("none: no codec runs on either side", async () => {
     const counts = [CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD].map(
       countCodec,
