@@ -27,8 +27,12 @@ export interface BatchDeps {
   readonly progressed: (topic: string, partition: number) => void;
 }
 
-const isRebalance = (e: unknown): boolean =>
-  (e as { type?: unknown } | null)?.type === "REBALANCE_IN_PROGRESS" || /rebalanc/i.test(String(e));
+/** Heartbeat answers that mean this member must rejoin: finish the current message and let go of the batch. */
+const rejoinTypes = new Set(["REBALANCE_IN_PROGRESS", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "FENCED_INSTANCE_ID"]);
+const isRebalance = (e: unknown): boolean => {
+  const type = (e as { type?: unknown } | null)?.type;
+  return (typeof type === "string" && rejoinTypes.has(type)) || /rebalanc/i.test(String(e));
+};
 
 export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload) => Promise<void> {
   return async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale, commitOffsetsIfNecessary }) => {
