@@ -6,6 +6,7 @@ export type CancellationReason = "USER_REQUESTED" | "BUSINESS_CANCELLED" | "NO_S
 
 /** The `com.skeji.booking.Refund` record. */
 export interface Refund {
+  /** Avro `decimal(10, 2)`: an exact decimal string such as "12.50". */
   amount: string;
   currency: string;
 }
@@ -16,6 +17,7 @@ export interface Refund {
  * Payload of `booking.cancelled` (v1), as consumers receive it.
  */
 export interface BookingCancelled {
+  /** Avro `uuid`: a UUID string. */
   booking_id: string;
   reason: CancellationReason;
   /**
@@ -32,6 +34,7 @@ export interface BookingCancelled {
 
 /** {@link BookingCancelled} as a publisher writes it: fields with a default may be left out. */
 export interface BookingCancelledInit {
+  /** Avro `uuid`: a UUID string. */
   booking_id: string;
   reason: CancellationReason;
   /**

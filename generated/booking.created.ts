@@ -5,7 +5,11 @@ import { type Consumer, defineEvent, type EventHandler, type Producer, type Publ
 export interface BookedService {
   id: string;
   name: string;
-  /** Price in the business currency, exact. */
+  /**
+   * Price in the business currency, exact.
+   *
+   * Avro `decimal(10, 2)`: an exact decimal string such as "12.50".
+   */
   price: string;
   /** ISO 4217, e.g. ILS. */
   currency: CurrencyCode;
@@ -23,17 +27,27 @@ export type BookingStatus = "PENDING" | "CONFIRMED";
  * Payload of `booking.created` (v1), as consumers receive it.
  */
 export interface BookingCreated {
+  /** Avro `uuid`: a UUID string. */
   booking_id: string;
   business_id: string;
   user_phone: string;
-  /** The day of the booking (business time zone). */
+  /**
+   * The day of the booking (business time zone).
+   *
+   * Avro `date`: a Date at UTC midnight.
+   */
   slot_date: Date;
-  /** Start, milliseconds after local midnight. */
+  /**
+   * Start, milliseconds after local midnight.
+   *
+   * Avro `time-millis`: milliseconds after midnight.
+   */
   slot_start: number;
   start_time: Date;
   end_time: Date;
   service: BookedService;
   status: BookingStatus;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   created_at: Date;
   /** @defaultValue null */
   correlation_id: string | null;
@@ -43,17 +57,27 @@ export interface BookingCreated {
 
 /** {@link BookingCreated} as a publisher writes it: fields with a default may be left out. */
 export interface BookingCreatedInit {
+  /** Avro `uuid`: a UUID string. */
   booking_id: string;
   business_id: string;
   user_phone: string;
-  /** The day of the booking (business time zone). */
+  /**
+   * The day of the booking (business time zone).
+   *
+   * Avro `date`: a Date at UTC midnight.
+   */
   slot_date: Date;
-  /** Start, milliseconds after local midnight. */
+  /**
+   * Start, milliseconds after local midnight.
+   *
+   * Avro `time-millis`: milliseconds after midnight.
+   */
   slot_start: number;
   start_time: Date;
   end_time: Date;
   service: BookedService;
   status: BookingStatus;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   created_at: Date;
   /** @defaultValue null */
   correlation_id?: string | null;

@@ -31,6 +31,7 @@ export type Sha256 = Uint8Array;
  * Payload of `gateway.message.received` (v1), as consumers receive it.
  */
 export interface GatewayMessageReceived {
+  /** Avro `uuid`: a UUID string. */
   message_id: string;
   /** Sender, E.164. */
   user_phone: string;
@@ -46,6 +47,7 @@ export interface GatewayMessageReceived {
 
 /** {@link GatewayMessageReceived} as a publisher writes it: fields with a default may be left out. */
 export interface GatewayMessageReceivedInit {
+  /** Avro `uuid`: a UUID string. */
   message_id: string;
   /** Sender, E.164. */
   user_phone: string;

@@ -21,6 +21,7 @@ export interface PipelineStepCompleted {
   /** @defaultValue {} */
   output: Record<string, AvroUnion<{ string: string; long: number; double: number; boolean: boolean }> | null>;
   duration_micros: number;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   completed_at: Date;
 }
 
@@ -33,6 +34,7 @@ export interface PipelineStepCompletedInit {
   /** @defaultValue {} */
   output?: Record<string, AvroUnion<{ string: string; long: number; double: number; boolean: boolean }> | null>;
   duration_micros: number;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   completed_at: Date;
 }
 

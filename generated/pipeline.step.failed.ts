@@ -33,6 +33,7 @@ export interface PipelineStepFailed {
   error: StepError;
   /** @defaultValue 1 */
   attempt: number;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   failed_at: Date;
 }
 
@@ -45,6 +46,7 @@ export interface PipelineStepFailedInit {
   error: StepErrorInit;
   /** @defaultValue 1 */
   attempt?: number;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   failed_at: Date;
 }
 

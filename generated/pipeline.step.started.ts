@@ -28,6 +28,7 @@ export interface PipelineStepStarted {
   step: string;
   /** The remaining plan as a tree of steps. */
   plan: PlanNode;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   started_at: Date;
 }
 
@@ -40,6 +41,7 @@ export interface PipelineStepStartedInit {
   step: string;
   /** The remaining plan as a tree of steps. */
   plan: PlanNodeInit;
+  /** Avro `timestamp-micros`: read back with millisecond precision. */
   started_at: Date;
 }
 

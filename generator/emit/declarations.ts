@@ -9,7 +9,14 @@ import {
   StructureKind,
   type TypeAliasDeclarationStructure,
 } from "ts-morph";
-import type { EnumNode, FixedNode, RecordField, RecordNode } from "../../runtime/serde/avro/model.ts";
+import {
+  type AvroNode,
+  type EnumNode,
+  type FixedNode,
+  nullableBranch,
+  type RecordField,
+  type RecordNode,
+} from "../../runtime/serde/avro/model.ts";
 import { type TypeContext, typeExpr } from "./type-expr.ts";
 
 /** TSDoc text: `*\/` cannot end the comment early. */
@@ -20,11 +27,35 @@ export function docs(description: string | undefined, tags: JSDocStructure["tags
   return [{ kind: StructureKind.JSDoc, description: description === undefined ? "" : docText(description), tags }];
 }
 
+/** What the TypeScript type does not say about a logical type (e.g. that a string must be a UUID). */
+function logicalNote(type: AvroNode): string | undefined {
+  const node = type.kind === "union" ? (nullableBranch(type) ?? type) : type;
+  if (node.kind !== "logical") return undefined;
+  switch (node.logicalType) {
+    case "decimal":
+      return `Avro \`decimal(${node.precision}, ${node.scale})\`: an exact decimal string such as "${node.scale > 0 ? `12.${"5".padEnd(node.scale, "0")}` : "12"}".`;
+    case "uuid":
+      return "Avro `uuid`: a UUID string.";
+    case "date":
+      return "Avro `date`: a Date at UTC midnight.";
+    case "time-millis":
+      return "Avro `time-millis`: milliseconds after midnight.";
+    case "time-micros":
+      return "Avro `time-micros`: microseconds after midnight.";
+    case "timestamp-micros":
+      return "Avro `timestamp-micros`: read back with millisecond precision.";
+    default:
+      return undefined;
+  }
+}
+
 function fieldDocs(field: RecordField): JSDocStructure[] {
   const tags = field.hasDefault
     ? [{ kind: StructureKind.JSDocTag, tagName: "defaultValue", text: docText(JSON.stringify(field.default)) } as const]
     : [];
-  return docs(field.doc, tags);
+  const note = logicalNote(field.type);
+  const description = note === undefined ? field.doc : field.doc === undefined ? note : `${field.doc}\n\n${note}`;
+  return docs(description, tags);
 }
 
 export function recordDeclarations(
