@@ -69,12 +69,18 @@ export function testConfig(topic: string, env: Record<string, string> = {}): Pro
   });
 }
 
-export async function createTopics(...topics: { topic: string; partitions?: number }[]): Promise<void> {
+export async function createTopics(
+  ...topics: { topic: string; partitions?: number; config?: Record<string, string> }[]
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await admin.createTopics({
-      topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1 })),
+      topics: topics.map((t) => ({
+        topic: t.topic,
+        numPartitions: t.partitions ?? 1,
+        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
       waitForLeaders: true,
     });
   } finally {
@@ -82,9 +88,9 @@ export async function createTopics(...topics: { topic: string; partitions?: numb
   }
 }
 
-export async function newTopic(prefix: string, partitions = 1): Promise<string> {
+export async function newTopic(prefix: string, partitions = 1, config: Record<string, string> = {}): Promise<string> {
   const topic = uniqueName(prefix);
-  await createTopics({ topic, partitions });
+  await createTopics({ topic, partitions, config });
   return topic;
 }
 
