@@ -352,6 +352,13 @@ describe("defaults, JSON and resolution", () => {
       /at: expected timestamp-millis \(RFC 3339 string\)/,
     );
     expect(() => codec.fromJSON("{not json")).toThrow(/invalid JSON/);
+    // Like Avro schema resolution, reading ignores fields the schema does not declare.
+    expect(codec.fromJSON('{"at":"2025-11-18T15:00:00Z","day":"2025-11-18","raw":"","added_later":1}')).toEqual({
+      at: new Date("2025-11-18T15:00:00Z"),
+      day: new Date("2025-11-18"),
+      raw: Buffer.alloc(0),
+      note: null,
+    });
   });
 });
 

@@ -2,7 +2,7 @@
  * The JSON wire format: the plain JSON a JSON-only service writes (docs/type-mapping.md).
  * Dates are RFC 3339 strings, `date` is `YYYY-MM-DD`, bytes and fixed are base64,
  * decimals are strings, nullable unions are the value or null, other unions are
- * `{ "<branch>": value }`. Reading fills fields that have defaults.
+ * `{ "<branch>": value }`. Reading fills fields that have defaults and drops undeclared fields.
  */
 
 import { defaultValue } from "./defaults.ts";
@@ -124,7 +124,9 @@ export function fromJsonValue(
     }
     case "record": {
       if (!isObject(j)) return j;
-      const out: Record<string, unknown> = { ...j };
+      // Fields the schema does not declare are dropped, as Avro schema resolution drops a
+      // writer's extra fields: a JSON producer that is a version ahead does not break readers.
+      const out: Record<string, unknown> = {};
       for (const f of node.fields) {
         const v = j[f.name];
         if (v === undefined) {
