@@ -11,7 +11,8 @@
  * - raw+avro: the same plus decoding each value with avsc (what a hand-written consumer must do).
  *
  * Throughput is counted from the first message handled to the last (group join excluded, for
- * all contenders alike). Prints msgs/s and the ratios sdk/raw and sdk/raw+avro; target >= 0.9x.
+ * all contenders alike). Prints msgs/s and the ratios sdk/raw and sdk/raw+avro (target >= 0.9x),
+ * and the process CPU time per message, which varies less than wall time on a shared machine.
  *
  *   npm run bench:consume -- [--messages 50000] [--partitions 3] [--rounds 3] [--timeout 60] [--json]
  */
@@ -85,12 +86,15 @@ interface Run {
   readonly count: number;
   readonly seconds: number;
   readonly rate: number;
+  /** Process CPU time (user + system) per message over the same span, in microseconds. */
+  readonly cpuMicros: number;
 }
 
 /** Times from the first message to the `messages`-th; rejects after the timeout. */
 function counter(): { tick(n?: number): void; done: Promise<Run> } {
   let count = 0;
   let first = 0;
+  let cpu = process.cpuUsage();
   let finish: (r: Run) => void = () => {};
   let fail: (e: Error) => void = () => {};
   const done = new Promise<Run>((resolve, reject) => {
@@ -100,12 +104,16 @@ function counter(): { tick(n?: number): void; done: Promise<Run> } {
   const guard = setTimeout(() => fail(new Error(`timed out after ${count} of ${messages}`)), timeoutMs);
   return {
     tick(n = 1) {
-      if (count === 0) first = performance.now();
+      if (count === 0) {
+        first = performance.now();
+        cpu = process.cpuUsage();
+      }
       count += n;
       if (count === messages) {
         clearTimeout(guard);
         const seconds = (performance.now() - first) / 1000;
-        finish({ count, seconds, rate: count / seconds });
+        const used = process.cpuUsage(cpu);
+        finish({ count, seconds, rate: count / seconds, cpuMicros: (used.user + used.system) / count });
       }
     },
     done,
@@ -222,19 +230,25 @@ async function main(): Promise<void> {
     rawAvroMsgsPerSec: Math.round(m.rawAvro.rate),
     ratioVsRaw: Number((m.sdk.rate / m.raw.rate).toFixed(3)),
     ratioVsRawAvro: Number((m.sdk.rate / m.rawAvro.rate).toFixed(3)),
+    sdkCpuMicrosPerMsg: Number(m.sdk.cpuMicros.toFixed(2)),
+    rawCpuMicrosPerMsg: Number(m.raw.cpuMicros.toFixed(2)),
+    rawAvroCpuMicrosPerMsg: Number(m.rawAvro.cpuMicros.toFixed(2)),
   };
   if (args.json) {
     console.log(JSON.stringify(result));
     return;
   }
   const line = (name: string, run: Run) =>
-    `  ${name.padEnd(38)} ${String(Math.round(run.rate)).padStart(9)} msgs/s  (${run.seconds.toFixed(2)} s)`;
+    `  ${name.padEnd(38)} ${String(Math.round(run.rate)).padStart(9)} msgs/s  (${run.seconds.toFixed(2)} s, ${run.cpuMicros.toFixed(1)} us CPU/msg)`;
   console.log(`consume benchmark: ${messages} Avro messages, ${partitions} partitions, median of ${rounds} rounds`);
   console.log(line("sdk (decode, route, middleware, commit)", m.sdk));
   console.log(line("raw kafkajs eachBatch", m.raw));
   console.log(line("raw kafkajs eachBatch + avsc decode", m.rawAvro));
   console.log(`  ratio sdk / raw:       ${result.ratioVsRaw.toFixed(2)}x  (target >= 0.9x)`);
   console.log(`  ratio sdk / raw+avro:  ${result.ratioVsRawAvro.toFixed(2)}x`);
+  console.log(
+    `  CPU per message, raw / sdk: ${(m.raw.cpuMicros / m.sdk.cpuMicros).toFixed(2)}x, raw+avro / sdk: ${(m.rawAvro.cpuMicros / m.sdk.cpuMicros).toFixed(2)}x (steadier than msgs/s on a busy machine)`,
+  );
 }
 
 await main();
