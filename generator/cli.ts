@@ -17,6 +17,10 @@ program.addCommand(registerCommand());
 
 try {
   await program.parseAsync(process.argv);
-} catch {
-  // Commander already reported the error and set the exit code through exitOverride.
+} catch (e) {
+  // Usage errors were reported by commander (exitOverride ends the process). Anything else, such as
+  // a file that cannot be written, is reported in one line; SKEJI_DEBUG=1 adds the stack trace.
+  process.stderr.write(`skeji-gen: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (process.env.SKEJI_DEBUG === "1" && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exitCode = 1;
 }
