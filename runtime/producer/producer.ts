@@ -6,21 +6,23 @@
  * client's retries (and the dead-letter topic, if configured).
  */
 import { createKafkajsClient } from "../client/kafkajs.ts";
-import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
+import type { KafkaClient, ProducerClient, RecordAck } from "../client/types.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
-import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
 import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
 import { createSerde } from "../serde/serde.ts";
-import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
-import { Batcher, type BatchItem, type ReadyItem } from "./batcher.ts";
+import type { EncodedValue, EventSerde } from "../serde/types.ts";
+import { Batcher, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
-import { keyFromPayload, messageValueBytes, recordBytes } from "./encode.ts";
+import { keyFromPayload, messageValueBytes } from "./encode.ts";
+import { closedError, toPublishFailure, toSkejiError } from "./errors.ts";
+import { Pending, withHeaders } from "./pending.ts";
 import type {
   Producer,
   ProducerMiddleware,
@@ -45,10 +47,7 @@ export interface ProducerOptions {
  * Creates a producer. It connects on first publish (or `connect()`), so creation never blocks.
  * Throws INVALID_CONFIG naming each bad option of `config`.
  */
-export function createProducer(
-  config: ProducerConfig,
-  options: ProducerOptions = {},
-): Producer & { connect(): Promise<void> } {
+export function createProducer(config: ProducerConfig, options: ProducerOptions = {}): Producer {
   return new KafkaProducer(config, options);
 }
 
@@ -63,6 +62,8 @@ class KafkaProducer implements Producer {
   private readonly serde: EventSerde;
   private connecting: Promise<void> | undefined;
   private closed = false;
+  /** False with acks=0: the broker does not answer. */
+  private readonly acknowledges: boolean;
   /** Publishes whose key field is missing: the error, raised at the end of the middleware chain. */
   private readonly keyErrors = new WeakMap<PublishContext, unknown>();
 
@@ -72,6 +73,7 @@ class KafkaProducer implements Producer {
   ) {
     validateProducerConfig(config);
     this.config = config;
+    this.acknowledges = config.requiredAcks !== 0;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
     this.metrics = options.metrics ?? producerMetrics();
     const client =
@@ -215,12 +217,12 @@ class KafkaProducer implements Producer {
       } catch (error) {
         return Promise.reject(error);
       }
-      return this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined), value);
+      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), value);
     }
     const encoder = this.serde.encoder(ctx.descriptor);
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
-      return this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, encoder), undefined);
+      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, encoder), undefined);
     }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
@@ -230,13 +232,10 @@ class KafkaProducer implements Producer {
     }
     if (encoded instanceof Promise) {
       return encoded.then((e) =>
-        this.queue(new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined), withHeaders(ctx, e)),
+        this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), withHeaders(ctx, e)),
       );
     }
-    return this.queue(
-      new Pending(this.metrics, this.config.requiredAcks !== 0, ctx, undefined),
-      withHeaders(ctx, encoded),
-    );
+    return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), withHeaders(ctx, encoded));
   }
 
   /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
@@ -353,68 +352,6 @@ class KafkaProducer implements Producer {
   }
 }
 
-/**
- * One publish waiting in the batcher: one object per message, with prototype
- * methods rather than per-message closures (this is the hot path).
- */
-class Pending implements BatchItem {
-  record: OutgoingRecord | undefined = undefined;
-  bytes = 0;
-  failed?: boolean;
-  resolve: (result: PublishResult) => void = noop;
-  reject: (error: unknown) => void = noop;
-  readonly topic: string;
-  readonly eventId: string;
-  private readonly started = performance.now();
-
-  constructor(
-    private readonly metrics: ProducerMetrics,
-    /** False with acks=0: the broker does not answer, so nothing confirms the write. */
-    private readonly acknowledged: boolean,
-    readonly ctx: PublishContext,
-    /** Set when the value is encoded at batch assembly. */
-    private readonly encoder: EventEncoder | undefined,
-  ) {
-    this.topic = ctx.topic;
-    this.eventId = ctx.headers[HeaderName.eventId] ?? "";
-  }
-
-  setValue(value: Buffer | null): void {
-    const { ctx } = this;
-    const key = ctx.key === undefined || typeof ctx.key === "string" ? (ctx.key ?? null) : Buffer.from(ctx.key);
-    this.record = { key, value, headers: ctx.headers, partition: ctx.partition };
-    this.bytes = recordBytes(this.record);
-  }
-
-  build(): OutgoingRecord {
-    const encoded = (this.encoder as EventEncoder).encode(this.ctx.value, this.topic) as EncodedValue;
-    this.setValue(withHeaders(this.ctx, encoded));
-    return this.record as OutgoingRecord;
-  }
-
-  settle(ack: RecordAck | undefined, error: unknown): void {
-    if (ack === undefined) {
-      this.reject(error);
-      return;
-    }
-    this.metrics.latency(this.topic, (performance.now() - this.started) / 1000);
-    this.resolve({
-      eventId: this.eventId,
-      topic: ack.topic,
-      partition: ack.partition,
-      offset: ack.offset,
-      acknowledged: this.acknowledged,
-    });
-  }
-}
-
-const noop = (): void => {};
-
-function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
-  Object.assign(ctx.headers, encoded.headers);
-  return encoded.value;
-}
-
 function groupByTopic(items: ReadyItem[]): [string, ReadyItem[]][] {
   const groups = new Map<string, ReadyItem[]>();
   for (const item of items) {
@@ -423,34 +360,4 @@ function groupByTopic(items: ReadyItem[]): [string, ReadyItem[]][] {
     else group.push(item);
   }
   return [...groups];
-}
-
-function toPublishFailure(cause: unknown, topic: string, attempts: number): SkejiError {
-  if (isSkejiError(cause) && cause instanceof SkejiError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new SkejiError(
-    ErrorCode.PUBLISH_FAILED,
-    `publishing to ${topic} failed after ${attempts} attempts: ${message}`,
-    {
-      cause,
-      details: { topic, attempts },
-    },
-  );
-}
-
-function toSkejiError(error: unknown): SkejiError {
-  if (error instanceof SkejiError) return error;
-  if (isSkejiError(error)) {
-    return new SkejiError(error.code, error.message, {
-      cause: error,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    });
-  }
-  return new SkejiError(ErrorCode.PUBLISH_FAILED, error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
-}
-
-function closedError(): SkejiError {
-  return new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
 }

@@ -1,0 +1,34 @@
+/** The producer's typed errors. */
+import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
+
+/** The error every message of a failed request gets: the cause itself if typed, else PUBLISH_FAILED. */
+export function toPublishFailure(cause: unknown, topic: string, attempts: number): SkejiError {
+  if (isSkejiError(cause)) return toSkejiError(cause);
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new SkejiError(
+    ErrorCode.PUBLISH_FAILED,
+    `publishing to ${topic} failed after ${attempts} attempts: ${message}`,
+    {
+      cause,
+      details: { topic, attempts },
+    },
+  );
+}
+
+/** Any error as a SkejiError of this copy of the package (keeping code and details). */
+export function toSkejiError(error: unknown): SkejiError {
+  if (error instanceof SkejiError) return error;
+  if (isSkejiError(error)) {
+    return new SkejiError(error.code, error.message, {
+      cause: error,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    });
+  }
+  return new SkejiError(ErrorCode.PUBLISH_FAILED, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+export function closedError(): SkejiError {
+  return new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
+}

@@ -1,0 +1,70 @@
+/** One publish waiting in the batcher, from the call to its ack or error. */
+import type { OutgoingRecord, RecordAck } from "../client/types.ts";
+import { HeaderName } from "../message/headers.ts";
+import type { ProducerMetrics } from "../observability/metrics.ts";
+import type { EncodedValue, EventEncoder } from "../serde/types.ts";
+import type { BatchItem } from "./batcher.ts";
+import { recordBytes } from "./encode.ts";
+import type { PublishContext, PublishResult } from "./types.ts";
+
+/**
+ * One publish waiting in the batcher: one object per message, with prototype
+ * methods rather than per-message closures (this is the hot path).
+ */
+export class Pending implements BatchItem {
+  record: OutgoingRecord | undefined = undefined;
+  bytes = 0;
+  failed?: boolean;
+  resolve: (result: PublishResult) => void = noop;
+  reject: (error: unknown) => void = noop;
+  readonly topic: string;
+  readonly eventId: string;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly metrics: ProducerMetrics,
+    /** False with acks=0: the broker does not answer, so nothing confirms the write. */
+    private readonly acknowledged: boolean,
+    readonly ctx: PublishContext,
+    /** Set when the value is encoded at batch assembly. */
+    private readonly encoder: EventEncoder | undefined,
+  ) {
+    this.topic = ctx.topic;
+    this.eventId = ctx.headers[HeaderName.eventId] ?? "";
+  }
+
+  setValue(value: Buffer | null): void {
+    const { ctx } = this;
+    const key = ctx.key === undefined || typeof ctx.key === "string" ? (ctx.key ?? null) : Buffer.from(ctx.key);
+    this.record = { key, value, headers: ctx.headers, partition: ctx.partition };
+    this.bytes = recordBytes(this.record);
+  }
+
+  build(): OutgoingRecord {
+    const encoded = (this.encoder as EventEncoder).encode(this.ctx.value, this.topic) as EncodedValue;
+    this.setValue(withHeaders(this.ctx, encoded));
+    return this.record as OutgoingRecord;
+  }
+
+  settle(ack: RecordAck | undefined, error: unknown): void {
+    if (ack === undefined) {
+      this.reject(error);
+      return;
+    }
+    this.metrics.latency(this.topic, (performance.now() - this.started) / 1000);
+    this.resolve({
+      eventId: this.eventId,
+      topic: ack.topic,
+      partition: ack.partition,
+      offset: ack.offset,
+      acknowledged: this.acknowledged,
+    });
+  }
+}
+
+const noop = (): void => {};
+
+export function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
+  Object.assign(ctx.headers, encoded.headers);
+  return encoded.value;
+}
