@@ -54,9 +54,13 @@ export interface DlqFailure {
 
 const maxErrorBytes = 4096;
 
+/** At most `maxErrorBytes` of UTF-8, cut on a character boundary, with `...` when cut. */
 function truncate(text: string): string {
   const bytes = Buffer.from(text, "utf8");
-  return bytes.length <= maxErrorBytes ? text : `${bytes.subarray(0, maxErrorBytes - 3).toString("utf8")}...`;
+  if (bytes.length <= maxErrorBytes) return text;
+  let end = maxErrorBytes - 3;
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--; // not inside a multi-byte character
+  return `${bytes.subarray(0, end).toString("utf8")}...`;
 }
 
 /** Builds the dead-letter record for a failed message. */
