@@ -33,16 +33,12 @@ export interface BookingCancelled {
 }
 
 /** {@link BookingCancelled} as a publisher writes it: fields with a default may be left out. */
-export interface BookingCancelledInit {
-  /** Avro `uuid`: a UUID string. */
-  booking_id: string;
-  reason: CancellationReason;
+export interface BookingCancelledInit extends Pick<BookingCancelled, "booking_id" | "reason" | "cancelled_at"> {
   /**
    * Phone of the person who cancelled; null when the system did.
    * @defaultValue null
    */
   cancelled_by?: string | null;
-  cancelled_at: Date;
   /** @defaultValue null */
   refund?: Refund | null;
   /** @defaultValue null */

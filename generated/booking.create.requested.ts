@@ -25,11 +25,7 @@ export interface BookingParams {
 }
 
 /** {@link BookingParams} as a publisher writes it: fields with a default may be left out. */
-export interface BookingParamsInit {
-  /** The customer's phone number, E.164 (e.g. +972501234567). */
-  user_phone: string;
-  business_id: string;
-  start_time: Date;
+export interface BookingParamsInit extends Pick<BookingParams, "user_phone" | "business_id" | "start_time"> {
   /**
    * The service booked, when known.
    * @defaultValue null
@@ -67,11 +63,7 @@ export interface BookingCreateRequested {
 }
 
 /** {@link BookingCreateRequested} as a publisher writes it: fields with a default may be left out. */
-export interface BookingCreateRequestedInit {
-  /** Ties the request to its pipeline run and to the reply. */
-  correlation_id: string;
-  /** What the bookings service is asked to do. */
-  action: BookingAction;
+export interface BookingCreateRequestedInit extends Pick<BookingCreateRequested, "correlation_id" | "action"> {
   /** The booking to create. */
   params: BookingParamsInit;
   /**

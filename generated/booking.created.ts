@@ -56,29 +56,7 @@ export interface BookingCreated {
 }
 
 /** {@link BookingCreated} as a publisher writes it: fields with a default may be left out. */
-export interface BookingCreatedInit {
-  /** Avro `uuid`: a UUID string. */
-  booking_id: string;
-  business_id: string;
-  user_phone: string;
-  /**
-   * The day of the booking (business time zone).
-   *
-   * Avro `date`: a Date at UTC midnight.
-   */
-  slot_date: Date;
-  /**
-   * Start, milliseconds after local midnight.
-   *
-   * Avro `time-millis`: milliseconds after midnight.
-   */
-  slot_start: number;
-  start_time: Date;
-  end_time: Date;
-  service: BookedService;
-  status: BookingStatus;
-  /** Avro `timestamp-micros`: read back with millisecond precision. */
-  created_at: Date;
+export interface BookingCreatedInit extends Pick<BookingCreated, "booking_id" | "business_id" | "user_phone" | "slot_date" | "slot_start" | "start_time" | "end_time" | "service" | "status" | "created_at"> {
   /** @defaultValue null */
   correlation_id?: string | null;
   /** @defaultValue {} */

@@ -14,10 +14,7 @@ export interface Attachment {
 }
 
 /** {@link Attachment} as a publisher writes it: fields with a default may be left out. */
-export interface AttachmentInit {
-  url: string;
-  mime_type: string;
-  size_bytes: number;
+export interface AttachmentInit extends Pick<Attachment, "url" | "mime_type" | "size_bytes"> {
   /** @defaultValue null */
   sha256?: Sha256 | null;
 }
@@ -46,17 +43,11 @@ export interface GatewayMessageReceived {
 }
 
 /** {@link GatewayMessageReceived} as a publisher writes it: fields with a default may be left out. */
-export interface GatewayMessageReceivedInit {
-  /** Avro `uuid`: a UUID string. */
-  message_id: string;
-  /** Sender, E.164. */
-  user_phone: string;
-  channel: Channel;
+export interface GatewayMessageReceivedInit extends Pick<GatewayMessageReceived, "message_id" | "user_phone" | "channel" | "received_at"> {
   /** @defaultValue null */
   text?: string | null;
   /** @defaultValue [] */
   attachments?: AttachmentInit[];
-  received_at: Date;
   /** @defaultValue "he-IL" */
   locale?: string;
 }

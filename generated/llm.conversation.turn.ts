@@ -50,18 +50,11 @@ export interface LlmConversationTurn {
 }
 
 /** {@link LlmConversationTurn} as a publisher writes it: fields with a default may be left out. */
-export interface LlmConversationTurnInit {
-  conversation_id: string;
-  /** 0 for the first turn. */
-  turn_index: number;
-  role: Role;
-  /** Text for user and assistant turns, a tool call or a tool result otherwise. */
-  content: AvroUnion<{ string: string; "com.skeji.llm.ToolCall": ToolCall; "com.skeji.llm.ToolResult": ToolResult }>;
+export interface LlmConversationTurnInit extends Pick<LlmConversationTurn, "conversation_id" | "turn_index" | "role" | "content" | "created_at"> {
   /** @defaultValue null */
   model?: string | null;
   /** @defaultValue null */
   usage?: TokenUsage | null;
-  created_at: Date;
 }
 
 /** `llm.conversation.turn` on topic `llm-conversation-turns`, keyed by `conversation_id`. */

@@ -26,16 +26,9 @@ export interface PipelineStepCompleted {
 }
 
 /** {@link PipelineStepCompleted} as a publisher writes it: fields with a default may be left out. */
-export interface PipelineStepCompletedInit {
-  correlation_id: string;
-  pipeline: string;
-  step_index: number;
-  step: string;
+export interface PipelineStepCompletedInit extends Pick<PipelineStepCompleted, "correlation_id" | "pipeline" | "step_index" | "step" | "duration_micros" | "completed_at"> {
   /** @defaultValue {} */
   output?: Record<string, AvroUnion<{ string: string; long: number; double: number; boolean: boolean }> | null>;
-  duration_micros: number;
-  /** Avro `timestamp-micros`: read back with millisecond precision. */
-  completed_at: Date;
 }
 
 /** `pipeline.step.completed` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */

@@ -10,9 +10,7 @@ export interface StepError {
 }
 
 /** {@link StepError} as a publisher writes it: fields with a default may be left out. */
-export interface StepErrorInit {
-  kind: ErrorKind;
-  message: string;
+export interface StepErrorInit extends Pick<StepError, "kind" | "message"> {
   /** @defaultValue null */
   code?: string | null;
 }
@@ -38,16 +36,10 @@ export interface PipelineStepFailed {
 }
 
 /** {@link PipelineStepFailed} as a publisher writes it: fields with a default may be left out. */
-export interface PipelineStepFailedInit {
-  correlation_id: string;
-  pipeline: string;
-  step_index: number;
-  step: string;
+export interface PipelineStepFailedInit extends Pick<PipelineStepFailed, "correlation_id" | "pipeline" | "step_index" | "step" | "failed_at"> {
   error: StepErrorInit;
   /** @defaultValue 1 */
   attempt?: number;
-  /** Avro `timestamp-micros`: read back with millisecond precision. */
-  failed_at: Date;
 }
 
 /** `pipeline.step.failed` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */

@@ -9,8 +9,7 @@ export interface PlanNode {
 }
 
 /** {@link PlanNode} as a publisher writes it: fields with a default may be left out. */
-export interface PlanNodeInit {
-  step: string;
+export interface PlanNodeInit extends Pick<PlanNode, "step"> {
   /** @defaultValue [] */
   children?: PlanNodeInit[];
 }
@@ -33,16 +32,9 @@ export interface PipelineStepStarted {
 }
 
 /** {@link PipelineStepStarted} as a publisher writes it: fields with a default may be left out. */
-export interface PipelineStepStartedInit {
-  correlation_id: string;
-  /** Pipeline name, e.g. book_appointment. */
-  pipeline: string;
-  step_index: number;
-  step: string;
+export interface PipelineStepStartedInit extends Pick<PipelineStepStarted, "correlation_id" | "pipeline" | "step_index" | "step" | "started_at"> {
   /** The remaining plan as a tree of steps. */
   plan: PlanNodeInit;
-  /** Avro `timestamp-micros`: read back with millisecond precision. */
-  started_at: Date;
 }
 
 /** `pipeline.step.started` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */

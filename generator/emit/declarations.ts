@@ -63,30 +63,35 @@ export function recordDeclarations(
   name: string,
   ctx: Omit<TypeContext, "init">,
 ): (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] {
-  const props = (init: boolean): PropertySignatureStructure[] =>
-    node.fields.map((f) => ({
-      kind: StructureKind.PropertySignature,
-      name: f.name,
-      type: typeExpr(f.type, { ...ctx, init }),
-      hasQuestionToken: init && f.hasDefault,
-      docs: fieldDocs(f),
-    }));
+  const property = (f: RecordField, init: boolean): PropertySignatureStructure => ({
+    kind: StructureKind.PropertySignature,
+    name: f.name,
+    type: typeExpr(f.type, { ...ctx, init }),
+    hasQuestionToken: init && f.hasDefault,
+    docs: fieldDocs(f),
+  });
   const out: (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] = [
     {
       kind: StructureKind.Interface,
       name,
       isExported: true,
       docs: docs(node.doc ?? `The \`${node.name}\` record.`),
-      properties: props(false),
+      properties: node.fields.map((f) => property(f, false)),
     },
   ];
   if (ctx.needsInit.has(node)) {
+    // Only the fields that differ for publishers are spelled out; the rest come from the payload type.
+    const differs = node.fields.filter(
+      (f) => f.hasDefault || typeExpr(f.type, { ...ctx, init: true }) !== typeExpr(f.type, { ...ctx, init: false }),
+    );
+    const same = node.fields.filter((f) => !differs.includes(f)).map((f) => JSON.stringify(f.name));
     out.push({
       kind: StructureKind.Interface,
       name: `${name}Init`,
       isExported: true,
       docs: docs(`{@link ${name}} as a publisher writes it: fields with a default may be left out.`),
-      properties: props(true),
+      extends: same.length > 0 ? [`Pick<${name}, ${same.join(" | ")}>`] : [],
+      properties: differs.map((f) => property(f, true)),
     });
   }
   return out;

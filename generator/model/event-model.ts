@@ -64,6 +64,7 @@ export const reservedTypeNames: readonly string[] = [
   "Number",
   "Object",
   "Partial",
+  "Pick",
   "Promise",
   "Record",
   "Set",
