@@ -165,6 +165,34 @@ describe("loadProject", () => {
     ],
   ];
 
+  it("reports manifest mistakes: an event on two topics, bad names, a DLQ equal to its topic, a nullable key", () => {
+    expect(
+      lines(
+        validProject({
+          "schemas/manifest.json": {
+            topic: {},
+            topics: {
+              things: { dlq: "things", events: { "thing.created": { key: "note" } } },
+              "bad topic!": { events: { "thing.created": { key: "id" }, "Thing.Bad": { key: "id" } } },
+            },
+          },
+          "schemas/thing.created/v1.avsc": record("ThingCreated", [
+            { name: "id", type: "string" },
+            { name: "note", type: ["null", "string"], default: null },
+          ]),
+        }),
+      ),
+    ).toEqual([
+      'schemas/manifest.json: $.topic: unknown manifest attribute "topic" (did you mean "topics"?)',
+      'schemas/manifest.json: $.topics.things.dlq: invalid dlq "things" (expected another topic\'s name)',
+      'schemas/manifest.json: $.topics["bad topic!"]: invalid topic name "bad topic!" (expected letters, digits, ".", "_" or "-")',
+      'schemas/manifest.json: $.topics["bad topic!"].events["thing.created"]: event "thing.created" is already declared on topic "things" (an event travels on one topic)',
+      'schemas/manifest.json: $.topics["bad topic!"].events["Thing.Bad"]: invalid event type "Thing.Bad" (expected lowercase dotted words, e.g. "booking.created")',
+      'schemas/manifest.json: $.topics["bad topic!"].events["Thing.Bad"]: event "Thing.Bad" has no schemas (expected schemas/Thing.Bad/v1.avsc)',
+      'schemas/manifest.json: $.topics.things.events["thing.created"].key: key field "note" does not fit schemas/thing.created/v1.avsc: "note" is nullable (a key must always be present)',
+    ]);
+  });
+
   it.each(cases)("reports %s", (_name, overrides, expected) => {
     expect(lines(validProject(overrides))).toEqual(expected);
   });
