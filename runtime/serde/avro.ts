@@ -104,7 +104,7 @@ function schemaName(root: AvroNode): string {
 }
 
 /** A parsed schema with its avsc type; throws `INVALID_SCHEMA` listing every problem. */
-function compile(schema: AvroSchema): { root: AvroNode; type: avro.Type } {
+function compile(schema: AvroSchema): Compiled {
   const parsed = parseSchema(schema);
   if (parsed.problems.length > 0) {
     const list = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
@@ -115,6 +115,11 @@ function compile(schema: AvroSchema): { root: AvroNode; type: avro.Type } {
   } catch (cause) {
     throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${(cause as Error).message}`, { cause });
   }
+}
+
+interface Compiled {
+  readonly root: AvroNode;
+  readonly type: avro.Type;
 }
 
 class Codec<T> implements AvroCodec<T> {
@@ -134,6 +139,11 @@ class Codec<T> implements AvroCodec<T> {
     this.#root = root;
     this.#type = type;
     this.#name = schemaName(root);
+  }
+
+  /** The parsed model and avsc type (for resolving codecs in this module). */
+  get compiled(): Compiled {
+    return { root: this.#root, type: this.#type };
   }
 
   get canonical(): string {
@@ -263,9 +273,26 @@ export function resolvingCodec<T = unknown>(
   reader: AvroSchema,
   options: AvroCodecOptions = {},
 ): ResolvingCodec<T> {
-  const opts: ValueOptions = { long: options.long ?? "number" };
-  const w = compile(writer);
-  const r = compile(reader);
+  const key = options.long ?? "number";
+  const readerCodec = avroCodec(reader, options) as Codec<unknown>;
+  const writerCodec = avroCodec(writer, options) as Codec<unknown>;
+  let byWriter = resolvers.get(readerCodec);
+  if (!byWriter) {
+    byWriter = new WeakMap();
+    resolvers.set(readerCodec, byWriter);
+  }
+  let resolving = byWriter.get(writerCodec);
+  if (!resolving) {
+    resolving = createResolving(writerCodec.compiled, readerCodec.compiled, { long: key });
+    byWriter.set(writerCodec, resolving);
+  }
+  return resolving as ResolvingCodec<T>;
+}
+
+/** Resolving codecs, cached per reader and writer codec (which are cached per schema object). */
+const resolvers = new WeakMap<Codec<unknown>, WeakMap<Codec<unknown>, ResolvingCodec<unknown>>>();
+
+function createResolving(w: Compiled, r: Compiled, opts: ValueOptions): ResolvingCodec<unknown> {
   const name = schemaName(r.root);
   let resolver: ReturnType<avro.Type["createResolver"]>;
   try {
@@ -278,6 +305,6 @@ export function resolvingCodec<T = unknown>(
     );
   }
   return {
-    decode: (bytes) => decodeWith<T>(name, r.root, opts, () => r.type.fromBuffer(asBuffer(bytes), resolver)),
+    decode: (bytes) => decodeWith(name, r.root, opts, () => r.type.fromBuffer(asBuffer(bytes), resolver)),
   };
 }

@@ -320,6 +320,11 @@ describe("defaults, JSON and resolution", () => {
     });
   });
 
+  it("caches resolving codecs per writer and reader schema", () => {
+    expect(resolvingCodec(v1, v2)).toBe(resolvingCodec(v1, v2));
+    expect(resolvingCodec(v1, v2)).not.toBe(resolvingCodec(v2, v2));
+  });
+
   it("refuses to resolve schemas that cannot be read one as the other", () => {
     expect(() =>
       resolvingCodec(record([{ name: "id", type: "int" }]), record([{ name: "id", type: "string" }])),
