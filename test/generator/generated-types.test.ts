@@ -202,6 +202,17 @@ describe("generated types round-trip through the Avro codec", () => {
   });
 });
 
+describe("codegen symbols", () => {
+  it("every value the generator may import is exported by the runtime entry point", async () => {
+    const runtime = (await import("@skeji/kafka")) as Record<string, unknown>;
+    const values = Object.values(runtime.codegenSymbols as Record<string, { name: string; typeOnly: boolean }>)
+      .filter((s) => !s.typeOnly)
+      .map((s) => s.name);
+    expect(values.length).toBeGreaterThan(0);
+    for (const name of values) expect(runtime[name], name).toBeTypeOf("function");
+  });
+});
+
 describe("type level", () => {
   it("descriptors carry the payload and Init types; publish takes the Init", () => {
     expectTypeOf<PayloadOf<typeof BookingCreateRequestedEvent>>().toEqualTypeOf<BookingCreateRequested>();
