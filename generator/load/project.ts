@@ -150,7 +150,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
 
   // Schema folders.
   const folders = readdirSync(schemasDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
     .map((d) => d.name)
     .sort();
   const versionsByType = new Map<string, LoadedVersion[]>();
