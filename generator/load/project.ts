@@ -185,6 +185,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
     }
     const found = new Map<number, string>();
     for (const entry of readdirSync(dir).sort()) {
+      if (entry.startsWith(".")) continue;
       const m = VERSION_FILE.exec(entry);
       if (m) found.set(Number(m[1]), entry);
       else
