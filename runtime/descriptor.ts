@@ -24,7 +24,7 @@ export type CompatibilityLevel =
  * - `avro`: Avro binary; the writer schema is embedded in generated code and named by
  *   the `schema-version` header plus a schema fingerprint header. No registry needed.
  * - `confluent`: Confluent wire format (magic byte 0, 4-byte schema id, Avro binary),
- *   schemas registered under the `<topic>-value` subject.
+ *   schemas registered under the `<topic>-<event-type>` subject (see `subjectFor`).
  * - `json`: JSON text validated against the Avro schema (interoperates with JSON-only services).
  */
 export type WireFormat = "avro" | "confluent" | "json";

@@ -127,4 +127,6 @@ export type { RegistryClient } from "./serde/registry.ts";
 export { createRegistryClient } from "./serde/registry.ts";
 export type { DecodeOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
+export type { SubjectSource } from "./serde/subjects.ts";
+export { subjectFor } from "./serde/subjects.ts";
 export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";

@@ -1,6 +1,6 @@
 /**
  * The schema registry (Confluent API): registering writer schemas under
- * `<topic>-value` and looking schemas up by id. Both are cached for the life of
+ * `<topic>-<event-type>` (see `subjectFor`) and looking schemas up by id. Both are cached for the life of
  * the process: an id is resolved once, never per message. A registry that does
  * not answer (network error, timeout, 5xx) raises REGISTRY_UNAVAILABLE, which is
  * transient; a refusal (4xx) raises REGISTRY_ERROR, an unknown id UNKNOWN_SCHEMA.

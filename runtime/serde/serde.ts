@@ -11,6 +11,7 @@
  * field path and expected type) and nothing is sent. Decoding returns the payload
  * in the latest version's shape, whatever version wrote it.
  */
+
 import type { SchemaRegistryConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, AvroSchema, EventVersion } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
@@ -18,6 +19,7 @@ import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from
 import type { Logger } from "../observability/logger.ts";
 import { avroCodec, type ResolvingCodec, resolvingCodec } from "./avro.ts";
 import { createRegistryClient, type RegistryClient } from "./registry.ts";
+import { subjectFor } from "./subjects.ts";
 import type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./types.ts";
 
 export const ContentType = {
@@ -106,7 +108,7 @@ export function createEncoder(descriptor: AnyEventDescriptor, registry?: Registr
         async encode(init, topic): Promise<EncodedValue> {
           const body = codec.encode(codec.applyDefaults(init)); // validates before the registry is asked
           if (registry === undefined) throw noRegistry(descriptor);
-          const id = await registry.register(`${topic}-value`, latest.schema);
+          const id = await registry.register(subjectFor({ topic, type: descriptor.type }), latest.schema);
           const value = Buffer.allocUnsafe(CONFLUENT_HEADER + body.length);
           value.writeUInt8(MAGIC_BYTE, 0);
           value.writeUInt32BE(id, 1);

@@ -26,7 +26,7 @@ export interface DecodedEvent<T = unknown> {
 
 /** Encodes payloads of one event type. Validation happens here: an invalid payload throws INVALID_PAYLOAD. */
 export interface EventEncoder {
-  /** `topic` names the registry subject (`<topic>-value`) in Confluent format. */
+  /** With `topic` the event type names the registry subject in Confluent format (see `subjectFor`). */
   encode(payload: unknown, topic: string): EncodedValue | Promise<EncodedValue>;
   /** True when `encode` is synchronous and may run later than the publish call (the producer then defers it). */
   readonly deferrable?: boolean;

@@ -16,6 +16,7 @@ import {
   silentLogger,
 } from "../../../runtime/index.ts";
 import { avroCodec } from "../../../runtime/serde/avro.ts";
+import { subjectFor } from "../../../runtime/serde/subjects.ts";
 import { registryUrl } from "../../infra/env.ts";
 import {
   booking,
@@ -142,7 +143,7 @@ describe("wire formats", () => {
     });
   });
 
-  it("confluent format: magic byte, the registry's id for <topic>-value, readable with the registry's schema", async () => {
+  it("confluent format: magic byte, the registry's id for the <topic>-<event-type> subject, readable with the registry's schema", async () => {
     const topic = await newTopic("pub-confluent");
     const event = bookingEvent(topic, "confluent");
     const p = producer(topic);
@@ -155,7 +156,9 @@ describe("wire formats", () => {
     });
     expect(new Set(ids).size).toBe(1);
     // What the registry says about the subject: the same id, our schema.
-    const latest = (await (await fetch(`${registryUrl()}/subjects/${topic}-value/versions/latest`)).json()) as {
+    const latest = (await (
+      await fetch(`${registryUrl()}/subjects/${subjectFor({ topic, type: event.type })}/versions/latest`)
+    ).json()) as {
       id: number;
       schema: string;
     };
