@@ -25,6 +25,8 @@ export const ErrorCode = {
   ENCODE_FAILED: "ENCODE_FAILED",
   /** Bytes could not be decoded with the writer schema. */
   DECODE_FAILED: "DECODE_FAILED",
+  /** An Avro schema is invalid, or a reader schema cannot read a writer schema's data. */
+  INVALID_SCHEMA: "INVALID_SCHEMA",
   /** A record names a schema (version, fingerprint or registry id) that is not known. */
   UNKNOWN_SCHEMA: "UNKNOWN_SCHEMA",
   /** A record's event type is not one of the known descriptors. */

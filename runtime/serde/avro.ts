@@ -18,8 +18,8 @@ import { fromRaw, type LongRepresentation, toRaw, type ValidationIssue, type Val
 export type { AvroSchema } from "../descriptor.ts";
 export type { LongRepresentation, ValidationIssue } from "./avro/values.ts";
 
-/** Error code thrown when a schema handed to the codec is not a valid Avro schema. */
-export const INVALID_SCHEMA = "INVALID_SCHEMA";
+/** Error code thrown when a schema handed to the codec is not a valid Avro schema (also `ErrorCode.INVALID_SCHEMA`). */
+export const INVALID_SCHEMA = ErrorCode.INVALID_SCHEMA;
 
 export interface AvroCodec<T = unknown> {
   readonly schema: AvroSchema;
