@@ -1,0 +1,23 @@
+/** The README's main job: `npm run demo` must keep working against the real broker. */
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { brokers } from "../infra/env.ts";
+
+describe("examples/demo.ts", () => {
+  it("serves typed requests, rejects an invalid payload, dead-letters a poison record and keeps going", () => {
+    const result = spawnSync(process.execPath, ["--conditions=skeji-source", "--import", "tsx", "examples/demo.ts"], {
+      encoding: "utf8",
+      env: { ...process.env, KAFKA_BROKERS: brokers().join(",") },
+      timeout: 90_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const out = result.stdout;
+    expect(out.match(/pipeline-executor -> booking [0-9a-f-]{36} CONFIRMED, 85\.50 ILS/g)).toHaveLength(3);
+    expect(out).toMatch(/rejected: INVALID_PAYLOAD: .*params\.user_phone: expected string/);
+    expect(out).toMatch(/party of 40/);
+    expect(out).toMatch(/dlq-domain-services: dlq-error="cannot decode com\.skeji\.booking\.BookingCreateRequested/);
+    expect(out).toMatch(/and the next request is served: booking [0-9a-f-]{36}/);
+    expect(out.trimEnd().endsWith("done")).toBe(true);
+  });
+});
