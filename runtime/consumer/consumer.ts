@@ -24,6 +24,7 @@ import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
 import { createSerde } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
+import { serdeDecoder } from "./decode.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
 import type {
@@ -126,7 +127,10 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
-    this.router = new Router(options.decode ?? serdeDecoder(config, this.logger), options.unknownEvents ?? "skip");
+    this.router = new Router(
+      options.decode ?? serdeDecoder(createSerde({ registry: config.schemaRegistry, logger: this.logger })),
+      options.unknownEvents ?? "skip",
+    );
     this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
     this.joined = new Promise((resolve, reject) => {
       this.markJoined = resolve;
@@ -359,13 +363,6 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
       observer.onDlqWriteFailed?.(info);
     },
   };
-}
-
-/** The runtime's wire-format decoder (embedded Avro, Confluent with the registry, JSON), its registry lookups cached. */
-function serdeDecoder(config: ConsumerConfig, logger: Logger): DecodeFn {
-  const serde = createSerde({ registry: config.schemaRegistry, logger });
-  return (message, candidates) =>
-    serde.decode({ topic: message.topic, headers: message.rawHeaders, value: message.value }, candidates);
 }
 
 const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");
