@@ -50,6 +50,12 @@ export interface ConsumerOptions {
   readonly unknownEvents?: "skip" | "dead-letter";
   /** Partitions handled at once (each in order). Default 1. */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Time limit of one handler attempt (middleware included). Past it the attempt fails with a
+   * transient HANDLER_TIMEOUT (retried, then dead-lettered) and its `signal` aborts; the handler
+   * itself cannot be stopped, so it should honour the signal. Default: no limit.
+   */
+  readonly handlerTimeoutMs?: number;
   /** Grace period for in-flight handlers on shutdown. Default 30 s. */
   readonly shutdownTimeoutMs?: number;
   /** How long a partition stays paused after a failed DLQ write (jittered, doubling up to 60 s). Default 5 s. */
@@ -316,6 +322,7 @@ class SkejiConsumer implements Consumer {
       clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,
       heartbeatEveryMs: this.config.heartbeatIntervalMs,
+      handlerTimeoutMs: o.handlerTimeoutMs,
       logger: this.logger,
       observer: withMetrics(o.metrics ?? consumerMetrics(), o.observer ?? {}),
     };

@@ -12,9 +12,9 @@
 
 import { buildDlqRecord } from "../dlq/record.ts";
 import type { DlqSink } from "../dlq/sink.ts";
-import { ErrorCode, isSkejiError } from "../errors/base.ts";
+import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { classifyError, errorMessage, errorTypeName } from "../errors/classify.ts";
-import type { ErrorClass } from "../errors/processing.ts";
+import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import type { Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, type RetryPolicy, sleepWithHeartbeat } from "../retry/backoff.ts";
 import type { RouteResult } from "./router.ts";
@@ -36,6 +36,8 @@ export interface ProcessorDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly heartbeatEveryMs: number;
+  /** Per-attempt time limit; the attempt then fails with a transient HANDLER_TIMEOUT. */
+  readonly handlerTimeoutMs: number | undefined;
   readonly logger: Logger;
   readonly observer: ConsumerObserver;
 }
@@ -61,7 +63,7 @@ export async function processMessage(deps: ProcessorDeps, run: MessageRun): Prom
   // The first attempt's success is the hot path: no allocations beyond the handler context.
   let error: unknown;
   try {
-    const result = await deps.run({ signal: run.signal, attempt: 1, groupId: deps.groupId }, message);
+    const result = await attemptOnce(deps, run, 1);
     const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
     deps.observer.onOutcome?.({ message, outcome, attempts: 1 });
     return outcome;
@@ -69,6 +71,28 @@ export async function processMessage(deps: ProcessorDeps, run: MessageRun): Prom
     error = e;
   }
   return handleFailure(deps, run, error);
+}
+
+/** One run of the middleware chain and handler, within `handlerTimeoutMs` if set. */
+function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Promise<RouteResult> {
+  const limit = deps.handlerTimeoutMs;
+  if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, run.message);
+  // The attempt gets its own signal, aborted at the time limit or when the consumer's is.
+  const own = new AbortController();
+  const signal = AbortSignal.any([run.signal, own.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new SkejiError(ConsumerErrorCode.HANDLER_TIMEOUT, `the handler did not finish within ${limit} ms`, {
+        details: { attempt, timeoutMs: limit },
+      });
+      own.abort(error);
+      reject(error);
+    }, limit);
+  });
+  return Promise.race([deps.run({ signal, attempt, groupId: deps.groupId }, run.message), timedOut]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: unknown): Promise<MessageOutcome> {
@@ -82,7 +106,7 @@ async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: u
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) {
       try {
-        const result = await deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
+        const result = await attemptOnce(deps, run, attempt);
         return done(result === "skipped" ? "skipped" : "handled", attempt);
       } catch (e) {
         error = e;

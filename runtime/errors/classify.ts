@@ -26,7 +26,11 @@ export const transientNodeCodes: ReadonlySet<string> = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-const transientCodes: ReadonlySet<string> = new Set([ErrorCode.REGISTRY_UNAVAILABLE, ErrorCode.CONNECTION_FAILED]);
+const transientCodes: ReadonlySet<string> = new Set([
+  ErrorCode.REGISTRY_UNAVAILABLE,
+  ErrorCode.CONNECTION_FAILED,
+  ConsumerErrorCode.HANDLER_TIMEOUT,
+]);
 const permanentCodes: ReadonlySet<string> = new Set([
   ErrorCode.DECODE_FAILED,
   ErrorCode.UNKNOWN_SCHEMA,

@@ -27,6 +27,8 @@ export const ConsumerErrorCode = {
   REQUEST_TIMEOUT: "REQUEST_TIMEOUT",
   /** The consumer (or requester) was stopped while an operation waited on it. */
   CONSUMER_CLOSED: "CONSUMER_CLOSED",
+  /** A handler attempt ran past the consumer's `handlerTimeoutMs`. Transient. */
+  HANDLER_TIMEOUT: "HANDLER_TIMEOUT",
   /** The message carries no handler-compatible event and the consumer was told to dead-letter it. */
   NO_HANDLER: "NO_HANDLER",
 } as const;

@@ -299,3 +299,40 @@ describe("lifecycle", () => {
     expect(() => consumer.use(async (c, m, next) => next(c, m))).toThrow(/before start/);
   });
 });
+
+describe("handler timeout", () => {
+  it("fails an attempt past handlerTimeoutMs as transient, aborts its signal, retries, then dead-letters", async () => {
+    const topic = await fx.topic("timeout");
+    await fx.send(topic, [
+      { key: "k", value: "hangs" },
+      { key: "k", value: "quick" },
+    ]);
+    const config = testConfig(topic, { maxRetries: 1 });
+    const abortedAttempts: number[] = [];
+    const handled: string[] = [];
+    const consumer = createConsumer(config, { ...fast, handlerTimeoutMs: 300 }).handle(
+      (ctx, m) =>
+        new Promise<void>((resolve) => {
+          if (String(m.value) === "quick") {
+            handled.push("quick");
+            return resolve();
+          }
+          ctx.signal.addEventListener("abort", () => {
+            abortedAttempts.push(ctx.attempt);
+            resolve();
+          });
+        }),
+    );
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(abortedAttempts).toEqual([1, 2]);
+    expect(handled).toEqual(["quick"]);
+    const [dead] = await fx.read(`${topic}-dlq`, 1);
+    expect(String(dead?.value)).toBe("hangs");
+    expect(dead?.headers["dlq-error-type"]?.toString()).toBe("SkejiError:HANDLER_TIMEOUT");
+    expect(dead?.headers["dlq-error-class"]?.toString()).toBe("transient");
+    expect(dead?.headers["retry-count"]?.toString()).toBe("1");
+  });
+});

@@ -57,6 +57,7 @@ describe("classifyError", () => {
     ["explicit class in the cause chain", new Error("wrapped", { cause: newTransientError("db") }), "transient"],
     ["runtime code REGISTRY_UNAVAILABLE", new SkejiError("REGISTRY_UNAVAILABLE", "registry down"), "transient"],
     ["runtime code DECODE_FAILED", new SkejiError("DECODE_FAILED", "bad bytes"), "permanent"],
+    ["consumer code HANDLER_TIMEOUT", new SkejiError("HANDLER_TIMEOUT", "slow"), "transient"],
     ["runtime code UNKNOWN_SCHEMA", new SkejiError("UNKNOWN_SCHEMA", "id 42"), "permanent"],
     ...["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EPIPE", "ENETUNREACH", "EAI_AGAIN"].map(
       (code): [string, unknown, ErrorClass] => [`node code ${code}`, sysError(code), "transient"],
