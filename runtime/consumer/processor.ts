@@ -79,7 +79,10 @@ function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Pro
   if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, run.message);
   // The attempt gets its own signal, aborted at the time limit or when the consumer's is.
   const own = new AbortController();
-  const signal = AbortSignal.any([run.signal, own.signal]);
+  const onStop = (): void => own.abort(run.signal.reason);
+  if (run.signal.aborted) onStop();
+  else run.signal.addEventListener("abort", onStop, { once: true });
+  const signal = own.signal;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -90,9 +93,10 @@ function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Pro
       reject(error);
     }, limit);
   });
-  return Promise.race([deps.run({ signal, attempt, groupId: deps.groupId }, run.message), timedOut]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([deps.run({ signal, attempt, groupId: deps.groupId }, run.message), timedOut]).finally(() => {
+    clearTimeout(timer);
+    run.signal.removeEventListener("abort", onStop);
+  });
 }
 
 async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: unknown): Promise<MessageOutcome> {
