@@ -98,6 +98,22 @@ describe("decoding", () => {
     },
   );
 
+  it("confluent: a message written with a newer version than the reader knows arrives in the reader's shape", async () => {
+    const topic = await fx.topic("evolve-newer");
+    const ev = slotEvents(topic, "confluent");
+    await publishWith(topic, (p) => p.publishEvent(ev.readerV2, { id: "slot-3", minutes: 90 }));
+    const config = testConfig(topic, { schemaRegistry: { url: registryUrl() } });
+    const got: SlotV1[] = [];
+    const consumer = createConsumer(config, { logger: silentLogger }).on(ev.writerV1, (e) => {
+      got.push(e.payload);
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 1, "committed");
+    await consumer.stop();
+    await running;
+    expect(got).toEqual([{ id: "slot-3" }]);
+  });
+
   it("dead-letters every poison variant on the first attempt with its reason, and handles the messages around them", async () => {
     const topic = await fx.topic("poison");
     const ev = slotEvents(topic, "avro");
