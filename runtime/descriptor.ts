@@ -51,6 +51,11 @@ export interface EventDescriptor<T = unknown, TInit = T> {
   readonly keyField: string;
   readonly format: WireFormat;
   readonly compatibility: CompatibilityLevel;
+  /**
+   * Where consumers dead-letter this event: the DLQ the manifest declares for the event's
+   * topic (the same as its `TopicDescriptor.dlqTopic`), or `undefined` when it declares none.
+   */
+  readonly dlqTopic: string | undefined;
   /** Every version, ascending; the last is the one published and the reader schema for consumers. */
   readonly versions: readonly EventVersion[];
   /** Phantom member carrying the payload types; never present at run time. */
@@ -83,11 +88,17 @@ export type TopicEvent<TD extends TopicDescriptor> = TD["events"][number] extend
     : never
   : never;
 
-/** Creates an event descriptor (generated code calls this). */
+/**
+ * Creates an event descriptor (generated code calls this). `dlqTopic` may be left out
+ * (descriptors written by hand before it existed); it is then `undefined`.
+ */
 export function defineEvent<T, TInit = T, const Type extends string = string>(
-  spec: Omit<EventDescriptor<T, TInit>, "~types" | "type"> & { readonly type: Type },
+  spec: Omit<EventDescriptor<T, TInit>, "~types" | "type" | "dlqTopic"> & {
+    readonly type: Type;
+    readonly dlqTopic?: string | undefined;
+  },
 ): EventDescriptor<T, TInit> & { readonly type: Type } {
-  return Object.freeze(spec);
+  return Object.freeze({ ...spec, dlqTopic: spec.dlqTopic });
 }
 
 /** Creates a topic descriptor (generated code calls this). */

@@ -63,6 +63,7 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
         `  keyField: ${JSON.stringify(event.keyField)},`,
         `  format: ${JSON.stringify(event.format)},`,
         `  compatibility: ${JSON.stringify(event.compatibility)},`,
+        `  dlqTopic: ${event.dlqTopic === undefined ? "undefined" : JSON.stringify(event.dlqTopic)},`,
         "  versions: [",
         ...versions,
         "  ],",

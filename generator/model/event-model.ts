@@ -15,6 +15,8 @@ export interface EventModel {
   readonly keyField: string;
   readonly format: WireFormat;
   readonly compatibility: CompatibilityLevel;
+  /** The DLQ of the event's topic, if the manifest declares one. */
+  readonly dlqTopic: string | undefined;
   readonly doc: string | undefined;
   /** Module file name without extension, e.g. `booking.create.requested`. */
   readonly module: string;
@@ -162,6 +164,7 @@ export function buildEventModel(event: LoadedProject["events"][number], taken: R
     keyField: event.keyField,
     format: event.format,
     compatibility: event.compatibility,
+    dlqTopic: event.dlqTopic,
     doc: event.doc,
     module: event.type,
     versions: event.versions.map((v) => ({ version: v.version, file: v.file, schema: v.schema })),
