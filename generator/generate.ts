@@ -3,7 +3,7 @@
  * `writeOutput` and `diffOutput` are the write and `--check` stages.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { codegenSymbols } from "../runtime/codegen-symbols.ts";
 import { emitEvent } from "./emit/event.ts";
 import { HEADER_PREFIX, Printer } from "./emit/module.ts";
@@ -17,9 +17,32 @@ export interface GenerateOptions {
   readonly manifestPath?: string | undefined;
   /** Extension of relative imports between generated modules: `.ts` (default), `.js` or `` (none). */
   readonly importExtension?: ".ts" | ".js" | "" | undefined;
-  /** What paths in headers and problems are relative to; default the working directory. */
+  /** What paths in problems are relative to; default the working directory. */
   readonly cwd?: string | undefined;
+  /**
+   * What paths in the generated headers are relative to; default `projectRoot(schemasDir)`.
+   * It never depends on the working directory, so output is byte-identical wherever it runs.
+   */
+  readonly root?: string | undefined;
 }
+
+/** Files that mark a project's root folder, for header paths. */
+export const ROOT_MARKERS = ["skeji-gen.config.json", "package.json"] as const;
+
+/**
+ * The folder header paths are relative to when no config file names it: the nearest folder,
+ * from the schema folder upwards, holding `skeji-gen.config.json` or `package.json`; if there
+ * is none, the schema folder's parent.
+ */
+export function projectRoot(schemasDir: string): string {
+  const start = resolve(schemasDir);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (ROOT_MARKERS.some((m) => existsSync(join(dir, m)))) return dir;
+    if (dirname(dir) === dir) return dirname(start);
+  }
+}
+
+const toPosix = (p: string) => p.split(sep).join("/");
 
 export interface GenerateResult {
   readonly project: LoadedProject;
@@ -34,9 +57,12 @@ export function generate(options: GenerateOptions): GenerateResult {
   const ext = options.importExtension ?? ".ts";
   const runtimeNames: string[] = Object.values(codegenSymbols).map((s) => s.name);
   const model = buildProjectModel(project, runtimeNames);
-  const manifestFile = relative(options.cwd ?? process.cwd(), project.manifestPath)
-    .split(sep)
-    .join("/");
+  const cwd = options.cwd ?? process.cwd();
+  const root = resolve(cwd, options.root ?? projectRoot(resolve(cwd, options.schemasDir)));
+  /** A path in a header: relative to the root, `/`-separated (`file` is relative to `cwd`). */
+  const headerPath = (file: string) => toPosix(relative(root, resolve(cwd, file)));
+  const manifestFile = toPosix(relative(cwd, resolve(cwd, project.manifestPath)));
+  const manifestHeader = headerPath(project.manifestPath);
   const clashes: Problem[] = [];
   for (const [name, owners] of exportedNames(model)) {
     const reserved = reservedTypeNames.includes(name) || runtimeNames.includes(name);
@@ -54,14 +80,14 @@ export function generate(options: GenerateOptions): GenerateResult {
   const printer = new Printer();
   const files = new Map<string, string>();
   for (const event of model.events) {
-    const module = emitEvent(event, event.versions.map((v) => v.file).join(", "));
+    const module = emitEvent(event, event.versions.map((v) => headerPath(v.file)).join(", "));
     files.set(module.path, printer.print(module));
   }
   if (model.topics.length > 0) {
-    const topics = emitTopics(model, manifestFile, ext);
+    const topics = emitTopics(model, manifestHeader, ext);
     files.set(topics.path, printer.print(topics));
   }
-  const index = emitIndex(model, manifestFile, ext);
+  const index = emitIndex(model, manifestHeader, ext);
   files.set(index.path, printer.print(index));
   return { project, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), problems: [] };
 }
@@ -76,7 +102,7 @@ function generatedFilesOnDisk(outDir: string): Map<string, string> {
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith(".ts")) {
         const text = readFileSync(full, "utf8");
-        if (text.startsWith(HEADER_PREFIX)) found.set(relative(outDir, full).split(sep).join("/"), text);
+        if (text.startsWith(HEADER_PREFIX)) found.set(toPosix(relative(outDir, full)), text);
       }
     }
   };

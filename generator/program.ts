@@ -42,6 +42,8 @@ interface Settings {
   readonly manifestPath: string | undefined;
   readonly outDir: string;
   readonly importExtension: ImportExtension;
+  /** What header paths are relative to: the config file's folder when one is used. */
+  readonly root: string | undefined;
 }
 
 class OptionError extends Error {}
@@ -53,7 +55,8 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
   const explicit = (name: string) => cmd.getOptionValueSource(name) === "cli";
   const configPath = resolve(cwd, opts.config);
   let config: Record<string, unknown> = {};
-  if (existsSync(configPath)) {
+  const usesConfig = existsSync(configPath);
+  if (usesConfig) {
     const file = relative(cwd, configPath).split(sep).join("/");
     try {
       config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
@@ -77,7 +80,8 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
   const pick = (name: "schemas" | "manifest" | "out", cliValue: string | undefined): string | undefined => {
     if (cliValue !== undefined && explicit(name)) return resolve(cwd, cliValue);
     if (typeof config[name] === "string") return resolve(base, config[name] as string);
-    return cliValue === undefined ? undefined : resolve(cwd, cliValue);
+    // Defaults are relative to the config file's folder when one is used (the project root).
+    return cliValue === undefined ? undefined : resolve(usesConfig ? base : cwd, cliValue);
   };
   const ext = explicit("importExtension") ? opts.importExtension : (config.importExtension ?? opts.importExtension);
   if (!(IMPORT_EXTENSIONS as readonly unknown[]).includes(ext)) {
@@ -90,6 +94,7 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
     manifestPath: pick("manifest", opts.manifest),
     outDir: pick("out", opts.out) as string,
     importExtension: ext as ImportExtension,
+    root: usesConfig ? base : undefined,
   };
 }
 
@@ -109,6 +114,7 @@ function run(cmd: Command, io: CliIo): number {
     manifestPath: settings.manifestPath,
     importExtension: settings.importExtension === "none" ? "" : settings.importExtension,
     cwd: io.cwd,
+    root: settings.root,
   };
   const result = generate(options);
   if (result.problems.length > 0) {

@@ -21,7 +21,7 @@ function generateCase(name: string) {
   const options = existsSync(optionsFile)
     ? (JSON.parse(readFileSync(optionsFile, "utf8")) as Partial<GenerateOptions>)
     : {};
-  return generate({ ...options, schemasDir: join(dir, "schemas"), cwd: dir });
+  return generate({ ...options, schemasDir: join(dir, "schemas"), cwd: dir, root: dir });
 }
 
 describe("golden fixtures", () => {
