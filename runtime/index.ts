@@ -123,9 +123,9 @@ export type {
 } from "./serde/avro.ts";
 export { avroCodec, INVALID_SCHEMA, resolvingCodec } from "./serde/avro.ts";
 // --- Wire formats ---------------------------------------------------------------------------------
-export type { RegistryClient } from "./serde/registry.ts";
+export type { RegistryClient, RegistryClientOptions } from "./serde/registry.ts";
 export { createRegistryClient } from "./serde/registry.ts";
-export type { DecodeOptions, Serde, SerdeOptions } from "./serde/serde.ts";
+export type { DecodeOptions, EncoderOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
 export type { SubjectSource } from "./serde/subjects.ts";
 export { subjectFor } from "./serde/subjects.ts";

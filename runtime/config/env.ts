@@ -206,7 +206,8 @@ function readRegistry(r: EnvReader): SchemaRegistryConfig | undefined {
       "SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD must be set together; expected both or neither",
     );
   }
-  return { url: url.toString().replace(/\/$/, ""), username, password };
+  const autoRegister = r.bool("SCHEMA_REGISTRY_AUTO_REGISTER", true);
+  return { url: url.toString().replace(/\/$/, ""), username, password, autoRegister };
 }
 
 function fail(r: EnvReader): void {

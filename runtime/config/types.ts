@@ -26,6 +26,11 @@ export interface SchemaRegistryConfig {
   readonly url: string;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
+  /**
+   * Producers register their writer schema on first publish (true, the default), or only look it
+   * up (false: a schema that is not registered fails the publish). `SCHEMA_REGISTRY_AUTO_REGISTER`.
+   */
+  readonly autoRegister?: boolean | undefined;
 }
 
 /** What every client (producer, consumer, admin) needs. */

@@ -29,6 +29,13 @@ export const ErrorCode = {
   INVALID_SCHEMA: "INVALID_SCHEMA",
   /** A record names a schema (version, fingerprint or registry id) that is not known. */
   UNKNOWN_SCHEMA: "UNKNOWN_SCHEMA",
+  /**
+   * A record was written with a newer version of its event than this reader's generated code
+   * knows, and no schema registry supplied that version's schema. Not the record's fault:
+   * upgrade the consumer or configure a registry; `details` holds `eventType`, `version`
+   * (the writer's, when named) and `known` (the reader's versions).
+   */
+  UNKNOWN_VERSION: "UNKNOWN_VERSION",
   /** A record's event type is not one of the known descriptors. */
   UNKNOWN_EVENT_TYPE: "UNKNOWN_EVENT_TYPE",
   /** The schema registry did not answer (network, timeout, 5xx). Transient. */

@@ -1,61 +1,220 @@
 /**
  * The schema registry (Confluent API): registering writer schemas under
- * `<topic>-<event-type>` (see `subjectFor`) and looking schemas up by id. Both are cached for the life of
- * the process: an id is resolved once, never per message. A registry that does
- * not answer (network error, timeout, 5xx) raises REGISTRY_UNAVAILABLE, which is
- * transient; a refusal (4xx) raises REGISTRY_ERROR, an unknown id UNKNOWN_SCHEMA.
+ * `<topic>-<event-type>` (see `subjectFor`), looking them up without registering, fetching
+ * schemas by id, and finding a subject's schema by fingerprint. Answers are cached for the
+ * life of the process: an id or a subject's versions are fetched once, never per message.
+ *
+ * Errors, by what the registry answered:
+ * - no answer (network error, timeout), 5xx, 408, 429: REGISTRY_UNAVAILABLE (transient);
+ * - "schema not found" (Confluent `error_code` 40403) for an id: UNKNOWN_SCHEMA (the record
+ *   names a schema that does not exist: permanent);
+ * - anything else - another 404 (a wrong `SCHEMA_REGISTRY_URL`, e.g. without Apicurio's
+ *   `/apis/ccompat/v7`), 401/403, 409, an answer that is not the registry's JSON: REGISTRY_ERROR.
+ *   Not about the record, so a consumer never dead-letters because of it.
  */
-import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import type { SchemaRegistryConfig } from "../config/types.ts";
 import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { avroCodec } from "./avro.ts";
 
 export interface RegistryClient {
   /** The id of `schema` under `subject`, registering it on first use. */
   register(subject: string, schema: AvroSchema): Promise<number>;
+  /**
+   * The id of `schema` under `subject` without registering it (for registries where producers
+   * may not register). Throws UNKNOWN_SCHEMA naming the subject when it is not registered there.
+   */
+  lookup(subject: string, schema: AvroSchema): Promise<number>;
   /** The schema with this id, as parsed JSON. */
   schemaById(id: number): Promise<AvroSchema>;
+  /**
+   * The schema registered under `subject` whose fingerprint (CRC-64-AVRO of the Parsing
+   * Canonical Form, 16 hex digits) is `fingerprint`; undefined when no version matches.
+   */
+  schemaByFingerprint(subject: string, fingerprint: string): Promise<AvroSchema | undefined>;
+}
+
+export interface RegistryClientOptions {
+  /** How long a miss (no such schema) is remembered before the registry is asked again. Default 30 s. */
+  readonly missTtlMs?: number | undefined;
+  /** Clock, for tests. */
+  readonly now?: (() => number) | undefined;
 }
 
 const requestTimeoutMs = 10_000;
+/** Confluent error codes (Apicurio's ccompat API uses the same). */
+const SUBJECT_NOT_FOUND = 40401;
+const SCHEMA_NOT_FOUND = 40403;
 
-export function createRegistryClient(config: SchemaRegistryConfig): RegistryClient {
-  const auth =
-    config.username !== undefined && config.password !== undefined
-      ? { username: config.username, password: config.password }
-      : undefined;
-  const registry = new SchemaRegistry({
-    host: config.url,
-    ...(auth === undefined ? {} : { auth }),
-    retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 },
-  });
-  const ids = new Map<string, Promise<number>>();
-  const schemas = new Map<number, Promise<AvroSchema>>();
+interface Answer {
+  readonly status: number;
+  /** The parsed JSON body; undefined when it was not JSON. */
+  readonly body: unknown;
+}
+
+/** A subject's versions seen so far, by fingerprint, and when the subject was last listed. */
+interface SubjectVersions {
+  readonly versions: Set<number>;
+  readonly byFingerprint: Map<string, AvroSchema>;
+  listedAt: number;
+  refreshing: Promise<void> | undefined;
+}
+
+export function createRegistryClient(
+  config: SchemaRegistryConfig,
+  options: RegistryClientOptions = {},
+): RegistryClient {
+  const missTtlMs = options.missTtlMs ?? 30_000;
+  const now = options.now ?? Date.now;
   const authorization =
-    auth === undefined ? undefined : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+    config.username !== undefined && config.password !== undefined
+      ? `Basic ${Buffer.from(`${config.username}:${config.password}`).toString("base64")}`
+      : undefined;
+  const base = config.url.replace(/\/+$/, "");
+  const ids = new Map<string, Promise<number>>();
+  const misses = new Map<string, { at: number; error: SkejiError }>();
+  const schemas = new Map<number, Promise<AvroSchema>>();
+  const subjects = new Map<string, SubjectVersions>();
+
+  const call = async (method: "GET" | "POST", path: string, doing: string, body?: unknown): Promise<Answer> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          accept: "application/vnd.schemaregistry.v1+json, application/json",
+          ...(body === undefined ? {} : { "content-type": "application/vnd.schemaregistry.v1+json" }),
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
+    } catch (cause) {
+      throw new SkejiError(ErrorCode.REGISTRY_UNAVAILABLE, `schema registry did not answer ${doing}`, {
+        cause,
+        details: { url: base },
+      });
+    }
+    const text = await response.text().catch(() => "");
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed };
+  };
+
+  /** The error for an answer that is neither success nor a "not found" the caller handles. */
+  const failure = (answer: Answer, doing: string): SkejiError => {
+    const registryCode = errorCodeOf(answer.body);
+    const said = messageOf(answer.body);
+    const unavailable = answer.status >= 500 || answer.status === 408 || answer.status === 429;
+    const hint =
+      answer.status === 404 && registryCode === undefined
+        ? ` (not a registry answer: is SCHEMA_REGISTRY_URL the Confluent API base, e.g. Apicurio's .../apis/ccompat/v7?)`
+        : "";
+    return new SkejiError(
+      unavailable ? ErrorCode.REGISTRY_UNAVAILABLE : ErrorCode.REGISTRY_ERROR,
+      `schema registry answered ${answer.status}${said === undefined ? "" : ` (${said})`} ${doing}${hint}`,
+      { details: { status: answer.status, url: base, ...(registryCode === undefined ? {} : { registryCode }) } },
+    );
+  };
+
+  const idOf = (answer: Answer, doing: string): number => {
+    const id = (answer.body as { id?: unknown } | undefined)?.id;
+    if (answer.status === 200 && typeof id === "number") return id;
+    throw failure(answer, doing);
+  };
+
+  const cached = (key: string, load: () => Promise<number>): Promise<number> => {
+    const miss = misses.get(key);
+    if (miss !== undefined && now() - miss.at < missTtlMs) return Promise.reject(miss.error);
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = load().catch((error: unknown) => {
+        ids.delete(key); // a failure is not cached: the next publish asks again (a miss, briefly)
+        if (error instanceof SkejiError && error.code === ErrorCode.UNKNOWN_SCHEMA) {
+          misses.set(key, { at: now(), error });
+        }
+        throw error;
+      });
+      ids.set(key, id);
+    }
+    return id;
+  };
+
+  const schemaText = (schema: AvroSchema) => JSON.stringify(schema);
+
+  const listVersions = async (subject: string, entry: SubjectVersions): Promise<void> => {
+    const path = `/subjects/${encodeURIComponent(subject)}/versions`;
+    const doing = `listing the versions of subject ${subject}`;
+    const answer = await call("GET", path, doing);
+    if (answer.status === 404 && errorCodeOf(answer.body) === SUBJECT_NOT_FOUND) return;
+    if (answer.status !== 200 || !Array.isArray(answer.body)) throw failure(answer, doing);
+    for (const version of answer.body) {
+      if (typeof version !== "number" || entry.versions.has(version)) continue;
+      const doingVersion = `fetching version ${version} of subject ${subject}`;
+      const got = await call("GET", `${path}/${version}`, doingVersion);
+      const body = got.body as { schema?: unknown; schemaType?: unknown } | undefined;
+      if (got.status !== 200 || typeof body?.schema !== "string") throw failure(got, doingVersion);
+      entry.versions.add(version); // versions never change: fetched once
+      if (body.schemaType !== undefined && body.schemaType !== "AVRO") continue;
+      try {
+        const schema = JSON.parse(body.schema) as AvroSchema;
+        entry.byFingerprint.set(avroCodec(schema).fingerprint, schema);
+      } catch {
+        // Not a schema this runtime can read: it matches no fingerprint.
+      }
+    }
+  };
 
   return {
     register(subject, schema) {
-      const text = JSON.stringify(schema);
-      const cacheKey = `${subject}\u0000${text}`;
-      let id = ids.get(cacheKey);
-      if (id === undefined) {
-        id = registry
-          .register({ type: SchemaType.AVRO, schema: text }, { subject })
-          .then((r) => r.id)
-          .catch((error: unknown) => {
-            ids.delete(cacheKey); // a failure is not cached: the next publish asks again
-            throw registryError(error, `registering the schema under subject ${subject}`);
-          });
-        ids.set(cacheKey, id);
-      }
-      return id;
+      const text = schemaText(schema);
+      const doing = `registering the schema under subject ${subject}`;
+      return cached(`register\u0000${subject}\u0000${text}`, async () =>
+        idOf(await call("POST", `/subjects/${encodeURIComponent(subject)}/versions`, doing, { schema: text }), doing),
+      );
+    },
+
+    lookup(subject, schema) {
+      const text = schemaText(schema);
+      const doing = `looking up the schema under subject ${subject}`;
+      return cached(`lookup\u0000${subject}\u0000${text}`, async () => {
+        const answer = await call("POST", `/subjects/${encodeURIComponent(subject)}`, doing, { schema: text });
+        const registryCode = errorCodeOf(answer.body);
+        if (answer.status === 404 && (registryCode === SUBJECT_NOT_FOUND || registryCode === SCHEMA_NOT_FOUND)) {
+          throw new SkejiError(
+            ErrorCode.UNKNOWN_SCHEMA,
+            `the schema is not registered under subject ${subject}${registryCode === SUBJECT_NOT_FOUND ? " (no such subject)" : ""}, and this producer only looks schemas up (auto-registration is off: SCHEMA_REGISTRY_AUTO_REGISTER=false); register it first, e.g. with skeji-gen register`,
+            { details: { subject, registryCode } },
+          );
+        }
+        return idOf(answer, doing);
+      });
     },
 
     schemaById(id) {
       let schema = schemas.get(id);
       if (schema === undefined) {
-        schema = fetchSchema(config.url, id, authorization).catch((error: unknown) => {
+        schema = (async () => {
+          const doing = `for schema id ${id}`;
+          const answer = await call("GET", `/schemas/ids/${id}`, doing);
+          if (answer.status === 404 && errorCodeOf(answer.body) === SCHEMA_NOT_FOUND) {
+            throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `schema id ${id} is not in the schema registry`, {
+              details: { schemaId: id },
+            });
+          }
+          const body = answer.body as { schema?: unknown; schemaType?: unknown } | undefined;
+          if (answer.status !== 200 || typeof body?.schema !== "string") throw failure(answer, doing);
+          if (body.schemaType !== undefined && body.schemaType !== "AVRO") {
+            throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `schema id ${id} is not an Avro schema`, {
+              details: { schemaId: id },
+            });
+          }
+          return JSON.parse(body.schema) as AvroSchema;
+        })().catch((error: unknown) => {
           schemas.delete(id);
           throw error;
         });
@@ -63,63 +222,43 @@ export function createRegistryClient(config: SchemaRegistryConfig): RegistryClie
       }
       return schema;
     },
+
+    async schemaByFingerprint(subject, fingerprint) {
+      let entry = subjects.get(subject);
+      if (entry === undefined) {
+        entry = {
+          versions: new Set(),
+          byFingerprint: new Map(),
+          listedAt: Number.NEGATIVE_INFINITY,
+          refreshing: undefined,
+        };
+        subjects.set(subject, entry);
+      }
+      const found = entry.byFingerprint.get(fingerprint);
+      if (found !== undefined) return found;
+      if (entry.refreshing === undefined && now() - entry.listedAt >= missTtlMs) {
+        const e = entry;
+        e.refreshing = listVersions(subject, e)
+          .then(() => {
+            e.listedAt = now(); // a miss after this listing is remembered for missTtlMs
+          })
+          .finally(() => {
+            e.refreshing = undefined;
+          });
+      }
+      if (entry.refreshing !== undefined) await entry.refreshing;
+      return entry.byFingerprint.get(fingerprint);
+    },
   };
 }
 
-/**
- * Reads `GET /schemas/ids/{id}` directly: the writer schema is needed as JSON (to
- * resolve it against the reader schema), which the client library only hands out compiled.
- */
-async function fetchSchema(baseUrl: string, id: number, authorization: string | undefined): Promise<AvroSchema> {
-  let response: Response;
-  try {
-    response = await fetch(`${baseUrl}/schemas/ids/${id}`, {
-      headers: {
-        accept: "application/vnd.schemaregistry.v1+json, application/json",
-        ...(authorization === undefined ? {} : { authorization }),
-      },
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-  } catch (cause) {
-    throw new SkejiError(ErrorCode.REGISTRY_UNAVAILABLE, `schema registry did not answer for schema id ${id}`, {
-      cause,
-      details: { schemaId: id, url: baseUrl },
-    });
-  }
-  if (response.status === 404) {
-    throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `schema id ${id} is not in the schema registry`, {
-      details: { schemaId: id },
-    });
-  }
-  if (!response.ok) {
-    const code = response.status >= 500 ? ErrorCode.REGISTRY_UNAVAILABLE : ErrorCode.REGISTRY_ERROR;
-    throw new SkejiError(code, `schema registry answered ${response.status} for schema id ${id}`, {
-      details: { schemaId: id, status: response.status },
-    });
-  }
-  const body = (await response.json()) as { schema?: unknown; schemaType?: unknown };
-  if (typeof body.schema !== "string" || (body.schemaType !== undefined && body.schemaType !== "AVRO")) {
-    throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `schema id ${id} is not an Avro schema`, {
-      details: { schemaId: id },
-    });
-  }
-  return JSON.parse(body.schema) as AvroSchema;
+function errorCodeOf(body: unknown): number | undefined {
+  const code = (body as { error_code?: unknown } | undefined)?.error_code;
+  return typeof code === "number" ? code : undefined;
 }
 
-/** The HTTP client reports network failures as status 400: recognise them by the system error. */
-const networkFailure =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up|timed? ?out/i;
-
-function registryError(error: unknown, doing: string): SkejiError {
-  const status = (error as { status?: unknown }).status;
-  const message = error instanceof Error ? error.message : String(error);
-  const refused = typeof status === "number" && status >= 400 && status < 500 && !networkFailure.test(message);
-  return new SkejiError(
-    refused ? ErrorCode.REGISTRY_ERROR : ErrorCode.REGISTRY_UNAVAILABLE,
-    `${doing} failed: ${message}`,
-    {
-      cause: error,
-      details: typeof status === "number" ? { status } : {},
-    },
-  );
+function messageOf(body: unknown): string | undefined {
+  const b = body as { message?: unknown; title?: unknown } | undefined;
+  const text = typeof b?.message === "string" ? b.message : typeof b?.title === "string" ? b.title : undefined;
+  return text === undefined ? undefined : text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }

@@ -32,8 +32,17 @@ const MAGIC_BYTE = 0;
 const CONFLUENT_HEADER = 5;
 
 export interface SerdeOptions {
-  /** Needed for the `confluent` format. */
+  /**
+   * Needed for the `confluent` format; with it, embedded Avro written with a version newer than
+   * the generated code is read too (the writer schema is found in the registry by fingerprint).
+   */
   readonly registry?: SchemaRegistryConfig | RegistryClient | undefined;
+  /**
+   * Confluent format: register the writer schema on first publish (true), or only look it up
+   * (false: for registries where producers may not register). Default: the registry config's
+   * `autoRegister` (`SCHEMA_REGISTRY_AUTO_REGISTER`), else true.
+   */
+  readonly autoRegister?: boolean | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -50,12 +59,16 @@ export function createSerde(options: SerdeOptions = {}): Serde {
       : "url" in options.registry
         ? createRegistryClient(options.registry)
         : options.registry;
+  const autoRegister =
+    options.autoRegister ??
+    (options.registry !== undefined && "url" in options.registry ? options.registry.autoRegister : undefined) ??
+    true;
   const encoders = new WeakMap<AnyEventDescriptor, EventEncoder>();
   return {
     encoder(descriptor) {
       let encoder = encoders.get(descriptor);
       if (encoder === undefined) {
-        encoder = createEncoder(descriptor, registry);
+        encoder = createEncoder(descriptor, registry, { autoRegister });
         encoders.set(descriptor, encoder);
       }
       return encoder;
@@ -74,8 +87,18 @@ function latestVersion(descriptor: AnyEventDescriptor): EventVersion {
   return latest;
 }
 
+export interface EncoderOptions {
+  /** Confluent format: register the schema on first use (default), or only look it up. */
+  readonly autoRegister?: boolean | undefined;
+}
+
 /** The encoder of one descriptor, in its wire format. */
-export function createEncoder(descriptor: AnyEventDescriptor, registry?: RegistryClient): EventEncoder {
+export function createEncoder(
+  descriptor: AnyEventDescriptor,
+  registry?: RegistryClient,
+  options: EncoderOptions = {},
+): EventEncoder {
+  const autoRegister = options.autoRegister ?? true;
   const latest = latestVersion(descriptor);
   const codec = avroCodec(latest.schema);
   const version = formatSchemaVersion(latest.version);
@@ -108,7 +131,10 @@ export function createEncoder(descriptor: AnyEventDescriptor, registry?: Registr
         async encode(init, topic): Promise<EncodedValue> {
           const body = codec.encode(codec.applyDefaults(init)); // validates before the registry is asked
           if (registry === undefined) throw noRegistry(descriptor);
-          const id = await registry.register(subjectFor({ topic, type: descriptor.type }), latest.schema);
+          const subject = subjectFor({ topic, type: descriptor.type });
+          const id = autoRegister
+            ? await registry.register(subject, latest.schema)
+            : await registry.lookup(subject, latest.schema);
           const value = Buffer.allocUnsafe(CONFLUENT_HEADER + body.length);
           value.writeUInt8(MAGIC_BYTE, 0);
           value.writeUInt32BE(id, 1);
@@ -121,7 +147,10 @@ export function createEncoder(descriptor: AnyEventDescriptor, registry?: Registr
 }
 
 export interface DecodeOptions {
-  /** Needed for records in Confluent format. */
+  /**
+   * Needed for records in Confluent format; also finds the writer schema of embedded Avro
+   * written with a version the descriptors do not have (by fingerprint, under `subjectFor`).
+   */
   readonly registry?: RegistryClient | undefined;
 }
 
@@ -134,11 +163,15 @@ export interface DecodeOptions {
  * - The format is taken from `content-type`, else from the descriptor.
  * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
  *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
+ * - A version newer than the descriptor's latest: JSON is read with the latest schema
+ *   (undeclared fields dropped, defaults filled, validated); embedded Avro needs the writer
+ *   schema, found in the registry (when one is given) by `schema-fingerprint` under the
+ *   event's subject, else UNKNOWN_VERSION.
  * - The payload is resolved to the latest version (added fields get their defaults).
  *
  * Throws SkejiError with code DECODE_FAILED (bad bytes, tombstone, incompatible
- * writer), UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA, REGISTRY_UNAVAILABLE (transient:
- * retry later) or REGISTRY_ERROR.
+ * writer), UNKNOWN_EVENT_TYPE, UNKNOWN_SCHEMA, UNKNOWN_VERSION (upgrade the reader or
+ * configure a registry), REGISTRY_UNAVAILABLE (transient: retry later) or REGISTRY_ERROR.
  */
 export async function decodeRecord(
   record: RecordToDecode,
@@ -172,8 +205,27 @@ export async function decodeRecord(
       details: { known: descriptors.map((d) => d.type) },
     });
   }
-  const writer = writerVersion(descriptor, headers);
+  const found = writerVersion(descriptor, headers);
   const latest = latestVersion(descriptor);
+  if (!("schema" in found)) {
+    if (format === "json") {
+      // A newer (or unnamed) version: its extra fields are dropped, missing ones take defaults.
+      const payload = avroCodec(latest.schema).fromJSON(value.toString("utf8"));
+      return { descriptor, version: found.version ?? 0, payload };
+    }
+    const topic = record.topic ?? descriptor.topic;
+    const writerSchema =
+      options.registry === undefined || found.fingerprint === undefined
+        ? undefined
+        : await options.registry.schemaByFingerprint(subjectFor({ topic, type: descriptor.type }), found.fingerprint);
+    if (writerSchema === undefined) throw unresolved(descriptor, found, options.registry !== undefined, topic);
+    return {
+      descriptor,
+      version: found.version ?? 0,
+      payload: resolver(writerSchema, latest.schema).decode(value),
+    };
+  }
+  const writer = found;
   if (format === "json") {
     const parsed = avroCodec(writer.schema).fromJSON(value.toString("utf8"));
     if (writer === latest) return { descriptor, version: writer.version, payload: parsed };
@@ -215,8 +267,21 @@ async function decodeConfluent(
   return { descriptor, version, payload: resolver(writer, latest.schema).decode(value.subarray(CONFLUENT_HEADER)) };
 }
 
-/** The writer version named by `schema-version`, checked against (or found by) `schema-fingerprint`. */
-function writerVersion(descriptor: AnyEventDescriptor, headers: Readonly<Record<string, string>>): EventVersion {
+/** A writer version the descriptor does not have: newer than its latest, or named only by an unknown fingerprint. */
+interface UnknownWriter {
+  /** The version named by `schema-version`, when one is. */
+  readonly version: number | undefined;
+  readonly fingerprint: string | undefined;
+}
+
+/**
+ * The writer version named by `schema-version`, checked against (or found by) `schema-fingerprint`;
+ * an UnknownWriter for a version newer than the latest, or for an unknown fingerprint without a version.
+ */
+function writerVersion(
+  descriptor: AnyEventDescriptor,
+  headers: Readonly<Record<string, string>>,
+): EventVersion | UnknownWriter {
   const named = headers[HeaderName.schemaVersion];
   const fingerprint = headers[HeaderName.schemaFingerprint];
   const number = parseSchemaVersion(named);
@@ -227,6 +292,7 @@ function writerVersion(descriptor: AnyEventDescriptor, headers: Readonly<Record<
   if (number !== undefined) {
     const v = descriptor.versions.find((x) => x.version === number);
     if (v !== undefined && (fingerprint === undefined || byFingerprint === v)) return v;
+    if (v === undefined && number > latestVersion(descriptor).version) return { version: number, fingerprint };
     throw new SkejiError(
       ErrorCode.UNKNOWN_SCHEMA,
       v === undefined
@@ -243,12 +309,32 @@ function writerVersion(descriptor: AnyEventDescriptor, headers: Readonly<Record<
     );
   }
   if (byFingerprint !== undefined) return byFingerprint;
-  if (fingerprint !== undefined) {
-    throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `${descriptor.type}: unknown schema-fingerprint ${fingerprint}`, {
-      details: { eventType: descriptor.type, fingerprint },
-    });
-  }
+  if (fingerprint !== undefined) return { version: undefined, fingerprint };
   return latestVersion(descriptor); // no schema headers (e.g. a Go service's JSON): read as the latest
+}
+
+/** UNKNOWN_VERSION for a newer version nobody could supply; UNKNOWN_SCHEMA for an unknown fingerprint. */
+function unresolved(descriptor: AnyEventDescriptor, w: UnknownWriter, hasRegistry: boolean, topic: string): SkejiError {
+  const known = descriptor.versions.map((x) => x.version);
+  const subject = subjectFor({ topic, type: descriptor.type });
+  const inRegistry = hasRegistry
+    ? w.fingerprint === undefined
+      ? " (the record has no schema-fingerprint header to look it up in the schema registry)"
+      : ` (the schema registry has no schema with fingerprint ${w.fingerprint} under subject ${subject})`
+    : "";
+  if (w.version === undefined) {
+    return new SkejiError(
+      ErrorCode.UNKNOWN_SCHEMA,
+      `${descriptor.type}: unknown schema-fingerprint ${w.fingerprint}${inRegistry}`,
+      { details: { eventType: descriptor.type, fingerprint: w.fingerprint, known } },
+    );
+  }
+  const v = formatSchemaVersion(w.version);
+  return new SkejiError(
+    ErrorCode.UNKNOWN_VERSION,
+    `${descriptor.type}: written with ${v}, newer than the versions this reader knows (${known.map(formatSchemaVersion).join(", ")})${inRegistry}; upgrade the consumer (regenerate its code) or configure a schema registry (SCHEMA_REGISTRY_URL) where ${v} is registered`,
+    { details: { eventType: descriptor.type, version: w.version, known, fingerprint: w.fingerprint, subject } },
+  );
 }
 
 const resolvers = new Map<string, ResolvingCodec>();

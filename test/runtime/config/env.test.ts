@@ -234,13 +234,37 @@ describe("TLS, SASL and the schema registry", () => {
         SCHEMA_REGISTRY_USERNAME: "u",
         SCHEMA_REGISTRY_PASSWORD: "p",
       }).schemaRegistry,
-    ).toEqual({ url: "https://registry:8081/apis/ccompat/v7", username: "u", password: "p" });
+    ).toEqual({ url: "https://registry:8081/apis/ccompat/v7", username: "u", password: "p", autoRegister: true });
     expect(
       clientConfigFromEnv({ ...base, SCHEMA_REGISTRY_URL: "http://u%40x:p@registry:8081" }).schemaRegistry,
     ).toEqual({
       url: "http://registry:8081",
       username: "u@x",
       password: "p",
+      autoRegister: true,
     });
+  });
+
+  it.each([
+    ["false", false],
+    ["0", false],
+    ["true", true],
+  ])("SCHEMA_REGISTRY_AUTO_REGISTER=%s", (value, expected) => {
+    const registry = clientConfigFromEnv({
+      ...base,
+      SCHEMA_REGISTRY_URL: "http://registry:8081",
+      SCHEMA_REGISTRY_AUTO_REGISTER: value,
+    }).schemaRegistry;
+    expect(registry?.autoRegister).toBe(expected);
+  });
+
+  it("rejects a SCHEMA_REGISTRY_AUTO_REGISTER that is not a boolean", () => {
+    expect(() =>
+      clientConfigFromEnv({
+        ...base,
+        SCHEMA_REGISTRY_URL: "http://registry:8081",
+        SCHEMA_REGISTRY_AUTO_REGISTER: "maybe",
+      }),
+    ).toThrow(/SCHEMA_REGISTRY_AUTO_REGISTER/);
   });
 });

@@ -42,7 +42,13 @@ describe("decodeRecord", () => {
 
   it.each([
     ["an unknown event type", "UNKNOWN_EVENT_TYPE", { ...headers, "event-type": "booking.deleted" }, valid],
-    ["an unknown schema version", "UNKNOWN_SCHEMA", { ...headers, "schema-version": "v9" }, valid],
+    ["a schema version newer than the known ones", "UNKNOWN_VERSION", { ...headers, "schema-version": "v9" }, valid],
+    [
+      "an unknown schema version older than the latest",
+      "UNKNOWN_SCHEMA",
+      { ...headers, "schema-version": "v0" },
+      valid,
+    ],
     ["a fingerprint that does not match the version", "UNKNOWN_SCHEMA", { ...headers, "schema-version": "v1" }, valid],
     [
       "an unknown fingerprint without a version",
