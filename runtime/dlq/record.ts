@@ -21,6 +21,7 @@
 import type { ConsumedMessage } from "../consumer/types.ts";
 import type { ErrorClass } from "../errors/processing.ts";
 import { rfc3339 } from "../message/headers.ts";
+import { truncateUtf8 } from "../message/truncate.ts";
 
 export const DlqHeader = {
   originalTopic: "original-topic",
@@ -53,15 +54,7 @@ export interface DlqFailure {
 }
 
 const maxErrorBytes = 4096;
-
-/** At most `maxErrorBytes` of UTF-8, cut on a character boundary, with `...` when cut. */
-function truncate(text: string): string {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= maxErrorBytes) return text;
-  let end = maxErrorBytes - 3;
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--; // not inside a multi-byte character
-  return `${bytes.subarray(0, end).toString("utf8")}...`;
-}
+const truncate = (text: string): string => truncateUtf8(text, maxErrorBytes);
 
 /** Builds the dead-letter record for a failed message. */
 export function buildDlqRecord(f: DlqFailure): DlqRecord {

@@ -7,8 +7,10 @@
 import type { OutgoingRecord } from "../client/types.ts";
 import { isSkejiError } from "../errors/base.ts";
 import { HeaderName, rfc3339 } from "../message/headers.ts";
+import { truncateUtf8 } from "../message/truncate.ts";
 
-const maxErrorText = 4096;
+/** The limit of `dlq-error`, in bytes of UTF-8 (as the consumer's dead-letter records). */
+const maxErrorBytes = 4096;
 
 export function producerDlqRecord(
   record: OutgoingRecord,
@@ -29,7 +31,7 @@ export function producerDlqRecord(
   };
 }
 
-/** The error message with its causes, `outer: inner`, at most 4 KiB. */
+/** The error message with its causes, `outer: inner`, at most 4 KiB of UTF-8. */
 export function errorText(error: unknown): string {
   const parts: string[] = [];
   let e: unknown = error;
@@ -38,7 +40,7 @@ export function errorText(error: unknown): string {
     e = e instanceof Error ? e.cause : undefined;
   }
   const text = parts.join(": ");
-  return text.length > maxErrorText ? `${text.slice(0, maxErrorText - 3)}...` : text;
+  return truncateUtf8(text, maxErrorBytes);
 }
 
 function errorType(error: unknown): string {
