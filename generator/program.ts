@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
 import { diffOutput, type GenerateOptions, generate, writeOutput } from "./generate.ts";
-import { formatProblem } from "./load/problems.ts";
+import { formatProblem, parseJson } from "./load/problems.ts";
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -58,11 +58,9 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
   const usesConfig = existsSync(configPath);
   if (usesConfig) {
     const file = relative(cwd, configPath).split(sep).join("/");
-    try {
-      config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw optionError("--config", `${file} is not valid JSON (${(e as Error).message})`);
-    }
+    const parsed = parseJson(file, readFileSync(configPath, "utf8"));
+    if ("problem" in parsed) throw optionError("--config", formatProblem(parsed.problem));
+    config = parsed.value as Record<string, unknown>;
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
       throw optionError("--config", `${file} must hold a JSON object`);
     }

@@ -3,6 +3,7 @@
  * the JSON path inside it, what is wrong and what is expected; all are collected
  * and reported together, one line each.
  */
+import { locateJsonError } from "./json-errors.ts";
 
 export interface Problem {
   /** Path of the file or folder, relative to the working directory, with `/` separators. */
@@ -11,31 +12,36 @@ export interface Problem {
   readonly path: string;
   /** What is wrong and what is expected. */
   readonly message: string;
+  /** 1-based line and column in the file, where known (syntax errors). */
+  readonly line?: number | undefined;
+  readonly column?: number | undefined;
 }
 
-/** One line: `schemas/x/v1.avsc: $.fields[0].type: unknown type "strng" (did you mean "string"?)`. */
+/**
+ * One line: `schemas/x/v1.avsc: $.fields[0].type: unknown type "strng" (did you mean "string"?)`,
+ * or `schemas/x/v1.avsc:3:14: $.fields[0]: invalid JSON: ...` when the position is known.
+ */
 export function formatProblem(p: Problem): string {
-  return p.path === "$" || p.path === "" ? `${p.file}: ${p.message}` : `${p.file}: ${p.path}: ${p.message}`;
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
+  return p.path === "$" || p.path === "" ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
 }
 
-/** Parses JSON text; on failure returns a problem with the line and column. */
+/**
+ * Parses JSON text (a leading byte order mark is ignored); on failure returns a problem with
+ * the line, column and JSON path of the first syntax error.
+ */
 export function parseJson(file: string, text: string): { value: unknown } | { problem: Problem } {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return { value: JSON.parse(text) };
+    return { value: JSON.parse(body) };
   } catch (e) {
-    const message = (e as Error).message;
-    const m = /at position (\d+)/.exec(message);
-    let where = "";
-    if (m) {
-      const before = text.slice(0, Number(m[1]));
-      const line = before.split("\n").length;
-      const column = before.length - before.lastIndexOf("\n");
-      where = ` at line ${line}, column ${column}`;
+    const found = locateJsonError(body);
+    if (found) {
+      const { line, column, path, reason } = found;
+      return { problem: { file, path, message: `invalid JSON: ${reason}`, line, column } };
     }
-    const reason = message
-      .replace(/\s*in JSON at position \d+.*$/, "")
-      .replace(/^Unexpected end of JSON input$/, "unexpected end of input");
-    return { problem: { file, path: "$", message: `invalid JSON${where}: ${reason}` } };
+    // The scanner accepted what JSON.parse refused: fall back to JSON.parse's own words.
+    return { problem: { file, path: "$", message: `invalid JSON: ${(e as Error).message}` } };
   }
 }
 

@@ -123,6 +123,18 @@ describe("skeji-gen", () => {
     expect(await runCli(args, root)).toMatchObject({ code: 1, err: [line] });
   });
 
+  it("reports invalid JSON in the config file with its line and column", async () => {
+    const root = writeProject(
+      validProject({ "skeji-gen.config.json": '{\n  "schemas": "schemas",\n  "out": gen\n}\n' }),
+    );
+    expect(await runCli([], root)).toMatchObject({
+      code: 1,
+      err: [
+        'skeji-gen: invalid option "--config": skeji-gen.config.json:3:10: $.out: invalid JSON: unexpected "gen" (expected a value: an object, array, string, number, true, false or null)',
+      ],
+    });
+  });
+
   it("rejects unknown keys in the config file", async () => {
     const root = writeProject(validProject({ "skeji-gen.config.json": { schemas: "schemas", outDir: "x" } }));
     expect((await runCli([], root)).err).toEqual([
@@ -165,7 +177,7 @@ describe("skeji-gen", () => {
       'schemas/manifest.json: $.topics.things.events["thing.gone"]: event "thing.gone" has no schemas (expected schemas/thing.gone/v1.avsc)',
       "schemas/thing.created/: version gap: found v1, v3, missing v2.avsc (versions count up from v1 without gaps)",
       'schemas/thing.created/v1.avsc: $.fields[0].type: unknown type "sting" (did you mean "string"?); expected a primitive type, a complex type or a named type defined earlier',
-      "schemas/thing.created/v3.avsc: invalid JSON at line 1, column 3: Expected property name or '}'",
+      "schemas/thing.created/v3.avsc:1:3: invalid JSON: expected a double-quoted property name, found 'n'",
       'schemas/thing.empty/: event "thing.empty" is not in the manifest (expected an entry under $.topics.<topic>.events in schemas/manifest.json)',
       "schemas/thing.empty/: no schema versions (expected v1.avsc, then v2.avsc, ...)",
       'schemas/thing.orphan/: event "thing.orphan" is not in the manifest (expected an entry under $.topics.<topic>.events in schemas/manifest.json)',

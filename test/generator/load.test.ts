@@ -67,7 +67,51 @@ describe("loadProject", () => {
     [
       "invalid JSON",
       { "schemas/thing.created/v1.avsc": '{\n  "type": "record",\n}' },
-      ["schemas/thing.created/v1.avsc: invalid JSON at line 3, column 1: Expected double-quoted property name"],
+      [
+        "schemas/thing.created/v1.avsc:3:1: invalid JSON: expected a double-quoted property name, found '}' (a comma may not precede '}')",
+      ],
+    ],
+    [
+      "invalid JSON: a trailing comma in an array, with the JSON path",
+      {
+        "schemas/thing.created/v1.avsc": [
+          "{",
+          '  "type": "record",',
+          '  "name": "ThingCreated",',
+          '  "fields": [',
+          '    { "name": "id", "type": "string" },',
+          '    { "name": "tags", "type": { "type": "array", "items": ["string",] } }',
+          "  ]",
+          "}",
+        ].join("\r\n"),
+      },
+      [
+        "schemas/thing.created/v1.avsc:6:69: $.fields[1].type.items: invalid JSON: unexpected ']' (a comma may not precede ']')",
+      ],
+    ],
+    [
+      "invalid JSON: a bare word where a value belongs",
+      {
+        "schemas/thing.created/v1.avsc": '{"type": "record", "name": "T", "fields": [{"name": "id", "type": string}]}',
+      },
+      [
+        'schemas/thing.created/v1.avsc:1:67: $.fields[0].type: invalid JSON: unexpected "string" (expected a value: an object, array, string, number, true, false or null)',
+      ],
+    ],
+    [
+      "invalid JSON in the manifest",
+      { "schemas/manifest.json": '{ "topics": { "things": { "events": { "thing.created": { "key": "id" } } }\n' },
+      [
+        "schemas/manifest.json:2:1: $.topics: invalid JSON: expected ',' or '}' after a property value, found end of input",
+        'schemas/thing.created/: event "thing.created" is not in the manifest (expected an entry under $.topics.<topic>.events in schemas/manifest.json)',
+      ],
+    ],
+    [
+      "a byte order mark is not an error",
+      {
+        "schemas/thing.created/v2.avsc": `\uFEFF${JSON.stringify(record("ThingCreated", [{ name: "id", type: "string" }]))}`,
+      },
+      [],
     ],
     [
       "misspelled type",
