@@ -36,7 +36,9 @@ export function errorText(error: unknown): string {
   const parts: string[] = [];
   let e: unknown = error;
   for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    parts.push(e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    // A wrapper whose message already ends with its cause's (`x failed: reason`) says it once.
+    if (message !== "" && !parts.some((p) => p === message || p.endsWith(`: ${message}`))) parts.push(message);
     e = e instanceof Error ? e.cause : undefined;
   }
   const text = parts.join(": ");

@@ -5,6 +5,10 @@
  * Codecs are cached per schema object: build them once (descriptors hold the schemas),
  * never per message. Binary encoding is avsc's; validation, the value mapping, the JSON
  * wire format and the fingerprint are this module's.
+ *
+ * Errors from avsc or JSON.parse are reported in the message (`cannot decode X: truncated
+ * buffer`) and not attached as `cause` as well: error-chain printers (the dead-letter header,
+ * pino's serializer) join every cause's message, which would then say the reason twice.
  */
 import avro from "avsc";
 import type { AvroSchema } from "../descriptor.ts";
@@ -113,7 +117,7 @@ function compile(schema: AvroSchema): Compiled {
   try {
     return { root: parsed.root, type: avscType(schema) };
   } catch (cause) {
-    throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${(cause as Error).message}`, { cause });
+    throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${(cause as Error).message}`);
   }
 }
 
@@ -178,9 +182,7 @@ class Codec<T> implements AvroCodec<T> {
     try {
       return this.#type.toBuffer(raw);
     } catch (cause) {
-      throw new SkejiError(ErrorCode.ENCODE_FAILED, `encoding ${this.#name} failed: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new SkejiError(ErrorCode.ENCODE_FAILED, `encoding ${this.#name} failed: ${(cause as Error).message}`);
     }
   }
 
@@ -198,9 +200,7 @@ class Codec<T> implements AvroCodec<T> {
     try {
       parsed = JSON.parse(text);
     } catch (cause) {
-      throw new SkejiError(ErrorCode.DECODE_FAILED, `invalid JSON for ${this.#name}: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new SkejiError(ErrorCode.DECODE_FAILED, `invalid JSON for ${this.#name}: ${(cause as Error).message}`);
     }
     const issues: ValidationIssue[] = [];
     const value = fromJsonValue(this.#root, parsed, "", issues, this.#opts);
@@ -229,12 +229,12 @@ function decodeWith<T>(name: string, root: AvroNode, opts: ValueOptions, read: (
       message === "potential precision loss"
         ? 'a long exceeds the safe integer range (read it with the codec option long: "bigint")'
         : message;
-    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`, { cause });
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`);
   }
   try {
     return fromRaw(root, raw, opts) as T;
   } catch (cause) {
-    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`, { cause });
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`);
   }
 }
 
@@ -301,7 +301,6 @@ function createResolving(w: Compiled, r: Compiled, opts: ValueOptions): Resolvin
     throw new SkejiError(
       INVALID_SCHEMA,
       `${name}: data written with the writer schema cannot be read with the reader schema: ${(cause as Error).message}`,
-      { cause },
     );
   }
   return {

@@ -349,7 +349,7 @@ function resolver(writer: AvroSchema, reader: AvroSchema): ResolvingCodec {
       throw new SkejiError(
         ErrorCode.DECODE_FAILED,
         `the writer schema cannot be read as the latest version: ${(cause as Error).message}`,
-        { cause, details: { incompatible: true } },
+        { details: { incompatible: true } }, // the cause's message is this one's reason: not repeated as a cause
       );
     }
     resolvers.set(key, r);

@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { isSkejiError } from "../../runtime/errors/base.ts";
+import { errorMessage } from "../../runtime/errors/classify.ts";
+import { errorText } from "../../runtime/producer/dlq.ts";
 import { type AvroSchema, avroCodec, resolvingCodec } from "../../runtime/serde/avro.ts";
 
 const record = (fields: unknown[], name = "T"): AvroSchema => ({ type: "record", name, namespace: "test", fields });
@@ -265,6 +267,20 @@ describe("decoding", () => {
       codec.decode(bytes.subarray(0, 3));
     } catch (e) {
       expect(isSkejiError(e, "DECODE_FAILED")).toBe(true);
+    }
+  });
+
+  it("says the reason once, in the message and in the error chain that dead-letter headers and logs print", () => {
+    const bytes = codec.encode({ s: "hello" });
+    let error: unknown;
+    try {
+      codec.decode(bytes.subarray(0, 3));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toBe("cannot decode test.T: truncated buffer");
+    for (const text of [errorMessage(error), errorText(error)]) {
+      expect(text).toBe("cannot decode test.T: truncated buffer");
     }
   });
 

@@ -39,4 +39,9 @@ describe("the producer's dlq-error", () => {
     const error = new Error("publish failed", { cause: new Error("broker said no") });
     expect(errorText(error)).toBe("publish failed: broker said no");
   });
+
+  it("does not repeat a cause whose message the wrapper already ends with", () => {
+    const error = new Error("decoding failed: truncated buffer", { cause: new Error("truncated buffer") });
+    expect(errorText(error)).toBe("decoding failed: truncated buffer");
+  });
 });
