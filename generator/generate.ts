@@ -49,11 +49,14 @@ export interface GenerateResult {
   /** Output path (relative to the output folder, `/`-separated) -> content; empty when there are problems. */
   readonly files: ReadonlyMap<string, string>;
   readonly problems: readonly Problem[];
+  /** Warnings (valid but rarely intended); reported, never fatal. */
+  readonly warnings: readonly Problem[];
 }
 
 export function generate(options: GenerateOptions): GenerateResult {
   const project = loadProject(options);
-  if (project.problems.length > 0) return { project, files: new Map(), problems: project.problems };
+  const { warnings } = project;
+  if (project.problems.length > 0) return { project, files: new Map(), problems: project.problems, warnings };
   const ext = options.importExtension ?? ".ts";
   const runtimeNames: string[] = Object.values(codegenSymbols).map((s) => s.name);
   const model = buildProjectModel(project, runtimeNames);
@@ -76,7 +79,7 @@ export function generate(options: GenerateOptions): GenerateResult {
       });
     }
   }
-  if (clashes.length > 0) return { project, files: new Map(), problems: clashes };
+  if (clashes.length > 0) return { project, files: new Map(), problems: clashes, warnings };
   const printer = new Printer();
   const files = new Map<string, string>();
   for (const event of model.events) {
@@ -89,7 +92,7 @@ export function generate(options: GenerateOptions): GenerateResult {
   }
   const index = emitIndex(model, manifestHeader, ext);
   files.set(index.path, printer.print(index));
-  return { project, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), problems: [] };
+  return { project, files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), problems: [], warnings };
 }
 
 /** Files under `outDir` that skeji-gen wrote (they start with the generated-code header). */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
 import { diffOutput, type GenerateOptions, generate, writeOutput } from "./generate.ts";
-import { formatProblem, parseJson } from "./load/problems.ts";
+import { formatProblem, formatWarning, parseJson } from "./load/problems.ts";
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -115,6 +115,7 @@ function run(cmd: Command, io: CliIo): number {
     root: settings.root,
   };
   const result = generate(options);
+  for (const w of result.warnings) io.err(formatWarning(w));
   if (result.problems.length > 0) {
     for (const p of result.problems) io.err(formatProblem(p));
     const n = result.problems.length;

@@ -64,10 +64,15 @@ class Scanner {
 
   value(path: string): void {
     const ch = this.text[this.#pos];
-    if (ch === "{") return this.#object(path);
-    if (ch === "[") return this.#array(path);
-    if (ch === '"') return this.#string(path);
-    if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) return this.#number(path);
+    if (ch === "{") this.#object(path);
+    else if (ch === "[") this.#array(path);
+    else if (ch === '"') this.#string(path);
+    else if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) this.#number(path);
+    else this.#literal(path);
+  }
+
+  #literal(path: string): void {
+    const ch = this.text[this.#pos];
     for (const word of ["true", "false", "null"]) {
       if (this.text.startsWith(word, this.#pos)) {
         this.#pos += word.length;

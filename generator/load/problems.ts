@@ -26,6 +26,9 @@ export function formatProblem(p: Problem): string {
   return p.path === "$" || p.path === "" ? `${where}: ${p.message}` : `${where}: ${p.path}: ${p.message}`;
 }
 
+/** A warning line: `schemas/x/v1.avsc: $.fields[1].type.scale: warning: decimal scale 4 is ...`. */
+export const formatWarning = (p: Problem): string => formatProblem({ ...p, message: `warning: ${p.message}` });
+
 /**
  * Parses JSON text (a leading byte order mark is ignored); on failure returns a problem with
  * the line, column and JSON path of the first syntax error.

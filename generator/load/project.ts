@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { AvroSchema, CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
 import { type AvroNode, nullableBranch, type ParsedSchema, parseSchema } from "../../runtime/serde/avro/model.ts";
+import { logicalTypeFallbacks } from "./fallbacks.ts";
 import { EVENT_TYPE, type Manifest, readManifest } from "./manifest.ts";
 import { type Problem, parseJson, sortProblems } from "./problems.ts";
 
@@ -54,6 +55,11 @@ export interface LoadedProject {
   readonly topics: readonly LoadedTopic[];
   /** Every problem, sorted by file; empty when the project is valid. */
   readonly problems: readonly Problem[];
+  /**
+   * Things that are valid but rarely intended, sorted by file: logical types that fall back to
+   * their underlying type (unknown, or invalid such as a decimal whose scale exceeds its precision).
+   */
+  readonly warnings: readonly Problem[];
 }
 
 export interface LoadOptions {
@@ -112,12 +118,14 @@ export function loadProject(options: LoadOptions): LoadedProject {
   const manifestPath = options.manifestPath ?? join(schemasDir, "manifest.json");
   const rel = (p: string) => toPosix(relative(cwd, p)) || ".";
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const result = (events: LoadedEvent[], topics: LoadedTopic[]): LoadedProject => ({
     schemasDir,
     manifestPath,
     events,
     topics,
     problems: sortProblems(problems),
+    warnings: sortProblems(warnings),
   });
 
   if (!existsSync(schemasDir) || !statSync(schemasDir).isDirectory()) {
@@ -224,6 +232,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
       const parsed = parseSchema(json.value);
       for (const p of parsed.problems) problems.push({ file, path: p.path, message: p.message });
       if (parsed.problems.length === 0) {
+        for (const w of logicalTypeFallbacks(json.value)) warnings.push({ file, path: w.path, message: w.message });
         if (parsed.root.kind !== "record") {
           problems.push({
             file,
