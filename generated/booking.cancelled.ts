@@ -33,17 +33,7 @@ export interface BookingCancelled {
 }
 
 /** {@link BookingCancelled} as a publisher writes it: fields with a default may be left out. */
-export interface BookingCancelledInit extends Pick<BookingCancelled, "booking_id" | "reason" | "cancelled_at"> {
-  /**
-   * Phone of the person who cancelled; null when the system did.
-   * @defaultValue null
-   */
-  cancelled_by?: string | null;
-  /** @defaultValue null */
-  refund?: Refund | null;
-  /** @defaultValue null */
-  correlation_id?: string | null;
-}
+export interface BookingCancelledInit extends Pick<BookingCancelled, "booking_id" | "reason" | "cancelled_at">, Partial<Pick<BookingCancelled, "cancelled_by" | "refund" | "correlation_id">> {}
 
 /** `booking.cancelled` on topic `bookings-events`, keyed by `booking_id`. */
 export const BookingCancelledEvent = defineEvent<BookingCancelled, BookingCancelledInit, "booking.cancelled">({

@@ -25,20 +25,7 @@ export interface BookingParams {
 }
 
 /** {@link BookingParams} as a publisher writes it: fields with a default may be left out. */
-export interface BookingParamsInit extends Pick<BookingParams, "user_phone" | "business_id" | "start_time"> {
-  /**
-   * The service booked, when known.
-   * @defaultValue null
-   */
-  service_id?: string | null;
-  /** @defaultValue 30 */
-  duration_minutes?: number;
-  /**
-   * How many people the booking is for. Added in v2.
-   * @defaultValue 1
-   */
-  party_size?: number;
-}
+export interface BookingParamsInit extends Pick<BookingParams, "user_phone" | "business_id" | "start_time">, Partial<Pick<BookingParams, "service_id" | "duration_minutes" | "party_size">> {}
 
 /** The `com.skeji.booking.Channel` enum. */
 export type Channel = "whatsapp" | "sms" | "web";
@@ -63,14 +50,9 @@ export interface BookingCreateRequested {
 }
 
 /** {@link BookingCreateRequested} as a publisher writes it: fields with a default may be left out. */
-export interface BookingCreateRequestedInit extends Pick<BookingCreateRequested, "correlation_id" | "action"> {
+export interface BookingCreateRequestedInit extends Pick<BookingCreateRequested, "correlation_id" | "action">, Partial<Pick<BookingCreateRequested, "channel">> {
   /** The booking to create. */
   params: BookingParamsInit;
-  /**
-   * Where the customer asked. Added in v2.
-   * @defaultValue "whatsapp"
-   */
-  channel?: Channel;
 }
 
 /** `booking.create.requested` on topic `pipeline-executor-to-bookings`, keyed by `correlation_id`. */

@@ -14,10 +14,7 @@ export interface Attachment {
 }
 
 /** {@link Attachment} as a publisher writes it: fields with a default may be left out. */
-export interface AttachmentInit extends Pick<Attachment, "url" | "mime_type" | "size_bytes"> {
-  /** @defaultValue null */
-  sha256?: Sha256 | null;
-}
+export interface AttachmentInit extends Pick<Attachment, "url" | "mime_type" | "size_bytes">, Partial<Pick<Attachment, "sha256">> {}
 
 /** Exactly 32 bytes (`com.skeji.gateway.Sha256`). */
 export type Sha256 = Uint8Array;
@@ -43,13 +40,9 @@ export interface GatewayMessageReceived {
 }
 
 /** {@link GatewayMessageReceived} as a publisher writes it: fields with a default may be left out. */
-export interface GatewayMessageReceivedInit extends Pick<GatewayMessageReceived, "message_id" | "user_phone" | "channel" | "received_at"> {
-  /** @defaultValue null */
-  text?: string | null;
+export interface GatewayMessageReceivedInit extends Pick<GatewayMessageReceived, "message_id" | "user_phone" | "channel" | "received_at">, Partial<Pick<GatewayMessageReceived, "text" | "locale">> {
   /** @defaultValue [] */
   attachments?: AttachmentInit[];
-  /** @defaultValue "he-IL" */
-  locale?: string;
 }
 
 /** `gateway.message.received` on topic `gateway-inbound-messages`, keyed by `user_phone`. */

@@ -10,10 +10,7 @@ export interface StepError {
 }
 
 /** {@link StepError} as a publisher writes it: fields with a default may be left out. */
-export interface StepErrorInit extends Pick<StepError, "kind" | "message"> {
-  /** @defaultValue null */
-  code?: string | null;
-}
+export interface StepErrorInit extends Pick<StepError, "kind" | "message">, Partial<Pick<StepError, "code">> {}
 
 /** The `com.skeji.pipeline.ErrorKind` enum. */
 export type ErrorKind = "TRANSIENT" | "PERMANENT" | "BUSINESS";
@@ -36,10 +33,8 @@ export interface PipelineStepFailed {
 }
 
 /** {@link PipelineStepFailed} as a publisher writes it: fields with a default may be left out. */
-export interface PipelineStepFailedInit extends Pick<PipelineStepFailed, "correlation_id" | "pipeline" | "step_index" | "step" | "failed_at"> {
+export interface PipelineStepFailedInit extends Pick<PipelineStepFailed, "correlation_id" | "pipeline" | "step_index" | "step" | "failed_at">, Partial<Pick<PipelineStepFailed, "attempt">> {
   error: StepErrorInit;
-  /** @defaultValue 1 */
-  attempt?: number;
 }
 
 /** `pipeline.step.failed` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */

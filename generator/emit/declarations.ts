@@ -17,6 +17,7 @@ import {
   type RecordField,
   type RecordNode,
 } from "../../runtime/serde/avro/model.ts";
+import { jsdoc } from "./module.ts";
 import { type TypeContext, typeExpr } from "./type-expr.ts";
 
 /** TSDoc text: `*\/` cannot end the comment early. */
@@ -62,7 +63,7 @@ export function recordDeclarations(
   node: RecordNode,
   name: string,
   ctx: Omit<TypeContext, "init">,
-): (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] {
+): [InterfaceDeclarationStructure, ...(InterfaceDeclarationStructure | string)[]] {
   const property = (f: RecordField, init: boolean): PropertySignatureStructure => ({
     kind: StructureKind.PropertySignature,
     name: f.name,
@@ -70,7 +71,7 @@ export function recordDeclarations(
     hasQuestionToken: init && f.hasDefault,
     docs: fieldDocs(f),
   });
-  const out: (InterfaceDeclarationStructure | TypeAliasDeclarationStructure)[] = [
+  const out: [InterfaceDeclarationStructure, ...(InterfaceDeclarationStructure | string)[]] = [
     {
       kind: StructureKind.Interface,
       name,
@@ -80,19 +81,31 @@ export function recordDeclarations(
     },
   ];
   if (ctx.needsInit.has(node)) {
-    // Only the fields that differ for publishers are spelled out; the rest come from the payload type.
-    const differs = node.fields.filter(
-      (f) => f.hasDefault || typeExpr(f.type, { ...ctx, init: true }) !== typeExpr(f.type, { ...ctx, init: false }),
+    // Only fields whose type differs for publishers are spelled out; the rest come from the payload
+    // type through `Pick` (required) and `Partial<Pick>` (with a default), which keep their docs.
+    const differs = (f: RecordField) =>
+      typeExpr(f.type, { ...ctx, init: true }) !== typeExpr(f.type, { ...ctx, init: false });
+    const names = (fields: RecordField[]) => fields.map((f) => JSON.stringify(f.name)).join(" | ");
+    const required = node.fields.filter((f) => !f.hasDefault && !differs(f));
+    const optional = node.fields.filter((f) => f.hasDefault && !differs(f));
+    const extendsTypes: string[] = [];
+    if (required.length > 0) extendsTypes.push(`Pick<${name}, ${names(required)}>`);
+    if (optional.length > 0) extendsTypes.push(`Partial<Pick<${name}, ${names(optional)}>>`);
+    const doc = `{@link ${name}} as a publisher writes it: fields with a default may be left out.`;
+    const properties = node.fields.filter(differs).map((f) => property(f, true));
+    out.push(
+      properties.length === 0
+        ? // Printed as text: ts-morph would print an empty body on two lines.
+          `${jsdoc(doc)}\nexport interface ${name}Init extends ${extendsTypes.join(", ")} {}`
+        : {
+            kind: StructureKind.Interface,
+            name: `${name}Init`,
+            isExported: true,
+            docs: docs(doc),
+            extends: extendsTypes,
+            properties,
+          },
     );
-    const same = node.fields.filter((f) => !differs.includes(f)).map((f) => JSON.stringify(f.name));
-    out.push({
-      kind: StructureKind.Interface,
-      name: `${name}Init`,
-      isExported: true,
-      docs: docs(`{@link ${name}} as a publisher writes it: fields with a default may be left out.`),
-      extends: same.length > 0 ? [`Pick<${name}, ${same.join(" | ")}>`] : [],
-      properties: differs.map((f) => property(f, true)),
-    });
   }
   return out;
 }

@@ -233,6 +233,25 @@ describe("type level", () => {
     expect(handler).toBeTypeOf("function");
   });
 
+  it("Init types: fields with a default may be left out but keep their type; the rest stay required", () => {
+    const params = { user_phone: "+972", business_id: "b", start_time: new Date() };
+    const base = { correlation_id: "c", action: "create_booking", params } as const;
+    const full: BookingCreateRequestedInit = { ...base, channel: "sms", params: { ...params, party_size: 2 } };
+    expectTypeOf<BookingCreateRequestedInit["channel"]>().toEqualTypeOf<
+      BookingCreateRequested["channel"] | undefined
+    >();
+    // @ts-expect-error: a defaulted enum field still only takes its symbols
+    const wrongChannel: BookingCreateRequestedInit = { ...base, channel: "fax" };
+    // @ts-expect-error: left out means absent, not undefined (exactOptionalPropertyTypes)
+    const undefinedChannel: BookingCreateRequestedInit = { ...base, channel: undefined };
+    // @ts-expect-error: a nested defaulted field keeps its type
+    const wrongParty: BookingCreateRequestedInit = { ...base, params: { ...params, party_size: "2" } };
+    const { user_phone: _, ...noPhone } = params;
+    // @ts-expect-error: a nested field without a default is required
+    const missingPhone: BookingCreateRequestedInit = { ...base, params: noPhone };
+    expect([full, wrongChannel, undefinedChannel, wrongParty, missingPhone]).toHaveLength(5);
+  });
+
   it("wrong payloads do not compile", () => {
     const params = { user_phone: "+972", business_id: "b", start_time: new Date() };
     const ok: BookingCreateRequestedInit = { correlation_id: "c", action: "create_booking", params };
