@@ -35,7 +35,7 @@ export interface BookingCancelled {
 /** {@link BookingCancelled} as a publisher writes it: fields with a default may be left out. */
 export interface BookingCancelledInit extends Pick<BookingCancelled, "booking_id" | "reason" | "cancelled_at">, Partial<Pick<BookingCancelled, "cancelled_by" | "refund" | "correlation_id">> {}
 
-/** `booking.cancelled` on topic `bookings-events`, keyed by `booking_id`. */
+/** `booking.cancelled` on topic `bookings-events`, keyed by `booking_id`; dead letters go to `dlq-domain-services`. */
 export const BookingCancelledEvent = defineEvent<BookingCancelled, BookingCancelledInit, "booking.cancelled">({
   type: "booking.cancelled",
   name: "BookingCancelled",

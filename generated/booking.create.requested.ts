@@ -55,7 +55,7 @@ export interface BookingCreateRequestedInit extends Pick<BookingCreateRequested,
   params: BookingParamsInit;
 }
 
-/** `booking.create.requested` on topic `pipeline-executor-to-bookings`, keyed by `correlation_id`. */
+/** `booking.create.requested` on topic `pipeline-executor-to-bookings`, keyed by `correlation_id`; dead letters go to `dlq-domain-services`. */
 export const BookingCreateRequestedEvent = defineEvent<BookingCreateRequested, BookingCreateRequestedInit, "booking.create.requested">({
   type: "booking.create.requested",
   name: "BookingCreateRequested",

@@ -58,7 +58,7 @@ export interface BookingCreated {
 /** {@link BookingCreated} as a publisher writes it: fields with a default may be left out. */
 export interface BookingCreatedInit extends Pick<BookingCreated, "booking_id" | "business_id" | "user_phone" | "slot_date" | "slot_start" | "start_time" | "end_time" | "service" | "status" | "created_at">, Partial<Pick<BookingCreated, "correlation_id" | "metadata">> {}
 
-/** `booking.created` on topic `bookings-events`, keyed by `booking_id`. */
+/** `booking.created` on topic `bookings-events`, keyed by `booking_id`; dead letters go to `dlq-domain-services`. */
 export const BookingCreatedEvent = defineEvent<BookingCreated, BookingCreatedInit, "booking.created">({
   type: "booking.created",
   name: "BookingCreated",

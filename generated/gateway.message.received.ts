@@ -45,7 +45,7 @@ export interface GatewayMessageReceivedInit extends Pick<GatewayMessageReceived,
   attachments?: AttachmentInit[];
 }
 
-/** `gateway.message.received` on topic `gateway-inbound-messages`, keyed by `user_phone`. */
+/** `gateway.message.received` on topic `gateway-inbound-messages`, keyed by `user_phone`; dead letters go to `dlq-gateway`. */
 export const GatewayMessageReceivedEvent = defineEvent<GatewayMessageReceived, GatewayMessageReceivedInit, "gateway.message.received">({
   type: "gateway.message.received",
   name: "GatewayMessageReceived",

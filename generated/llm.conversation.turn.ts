@@ -52,7 +52,7 @@ export interface LlmConversationTurn {
 /** {@link LlmConversationTurn} as a publisher writes it: fields with a default may be left out. */
 export interface LlmConversationTurnInit extends Pick<LlmConversationTurn, "conversation_id" | "turn_index" | "role" | "content" | "created_at">, Partial<Pick<LlmConversationTurn, "model" | "usage">> {}
 
-/** `llm.conversation.turn` on topic `llm-conversation-turns`, keyed by `conversation_id`. */
+/** `llm.conversation.turn` on topic `llm-conversation-turns`, keyed by `conversation_id`; dead letters go to `dlq-llm`. */
 export const LlmConversationTurnEvent = defineEvent<LlmConversationTurn, LlmConversationTurnInit, "llm.conversation.turn">({
   type: "llm.conversation.turn",
   name: "LlmConversationTurn",

@@ -28,7 +28,7 @@ export interface PipelineStepCompleted {
 /** {@link PipelineStepCompleted} as a publisher writes it: fields with a default may be left out. */
 export interface PipelineStepCompletedInit extends Pick<PipelineStepCompleted, "correlation_id" | "pipeline" | "step_index" | "step" | "duration_micros" | "completed_at">, Partial<Pick<PipelineStepCompleted, "output">> {}
 
-/** `pipeline.step.completed` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */
+/** `pipeline.step.completed` on topic `pipeline-executor-steps`, keyed by `correlation_id`; dead letters go to `dlq-pipeline-executor`. */
 export const PipelineStepCompletedEvent = defineEvent<PipelineStepCompleted, PipelineStepCompletedInit, "pipeline.step.completed">({
   type: "pipeline.step.completed",
   name: "PipelineStepCompleted",

@@ -37,7 +37,7 @@ export interface PipelineStepFailedInit extends Pick<PipelineStepFailed, "correl
   error: StepErrorInit;
 }
 
-/** `pipeline.step.failed` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */
+/** `pipeline.step.failed` on topic `pipeline-executor-steps`, keyed by `correlation_id`; dead letters go to `dlq-pipeline-executor`. */
 export const PipelineStepFailedEvent = defineEvent<PipelineStepFailed, PipelineStepFailedInit, "pipeline.step.failed">({
   type: "pipeline.step.failed",
   name: "PipelineStepFailed",

@@ -37,7 +37,7 @@ export interface PipelineStepStartedInit extends Pick<PipelineStepStarted, "corr
   plan: PlanNodeInit;
 }
 
-/** `pipeline.step.started` on topic `pipeline-executor-steps`, keyed by `correlation_id`. */
+/** `pipeline.step.started` on topic `pipeline-executor-steps`, keyed by `correlation_id`; dead letters go to `dlq-pipeline-executor`. */
 export const PipelineStepStartedEvent = defineEvent<PipelineStepStarted, PipelineStepStartedInit, "pipeline.step.started">({
   type: "pipeline.step.started",
   name: "PipelineStepStarted",

@@ -53,7 +53,7 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
   const { defineEvent, Producer, PublishOptions, Consumer, EventHandler } = codegenSymbols;
   statements.push(
     constStatement(
-      `\`${event.type}\` on topic \`${event.topic}\`, keyed by \`${event.keyField}\`.${event.doc ? `\n\n${event.doc}` : ""}`,
+      `\`${event.type}\` on topic \`${event.topic}\`, keyed by \`${event.keyField}\`${event.dlqTopic ? `; dead letters go to \`${event.dlqTopic}\`` : ""}.${event.doc ? `\n\n${event.doc}` : ""}`,
       descriptor,
       [
         `${defineEvent.name}<${event.name}, ${event.name}Init, ${JSON.stringify(event.type)}>({`,
