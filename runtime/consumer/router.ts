@@ -62,12 +62,15 @@ export class Router {
     this.candidateCache.clear();
     if (!replace && this.byType.has(descriptor.type)) return;
     this.byType.set(descriptor.type, { descriptor, handler });
+    if (descriptor.dlqTopic !== undefined && !this.dlqTopics.has(descriptor.topic)) {
+      this.dlqTopics.set(descriptor.topic, descriptor.dlqTopic);
+    }
     const list = this.byTopic.get(descriptor.topic) ?? [];
     if (!list.includes(descriptor)) list.push(descriptor);
     this.byTopic.set(descriptor.topic, list);
   }
 
-  /** The dead-letter topic a topic descriptor names, if one was registered with `onTopic`. */
+  /** The dead-letter topic the registered topic or event descriptors name for `topic`, if any. */
   dlqTopicOf(topic: string): string | undefined {
     return this.dlqTopics.get(topic);
   }

@@ -34,6 +34,7 @@ const transientCodes: ReadonlySet<string> = new Set([
 const permanentCodes: ReadonlySet<string> = new Set([
   ErrorCode.DECODE_FAILED,
   ErrorCode.UNKNOWN_SCHEMA,
+  ErrorCode.UNKNOWN_VERSION,
   ErrorCode.UNKNOWN_EVENT_TYPE,
   ErrorCode.INVALID_PAYLOAD,
   ErrorCode.INVALID_MESSAGE,

@@ -3,6 +3,7 @@ import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import type { ConsumedEvent, MessageOutcome } from "../../../runtime/consumer/types.ts";
+import { defineEvent } from "../../../runtime/descriptor.ts";
 import { newBusinessError, newPermanentError, newTransientError } from "../../../runtime/errors/processing.ts";
 import { loggingConsumerMiddleware, metricsConsumerMiddleware } from "../../../runtime/middleware/consumer.ts";
 import { consumerMetrics } from "../../../runtime/observability/consumer-metrics.ts";
@@ -334,5 +335,29 @@ describe("handler timeout", () => {
     expect(dead?.headers["dlq-error-type"]?.toString()).toBe("SkejiError:HANDLER_TIMEOUT");
     expect(dead?.headers["dlq-error-class"]?.toString()).toBe("transient");
     expect(dead?.headers["retry-count"]?.toString()).toBe("1");
+  });
+});
+
+describe("DLQ topic from the descriptor", () => {
+  it("dead-letters to the event descriptor's dlqTopic when the config names none", async () => {
+    const topic = await fx.topic("descdlq");
+    const base = testEvents(topic).created;
+    const created = defineEvent<BookingCreated, BookingCreated, "test.booking.created">({
+      ...base,
+      type: "test.booking.created",
+      dlqTopic: `${topic}-dlq`,
+    });
+    await fx.send(topic, [
+      { key: "k", value: JSON.stringify({ id: "x", seq: 1 }), headers: { "event-type": created.type } },
+    ]);
+    const config = testConfig(topic, { dlqTopic: undefined });
+    const consumer = createConsumer(config, fast).on(created, () => {
+      throw newPermanentError("no");
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 1, "committed");
+    await consumer.stop();
+    await running;
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([1]);
   });
 });

@@ -59,6 +59,7 @@ describe("classifyError", () => {
     ["runtime code DECODE_FAILED", new SkejiError("DECODE_FAILED", "bad bytes"), "permanent"],
     ["consumer code HANDLER_TIMEOUT", new SkejiError("HANDLER_TIMEOUT", "slow"), "transient"],
     ["runtime code UNKNOWN_SCHEMA", new SkejiError("UNKNOWN_SCHEMA", "id 42"), "permanent"],
+    ["runtime code UNKNOWN_VERSION", new SkejiError("UNKNOWN_VERSION", "v9"), "permanent"],
     ...["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EPIPE", "ENETUNREACH", "EAI_AGAIN"].map(
       (code): [string, unknown, ErrorClass] => [`node code ${code}`, sysError(code), "transient"],
     ),
