@@ -14,6 +14,7 @@ import avro from "avsc";
 import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { fillDefaults } from "./avro/defaults.ts";
+import { compileFastPath, FAIL } from "./avro/fast.ts";
 import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
 import { fromJsonValue, toJsonValue } from "./avro/json.ts";
 import { type AvroNode, parseSchema } from "./avro/model.ts";
@@ -35,6 +36,11 @@ export interface AvroCodec<T = unknown> {
   validate(value: unknown): ValidationIssue[];
   /** Validates, then writes Avro binary. Throws `INVALID_PAYLOAD` with `details.issues`. */
   encode(value: T): Buffer;
+  /**
+   * `encode(applyDefaults(init))` in one walk, without copying `init`: what producers call.
+   * Throws `INVALID_PAYLOAD` with every issue, exactly as that pair does.
+   */
+  encodeWithDefaults(init: unknown): Buffer;
   /** Reads Avro binary written with this schema. Throws `DECODE_FAILED` (truncated or trailing bytes, bad data). */
   decode(bytes: Uint8Array): T;
   /** The JSON wire format. Throws `INVALID_PAYLOAD` like `encode`. */
@@ -76,18 +82,77 @@ const bigLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
+/** Where values are written before being copied out (encoding is synchronous: one is enough). */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Exact-length scratch buffers for a varint of 1..10 bytes (avsc copies them at once). */
+const varintScratch = Array.from({ length: 11 }, (_, n) => Buffer.alloc(n));
+const TWO_POW_52 = 2 ** 52;
+
+/** The zigzag varint of `n` (Avro's long encoding), in a scratch buffer valid until the next call. */
+function zigzagVarint(n: number | bigint): Buffer {
+  if (typeof n === "number" && n <= TWO_POW_52 && n >= -TWO_POW_52) {
+    // Exact in doubles: |2n| <= 2^53. `f & 0x7f` reads the low bits of the integer part.
+    const z = n >= 0 ? n * 2 : -n * 2 - 1;
+    let len = 1;
+    for (let f = z; f >= 128; f = Math.floor(f / 128)) len++;
+    const buf = varintScratch[len] as Buffer;
+    let f = z;
+    for (let i = 0; i < len - 1; i++) {
+      buf[i] = (f % 128) | 0x80;
+      f = Math.floor(f / 128);
+    }
+    buf[len - 1] = f;
+    return buf;
+  }
+  const b = BigInt(n);
+  let z = b >= 0n ? b << 1n : (-b << 1n) - 1n;
+  let len = 1;
+  for (let t = z; t >= 128n; t >>= 7n) len++;
+  const buf = varintScratch[len] as Buffer;
+  for (let i = 0; i < len - 1; i++) {
+    buf[i] = Number(z & 0x7fn) | 0x80;
+    z >>= 7n;
+  }
+  buf[len - 1] = Number(z);
+  return buf;
+}
+
+function fromZigzagVarint(buf: Buffer): bigint {
+  let z = 0n;
+  for (let i = buf.length - 1; i >= 0; i--) z = (z << 7n) | BigInt((buf[i] as number) & 0x7f);
+  return z & 1n ? -((z + 1n) >> 1n) : z >> 1n;
+}
+
+/**
+ * The long type the encoder writes with: numbers (safe integers, as the fast path produces them)
+ * and bigints alike, straight to Avro's varint - no 64-bit buffer and no BigInt per value.
+ */
+const writeLong = avro.types.LongType.__with(
+  {
+    fromBuffer: fromZigzagVarint,
+    toBuffer: zigzagVarint,
+    fromJSON: (v: number | string | bigint) => BigInt(v),
+    toJSON: (n: number | bigint) => Number(n),
+    isValid: (n: unknown) =>
+      typeof n === "number" ? Number.isSafeInteger(n) : typeof n === "bigint" && n >= LONG_MIN && n <= LONG_MAX,
+    compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
+  },
+  true, // noUnpack: toBuffer/fromBuffer see the varint bytes themselves
+);
+
 /**
  * The avsc type. Every `long` is read and written as a 64-bit bigint (converted to and from
  * numbers by the value mapping): avsc's number-based long silently corrupts negative values
  * below -2^52, and `timestamp-micros` values do not fit a number at all.
  */
-function avscType(schema: AvroSchema): avro.Type {
+function avscType(schema: AvroSchema, long: avro.Type = bigLong): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     wrapUnions: "always",
     typeHook: (s) =>
       s === "long" ||
       (typeof s === "object" && s !== null && !Array.isArray(s) && (s as { type?: unknown }).type === "long")
-        ? bigLong
+        ? long
         : undefined,
   });
 }
@@ -133,6 +198,10 @@ class Codec<T> implements AvroCodec<T> {
   readonly #type: avro.Type;
   readonly #opts: ValueOptions;
   readonly #name: string;
+  /** The encoder's avsc type (varint longs from numbers or bigints) and fast paths, built on first encode. */
+  #writer: avro.Type | undefined;
+  #fast: ((v: unknown) => unknown) | undefined;
+  #fastWithDefaults: ((v: unknown) => unknown) | undefined;
 
   constructor(
     readonly schema: AvroSchema,
@@ -178,9 +247,28 @@ class Codec<T> implements AvroCodec<T> {
   }
 
   encode(value: T): Buffer {
-    const raw = this.#raw(value);
+    this.#fast ??= compileFastPath(this.#root, this.#opts, false);
+    const fast = this.#fast(value);
+    return this.#write(fast === FAIL ? this.#raw(value) : fast);
+  }
+
+  encodeWithDefaults(init: unknown): Buffer {
+    this.#fastWithDefaults ??= compileFastPath(this.#root, this.#opts, true);
+    const fast = this.#fastWithDefaults(init);
+    // Not accepted at once: the full path fills defaults, then reports every issue with its path.
+    return this.#write(fast === FAIL ? this.#raw(fillDefaults(this.#root, init, this.#opts)) : fast);
+  }
+
+  #write(raw: unknown): Buffer {
+    this.#writer ??= avscType(this.schema, writeLong);
     try {
-      return this.#type.toBuffer(raw);
+      // avsc's toBuffer allocates a zero-filled buffer of its own per value; writing into scratch
+      // space and copying into a pooled buffer is cheaper, and far lighter on the collector.
+      const end = this.#writer.encode(raw, scratch, 0);
+      if (end < 0) return this.#writer.toBuffer(raw); // larger than the scratch space
+      const out = Buffer.allocUnsafe(end);
+      scratch.copy(out, 0, 0, end);
+      return out;
     } catch (cause) {
       throw new SkejiError(ErrorCode.ENCODE_FAILED, `encoding ${this.#name} failed: ${(cause as Error).message}`);
     }

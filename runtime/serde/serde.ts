@@ -109,7 +109,7 @@ export function createEncoder(
         [HeaderName.schemaFingerprint]: codec.fingerprint,
         [HeaderName.contentType]: ContentType.avro,
       });
-      return { deferrable: true, encode: (init) => ({ value: codec.encode(codec.applyDefaults(init)), headers }) };
+      return { deferrable: true, encode: (init) => ({ value: codec.encodeWithDefaults(init), headers }) };
     }
     case "json": {
       const headers = Object.freeze({
@@ -129,7 +129,7 @@ export function createEncoder(
       });
       return {
         async encode(init, topic): Promise<EncodedValue> {
-          const body = codec.encode(codec.applyDefaults(init)); // validates before the registry is asked
+          const body = codec.encodeWithDefaults(init); // validates before the registry is asked
           if (registry === undefined) throw noRegistry(descriptor);
           const subject = subjectFor({ topic, type: descriptor.type });
           const id = autoRegister
