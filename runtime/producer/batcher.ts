@@ -110,7 +110,8 @@ export class Batcher {
       batch.push(item as ReadyItem);
       used++;
     }
-    this.queue = this.queue.slice(used);
+    // Dropping the head by splice moves the rest once per batch; slice would copy it into a new array as well.
+    this.queue.splice(0, used);
     this.queuedBytes = Math.max(0, this.queuedBytes - bytes);
     return batch;
   }
@@ -137,8 +138,9 @@ export class Batcher {
     if (item.record !== undefined) return true;
     if (item.failed === true) return false;
     try {
-      item.record = item.build();
-      item.bytes = recordBytes(item.record);
+      const record = item.build();
+      item.record = record;
+      if (item.bytes === 0) item.bytes = recordBytes(record); // build may have counted them already
       return true;
     } catch (error) {
       item.failed = true;

@@ -117,13 +117,23 @@ class KafkaProducer implements Producer {
     options: PublishOptions = {},
   ): Promise<PublishResult> {
     if (this.closed) return Promise.reject(closedError());
-    const latest = descriptor.versions[descriptor.versions.length - 1];
-    const headers: Record<string, string> = { ...options.headers };
-    headers[HeaderName.eventId] = options.eventId ?? headers[HeaderName.eventId] ?? crypto.randomUUID();
-    headers[HeaderName.eventType] = descriptor.type;
-    if (latest !== undefined) headers[HeaderName.schemaVersion] = formatSchemaVersion(latest.version);
-    headers[HeaderName.timestamp] = rfc3339(options.timestamp ?? Date.now());
-    headers[HeaderName.retryCount] ??= "0";
+    const extra = options.headers;
+    // One literal in a fixed shape (this is the hot path); the caller's headers are added after,
+    // except the ones the standard headers own.
+    const headers: Record<string, string> = {
+      "event-id": options.eventId ?? extra?.[HeaderName.eventId] ?? crypto.randomUUID(),
+      "event-type": descriptor.type,
+      "schema-version": schemaVersionOf(descriptor),
+      timestamp: rfc3339(options.timestamp ?? Date.now()),
+      "retry-count": extra?.[HeaderName.retryCount] ?? "0",
+    };
+    if (extra !== undefined) {
+      for (const name of Object.keys(extra)) {
+        const value = extra[name];
+        if (headers[name] === undefined && value !== undefined) headers[name] = value;
+      }
+    }
+    if (headers[HeaderName.schemaVersion] === "") delete headers[HeaderName.schemaVersion]; // no versions at all
     const source = options.source ?? this.config.source;
     if (source !== undefined) headers[HeaderName.source] = source;
     if (options.correlationId !== undefined) headers[HeaderName.correlationId] = options.correlationId;
@@ -350,6 +360,19 @@ class KafkaProducer implements Producer {
       }
     }
   }
+}
+
+const schemaVersions = new WeakMap<AnyEventDescriptor, string>();
+
+/** `v<latest>` of a descriptor, formatted once; empty when it has no versions. */
+function schemaVersionOf(descriptor: AnyEventDescriptor): string {
+  let version = schemaVersions.get(descriptor);
+  if (version === undefined) {
+    const latest = descriptor.versions[descriptor.versions.length - 1];
+    version = latest === undefined ? "" : formatSchemaVersion(latest.version);
+    schemaVersions.set(descriptor, version);
+  }
+  return version;
 }
 
 function groupByTopic(items: ReadyItem[]): [string, ReadyItem[]][] {

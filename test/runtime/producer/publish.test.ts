@@ -79,6 +79,33 @@ describe("typed publish", () => {
     expect(result).toMatchObject({ topic, partition: record.partition, offset: record.offset, acknowledged: true });
   });
 
+  it("caller headers: event-id and retry-count are taken, the other standard headers stay the producer's", async () => {
+    const topic = await newTopic("pub-header-precedence");
+    const result = await producer(topic).publishEvent(bookingEvent(topic), booking(2), {
+      headers: {
+        "event-id": "caller-id",
+        "retry-count": "3",
+        "event-type": "forged",
+        "schema-version": "v9",
+        timestamp: "yesterday",
+        "content-type": "text/plain",
+        tenant: "acme",
+      },
+    });
+    const [record] = await readRecords(topic, 1);
+    if (record === undefined) throw new Error("no record");
+    expect(headersOf(record)).toMatchObject({
+      "event-id": "caller-id",
+      "retry-count": "3",
+      "event-type": "booking.created",
+      "schema-version": "v2",
+      "content-type": "application/avro",
+      tenant: "acme",
+    });
+    expect(header(record, "timestamp")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(result.eventId).toBe("caller-id");
+  });
+
   it("the builder writes the same headers, and retry-count in decimal past 9", async () => {
     const topic = await newTopic("pub-builder");
     const message = newMessage()
