@@ -466,6 +466,7 @@ describe("the encoder's one-walk path (encodeWithDefaults)", () => {
     ["an undeclared field", { id: "x", extra: 1 }],
     ["several issues at once", { id: 1, n: 1.5, tags: ["ok", 2], note: 3 }],
     ["not an object", "x"],
+    ["a Map where a record is expected", new Map([["id", "x"]])],
   ])("reports exactly the issues of encode(applyDefaults(v)): %s", (_what, payload) => {
     const codec = avroCodec(withDefaults);
     const expected = issuesOf(() => codec.encode(codec.applyDefaults(payload)));
@@ -484,6 +485,12 @@ describe("the encoder's one-walk path (encodeWithDefaults)", () => {
   ])("accepts what the full path accepts: %s", (_what, payload) => {
     const codec = avroCodec(withDefaults);
     expect([...codec.encodeWithDefaults(payload)]).toEqual([...codec.encode(codec.applyDefaults(payload))]);
+  });
+
+  it("rejects a Map for a map field instead of writing it as an empty map", () => {
+    const codec = avroCodec(field({ type: "map", values: "string" }));
+    const issues = issuesOf(() => codec.encodeWithDefaults({ v: new Map([["a", "x"]]) }));
+    expect(issues).toEqual([{ path: "v", expected: "map (plain object)", actual: "Map" }]);
   });
 
   const longs: (number | bigint)[] = [

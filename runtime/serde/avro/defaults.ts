@@ -56,7 +56,12 @@ export function defaultValue(node: AvroNode, json: unknown, opts: ValueOptions):
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !isDate(v) && !(v instanceof Uint8Array);
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !isDate(v) &&
+  !(v instanceof Uint8Array) &&
+  !(v instanceof Map); // left as it is, for validation to reject (a copy would be an empty object)
 
 /**
  * Returns a copy of `value` in which every missing record field that has a default
