@@ -48,6 +48,12 @@ export interface ConsumerOptions {
   readonly unclassified?: ErrorClass;
   /** Messages whose event type has no handler: `skip` (default, committed) or `dead-letter`. */
   readonly unknownEvents?: "skip" | "dead-letter";
+  /**
+   * Records written with a version newer than the generated code knows (and no registry to supply
+   * it, `UNKNOWN_VERSION`): `dead-letter` (default; bytes kept for replay) or `retry-later` (hold
+   * the partition until a consumer that knows the version takes over).
+   */
+  readonly unknownVersions?: "dead-letter" | "retry-later";
   /** Partitions handled at once (each in order). Default 1. */
   readonly partitionsConsumedConcurrently?: number;
   /**
@@ -323,6 +329,7 @@ class SkejiConsumer implements Consumer {
       random: o.random ?? Math.random,
       heartbeatEveryMs: this.config.heartbeatIntervalMs,
       handlerTimeoutMs: o.handlerTimeoutMs,
+      holdUnknownVersions: o.unknownVersions === "retry-later",
       logger: this.logger,
       observer: withMetrics(o.metrics ?? consumerMetrics(), o.observer ?? {}),
     };

@@ -36,6 +36,8 @@ export interface ProcessorDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly heartbeatEveryMs: number;
+  /** Hold the partition (retry later) on UNKNOWN_VERSION instead of dead-lettering. */
+  readonly holdUnknownVersions: boolean;
   /** Per-attempt time limit; the attempt then fails with a transient HANDLER_TIMEOUT. */
   readonly handlerTimeoutMs: number | undefined;
   readonly logger: Logger;
@@ -136,7 +138,7 @@ async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: u
       if (run.shouldStop()) return done("abandoned", attempt, error);
       continue;
     }
-    if (isInfrastructureError(error)) {
+    if (isInfrastructureError(error) || (deps.holdUnknownVersions && isSkejiError(error, ErrorCode.UNKNOWN_VERSION))) {
       deps.logger.warn({ ...base, attempt, err: errorMessage(error) }, "infrastructure unavailable; will retry later");
       return done("retry-later", attempt, error);
     }

@@ -222,3 +222,50 @@ describe("decoding", () => {
     expect(payloads).toEqual([{ id: "slot-1", minutes: 5 }]);
   });
 });
+
+describe("a version newer than the reader knows, with no registry", () => {
+  it("is dead-lettered by default and holds the partition with unknownVersions: retry-later", async () => {
+    const topic = await fx.topic("newer");
+    const ev = slotEvents(topic, "avro");
+    const v3 = { ...v2, fields: [...v2.fields, { name: "note", type: "string", default: "" }] };
+    const codec = avroCodec(v3);
+    await fx.send(topic, [
+      {
+        key: "k",
+        value: codec.encode({ id: "slot-1", minutes: 5, note: "hi" }),
+        headers: {
+          "event-type": ev.readerV2.type,
+          "schema-version": "v3",
+          "schema-fingerprint": codec.fingerprint,
+          "content-type": "application/avro",
+        },
+      },
+    ]);
+
+    const holdConfig = testConfig(topic, { schemaRegistry: undefined });
+    const outcomes: MessageOutcome[] = [];
+    const holding = createConsumer(holdConfig, {
+      logger: silentLogger,
+      unknownVersions: "retry-later",
+      retryLaterMs: 100,
+      observer: { onOutcome: (o) => outcomes.push(o.outcome) },
+    }).on(ev.readerV2, () => {});
+    const runningHold = holding.start();
+    await eventually(() => outcomes.length >= 2, "two rounds of retry-later");
+    await holding.stop();
+    await runningHold;
+    expect(outcomes.every((o) => o === "retry-later")).toBe(true);
+    expect((await fx.committed(holdConfig.groupId, topic))[0]).toBeLessThanOrEqual(0);
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([0]);
+
+    const config = testConfig(topic, { schemaRegistry: undefined });
+    const consumer = createConsumer(config, { logger: silentLogger }).on(ev.readerV2, () => {});
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 1, "dead-lettered and committed");
+    await consumer.stop();
+    await running;
+    const [dead] = await fx.read(`${topic}-dlq`, 1);
+    expect(dead?.headers["dlq-error-type"]?.toString()).toBe("SkejiError:UNKNOWN_VERSION");
+    expect(dead?.headers["dlq-error-class"]?.toString()).toBe("permanent");
+  });
+});
