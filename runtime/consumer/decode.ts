@@ -11,12 +11,28 @@ import { type AvroCodec, avroCodec } from "../serde/avro.ts";
 import { ContentType, type Serde } from "../serde/serde.ts";
 import { messageHeader } from "./message.ts";
 import type { DecodeFn } from "./router.ts";
+import type { ConsumedMessage } from "./types.ts";
 
 interface FastPath {
   readonly version: number;
-  readonly versionHeader: string;
-  readonly fingerprint: string;
+  readonly versionHeader: Expected;
+  readonly fingerprint: Expected;
   readonly codec: AvroCodec;
+}
+
+/** A header value to compare raw header bytes with, without turning them into a string. */
+interface Expected {
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+const expected = (text: string): Expected => ({ text, bytes: Buffer.from(text, "utf8") });
+const avroContentType = expected(ContentType.avro);
+
+function headerIs(message: ConsumedMessage, name: string, want: Expected): boolean {
+  const raw = message.rawHeaders[name];
+  if (Buffer.isBuffer(raw)) return raw.equals(want.bytes);
+  if (typeof raw === "string") return raw === want.text;
+  return messageHeader(message, name) === want.text;
 }
 
 export function serdeDecoder(serde: Serde): DecodeFn {
@@ -30,8 +46,8 @@ export function serdeDecoder(serde: Serde): DecodeFn {
         const codec = avroCodec(latest.schema);
         f = {
           version: latest.version,
-          versionHeader: formatSchemaVersion(latest.version),
-          fingerprint: codec.fingerprint,
+          versionHeader: expected(formatSchemaVersion(latest.version)),
+          fingerprint: expected(codec.fingerprint),
           codec,
         };
       }
@@ -47,9 +63,9 @@ export function serdeDecoder(serde: Serde): DecodeFn {
       f !== null &&
       message.value !== null &&
       messageHeader(message, HeaderName.eventType) === d.type &&
-      messageHeader(message, HeaderName.contentType) === ContentType.avro &&
-      messageHeader(message, HeaderName.schemaVersion) === f.versionHeader &&
-      messageHeader(message, HeaderName.schemaFingerprint) === f.fingerprint
+      headerIs(message, HeaderName.contentType, avroContentType) &&
+      headerIs(message, HeaderName.schemaVersion, f.versionHeader) &&
+      headerIs(message, HeaderName.schemaFingerprint, f.fingerprint)
     ) {
       return { descriptor: d, version: f.version, payload: f.codec.decode(message.value) };
     }

@@ -21,6 +21,7 @@ class LazyMessage implements ConsumedMessage {
   readonly rawHeaders: IHeaders;
   #headers: Readonly<Record<string, string>> | undefined;
   #timestamp: Date | undefined;
+  #eventType: string | undefined | null = null;
 
   constructor(
     readonly topic: string,
@@ -54,9 +55,12 @@ class LazyMessage implements ConsumedMessage {
     };
   }
 
-  /** One header without converting the others. */
+  /** One header without converting the others (`event-type`, asked for twice, is remembered). */
   header(name: string): string | undefined {
-    return this.#headers !== undefined ? this.#headers[name] : headerText(this.rawHeaders[name]);
+    if (this.#headers !== undefined) return this.#headers[name];
+    if (name !== HeaderName.eventType) return headerText(this.rawHeaders[name]);
+    if (this.#eventType === null) this.#eventType = headerText(this.rawHeaders[name]);
+    return this.#eventType;
   }
 }
 
