@@ -134,7 +134,7 @@ export type { RegistryClient, RegistryClientOptions } from "./serde/registry.ts"
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";
 export type { DlqRecord } from "./dlq/record.ts";
-export { producerDlqSink } from "./dlq/sink.ts";
+export { kafkaDlqSink, producerDlqSink } from "./dlq/sink.ts";
 export type { DlqSink } from "./dlq/sink.ts";
 export { backoffDelay, defaultRetryPolicy } from "./retry/backoff.ts";
 export type { Clock, RetryPolicy } from "./retry/backoff.ts";

@@ -16,8 +16,10 @@
  * | `retry-count`        | retries made before giving up (0 = failed on the first attempt), decimal |
  *
  * These headers replace any of the same name on the original record; every other original
- * header is copied as UTF-8 text (for a repeated header, its last value).
+ * header is copied exactly as received: its bytes, and every value of a repeated header, in order.
+ * Nothing else is added (no `event-id` or `timestamp` is filled in).
  */
+import type { IHeaders } from "kafkajs";
 import type { ConsumedMessage } from "../consumer/types.ts";
 import type { ErrorClass } from "../errors/processing.ts";
 import { rfc3339 } from "../message/headers.ts";
@@ -40,7 +42,8 @@ export const DlqHeader = {
 export interface DlqRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
+  /** The original headers as received (bytes, repeats) plus the DLQ headers as strings. */
+  readonly headers: Readonly<IHeaders>;
 }
 
 export interface DlqFailure {
@@ -70,5 +73,9 @@ export function buildDlqRecord(f: DlqFailure): DlqRecord {
     [DlqHeader.consumerGroup]: f.groupId,
     [DlqHeader.retryCount]: String(f.retryCount),
   };
-  return { key: f.message.key, value: f.message.value, headers: { ...f.message.headers, ...ours } };
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(f.message.rawHeaders)) {
+    if (value !== undefined && !Object.hasOwn(ours, name)) headers[name] = value;
+  }
+  return { key: f.message.key, value: f.message.value, headers: Object.assign(headers, ours) };
 }

@@ -2,9 +2,11 @@
  * Where dead-letter records are written. The consumer needs only "write this record to that
  * topic and resolve once the broker acknowledged it with acks=all, or reject".
  */
+import { Kafka, type Producer as KafkajsProducer } from "kafkajs";
+import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
+import { headerText } from "../consumer/message.ts";
 import type { Logger } from "../observability/logger.ts";
-import { createProducer } from "../producer/producer.ts";
 import type { Producer } from "../producer/types.ts";
 import type { DlqRecord } from "./record.ts";
 
@@ -15,9 +17,11 @@ export interface DlqSink {
 }
 
 /**
- * A sink on the runtime's producer. Header values are passed on as UTF-8 text (the producer's
- * headers are strings): every header a Skeji producer or Go service writes survives byte for
- * byte; a header holding bytes that are not valid UTF-8 does not.
+ * A sink on the runtime's producer, for applications that want their own producer's middleware.
+ * Lossy: the producer's headers are strings, so header values are passed on as UTF-8 text (a
+ * repeated header keeps its last value, bytes that are not UTF-8 are not kept), and `publish`
+ * fills `event-id` and `timestamp` when the original had none. The default sink
+ * ({@link kafkaDlqSink}) keeps the original headers exactly.
  */
 export function producerDlqSink(producer: Producer): DlqSink {
   return {
@@ -25,7 +29,12 @@ export function producerDlqSink(producer: Producer): DlqSink {
       if (producer.config.requiredAcks !== -1) {
         throw new Error("the DLQ producer must use acks=all (requiredAcks -1)");
       }
-      await producer.publish({ topic, key: record.key ?? undefined, value: record.value, headers: record.headers });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(record.headers)) {
+        const text = headerText(value);
+        if (text !== undefined) headers[name] = text;
+      }
+      await producer.publish({ topic, key: record.key ?? undefined, value: record.value, headers });
     },
     close: () => producer.close(),
   };
@@ -56,7 +65,47 @@ export function dlqProducerConfig(config: ConsumerConfig): ProducerConfig {
   };
 }
 
-/** The default sink: a dedicated runtime producer built from the consumer's configuration. */
+/**
+ * A sink on a dedicated kafkajs producer (idempotent, acks=all, one request in flight). The record
+ * is written as built: the original header bytes, every value of a repeated header, and nothing
+ * filled in. Connects on the first write.
+ */
+export function kafkaDlqSink(kafka: Kafka, options: { readonly maxAttempts?: number } = {}): DlqSink {
+  const producer: KafkajsProducer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: Math.max(1, (options.maxAttempts ?? 3) - 1) },
+  });
+  let connecting: Promise<void> | undefined;
+  let closed = false;
+  return {
+    async write(topic, record) {
+      if (closed) throw new Error("the DLQ sink is closed");
+      connecting ??= producer.connect();
+      try {
+        await connecting;
+      } catch (e) {
+        connecting = undefined; // the next write tries again
+        throw e;
+      }
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
+      });
+    },
+    async close() {
+      closed = true;
+      if (connecting === undefined) return;
+      await connecting.catch(() => {});
+      await producer.disconnect();
+    },
+  };
+}
+
+/** The default sink: a dedicated acks=all kafkajs producer built from the consumer's configuration. */
 export function defaultDlqSink(config: ConsumerConfig, logger: Logger): DlqSink {
-  return producerDlqSink(createProducer(dlqProducerConfig(config), { logger }));
+  const producerConfig = dlqProducerConfig(config);
+  return kafkaDlqSink(new Kafka(kafkajsConfig(producerConfig, logger)), { maxAttempts: producerConfig.maxAttempts });
 }
