@@ -54,6 +54,14 @@ export interface ConsumerOptions {
    * the partition until a consumer that knows the version takes over).
    */
   readonly unknownVersions?: "dead-letter" | "retry-later";
+  /**
+   * A message that failed for good (permanent, or transient with retries exhausted) when no DLQ
+   * topic is configured (config `dlqTopic` / `KAFKA_CONSUMER_DLQ_TOPIC`, the event's or the
+   * topic's descriptor): `hold` (default) keeps the partition on the message and retries it later,
+   * like a failed DLQ write, so nothing is dropped; `skip` commits it. Both log an error and count
+   * `skeji_kafka_consumer_no_dlq_total{action}`.
+   */
+  readonly withoutDlq?: "hold" | "skip";
   /** Partitions handled at once (each in order). Default 1. */
   readonly partitionsConsumedConcurrently?: number;
   /**
@@ -325,6 +333,7 @@ class SkejiConsumer implements Consumer {
       policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
       unclassified: o.unclassified ?? "permanent",
       dlq: { sink: this.dlq, topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic) },
+      withoutDlq: o.withoutDlq ?? "hold",
       clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,
       heartbeatEveryMs: this.config.heartbeatIntervalMs,
@@ -375,6 +384,10 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
     onDlqWriteFailed(info) {
       metrics.dlqWriteFailed(info.message.topic);
       observer.onDlqWriteFailed?.(info);
+    },
+    onNoDlq(info) {
+      metrics.noDlq(info.message.topic, info.action);
+      observer.onNoDlq?.(info);
     },
   };
 }

@@ -4,8 +4,9 @@
  * may be committed.
  *
  * The guarantee: the outcome is committable (`handled`, `business-error`, `skipped`,
- * `dead-lettered`) only when the handler finished, the error was a business error, or the DLQ
- * acknowledged the record with acks=all. A failed DLQ write, or an infrastructure error that
+ * `dead-lettered`) only when the handler finished, the error was a business error, the DLQ
+ * acknowledged the record with acks=all, or (opt-in, `withoutDlq: "skip"`) no DLQ topic is
+ * configured. A failed DLQ write, no DLQ topic (by default), or an infrastructure error that
  * outlasts the retries (the schema registry not answering), yields `retry-later`: the caller
  * commits nothing at or past this offset and redelivers the message later.
  */
@@ -25,6 +26,8 @@ export interface ConsumerObserver {
   onAttemptFailed?(info: { message: ConsumedMessage; attempt: number; error: unknown; errorClass: ErrorClass }): void;
   onOutcome?(info: { message: ConsumedMessage; outcome: MessageOutcome; attempts: number; error?: unknown }): void;
   onDlqWriteFailed?(info: { message: ConsumedMessage; error: unknown }): void;
+  /** A message failed for good and no DLQ topic is configured; `action` is what was done. */
+  onNoDlq?(info: { message: ConsumedMessage; error: unknown; action: "hold" | "skip" }): void;
 }
 
 export interface ProcessorDeps {
@@ -33,6 +36,8 @@ export interface ProcessorDeps {
   readonly policy: RetryPolicy;
   readonly unclassified: ErrorClass;
   readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
+  /** A failure with no DLQ topic: `hold` the partition (retry later) or `skip` (commit) the message. */
+  readonly withoutDlq: "hold" | "skip";
   readonly clock: Clock;
   readonly random: () => number;
   readonly heartbeatEveryMs: number;
@@ -156,8 +161,20 @@ async function deadLetter(
   const base = { topic: message.topic, partition: message.partition, offset: message.offset };
   const topic = deps.dlq.topicFor(message.topic);
   if (topic === undefined) {
-    deps.logger.error({ ...base, err: errorMessage(error) }, "message failed and no DLQ topic is configured; skipped");
-    return "skipped";
+    const action = deps.withoutDlq;
+    deps.observer.onNoDlq?.({ message, error, action });
+    if (action === "skip") {
+      deps.logger.error(
+        { ...base, err: errorMessage(error) },
+        "message failed and no DLQ topic is configured; skipped",
+      );
+      return "skipped";
+    }
+    deps.logger.error(
+      { ...base, err: errorMessage(error) },
+      "message failed and no DLQ topic is configured; partition held, will retry later",
+    );
+    return "retry-later";
   }
   const record = buildDlqRecord({
     message,

@@ -14,6 +14,8 @@ export interface ConsumerMetrics {
   attemptFailed(topic: string, errorClass: ErrorClass): void;
   /** A DLQ write failed (the message was held back, not lost). */
   dlqWriteFailed(topic: string): void;
+  /** A message failed for good and no DLQ topic is configured: `hold` (retried later) or `skip` (committed). */
+  noDlq(topic: string, action: "hold" | "skip"): void;
   /** Seconds one handler attempt took (middleware included), by status `ok` or the error class. */
   handlerDuration(topic: string, status: "ok" | ErrorClass, seconds: number): void;
   /** Messages between the partition's high watermark and the batch just fetched. */
@@ -60,6 +62,17 @@ export function consumerMetrics(registry: Registry = register): ConsumerMetrics 
         registers,
       }),
   );
+  const noDlq = metric(
+    registry,
+    "skeji_kafka_consumer_no_dlq_total",
+    () =>
+      new Counter({
+        name: "skeji_kafka_consumer_no_dlq_total",
+        help: "Messages that failed for good with no DLQ topic configured, by action (hold: retried later, skip: committed)",
+        labelNames: ["topic", "action"],
+        registers,
+      }),
+  );
   const duration = metric(
     registry,
     "skeji_kafka_consumer_handler_duration_seconds",
@@ -97,6 +110,7 @@ export function consumerMetrics(registry: Registry = register): ConsumerMetrics 
     },
     attemptFailed: (topic, errorClass) => failures.inc({ topic, class: errorClass }),
     dlqWriteFailed: (topic) => dlqFailures.inc({ topic }),
+    noDlq: (topic, action) => noDlq.inc({ topic, action }),
     handlerDuration: (topic, status, seconds) => duration.observe({ topic, status }, seconds),
     lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
   };

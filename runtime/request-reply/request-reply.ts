@@ -81,7 +81,8 @@ export async function createRequester(config: ConsumerConfig, options: Requester
       dlqTopic: undefined,
       maxRetries: 0,
     },
-    { unknownEvents: "skip", ...options.consumer },
+    // Replies that cannot be read are not the requester's to keep: skipped, never holding the partition.
+    { unknownEvents: "skip", withoutDlq: "skip", ...options.consumer },
   );
   const deliver = (event: ConsumedEventBase & { type: string; payload: unknown }): void => {
     const id = event.correlationId;

@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import { newPermanentError } from "../../../runtime/errors/processing.ts";
 import { silentLogger } from "../../../runtime/observability/logger.ts";
-import { uniqueName } from "../../infra/env.ts";
 import { eventually, Fixture, testConfig } from "./helpers.ts";
 
 const fx = new Fixture();
@@ -26,7 +25,7 @@ describe("DLQ records", () => {
     await running;
     const [dead] = await fx.read(`${topic}-dlq`, 1);
     expect(dead?.headers.blob).toEqual(binary);
-    expect((dead?.headers.tag as Buffer[]).map(String)).toEqual(["a", "b", "c"]);
+    expect(((dead?.headers.tag ?? []) as Buffer[]).map(String)).toEqual(["a", "b", "c"]);
     expect(dead?.headers["event-id"]).toBeUndefined();
     expect(dead?.headers.timestamp).toBeUndefined();
     expect(Object.keys(dead?.headers ?? {}).sort()).toEqual(
@@ -46,5 +45,63 @@ describe("DLQ records", () => {
       ].sort(),
     );
     expect(dead?.headers["dlq-error"]?.toString()).toBe("rejected");
+  });
+});
+
+describe("a message that fails for good with no DLQ topic", () => {
+  it("holds the partition by default: nothing committed, tried again, handled once the handler works", async () => {
+    const topic = await fx.topic("nodlq-hold", 1, false);
+    await fx.send(topic, [
+      { key: "k", value: "first" },
+      { key: "k", value: "second" },
+    ]);
+    const config = testConfig(topic, { dlqTopic: undefined, maxRetries: 0 });
+    const attempts: string[] = [];
+    const held: string[] = [];
+    let broken = true;
+    const consumer = createConsumer(config, {
+      ...fast,
+      retryLaterMs: 50,
+      observer: { onNoDlq: (i) => held.push(`${String(i.message.value)}:${i.action}`) },
+    }).handle((_, m) => {
+      attempts.push(String(m.value));
+      if (broken && String(m.value) === "first") throw newPermanentError("not yet");
+    });
+    const running = consumer.start();
+    await eventually(() => held.length >= 2, "held twice");
+    // Nothing past the held message: no commit, or the committed position still on it (0).
+    expect((await fx.committed(config.groupId, topic))[0]).toBeLessThanOrEqual(0);
+    expect(attempts.every((a) => a === "first")).toBe(true);
+    broken = false;
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(attempts.slice(-2)).toEqual(["first", "second"]);
+    expect(held.every((h) => h === "first:hold")).toBe(true);
+  });
+
+  it('withoutDlq: "skip" commits it and moves on', async () => {
+    const topic = await fx.topic("nodlq-skip", 1, false);
+    await fx.send(topic, [
+      { key: "k", value: "first" },
+      { key: "k", value: "second" },
+    ]);
+    const config = testConfig(topic, { dlqTopic: undefined, maxRetries: 0 });
+    const handled: string[] = [];
+    const actions: string[] = [];
+    const consumer = createConsumer(config, {
+      ...fast,
+      withoutDlq: "skip",
+      observer: { onNoDlq: (i) => actions.push(i.action) },
+    }).handle((_, m) => {
+      if (String(m.value) === "first") throw newPermanentError("never");
+      handled.push(String(m.value));
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(handled).toEqual(["second"]);
+    expect(actions).toEqual(["skip"]);
   });
 });
