@@ -18,6 +18,7 @@ import type { ConsumerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { SkejiError } from "../errors/base.ts";
+import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
@@ -138,6 +139,7 @@ class SkejiConsumer implements Consumer {
   private finished: () => void = () => {};
   private failed: (e: unknown) => void = () => {};
   private crash: unknown;
+  private removeAbortListener: () => void = () => {};
   private retryLaterCount = new Map<string, number>();
 
   constructor(
@@ -198,7 +200,11 @@ class SkejiConsumer implements Consumer {
       this.joinFailed(closedError());
       return;
     }
-    signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.stop();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.removeAbortListener = () => signal.removeEventListener("abort", onAbort);
+    }
     const topics = [
       ...new Set((this.options.topics ?? [this.config.topic, ...this.router.topics()]).filter((t) => t !== "")),
     ];
@@ -259,8 +265,19 @@ class SkejiConsumer implements Consumer {
     try {
       await this.startup;
     } catch (e) {
-      this.joinFailed(e);
-      throw e;
+      // Leave nothing behind: disconnect the kafkajs consumer, close the DLQ sink, drop the
+      // abort listener (the shutdown path does all three), then reject with an error that says
+      // which group and topics failed.
+      const error = new SkejiError(
+        ConsumerErrorCode.CONSUMER_START_FAILED,
+        `consumer group ${this.groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(e)}`,
+        { cause: e, details: { groupId: this.groupId, topics } },
+      );
+      this.joinFailed(error);
+      done.catch(() => {});
+      this.crash ??= error;
+      await this.stop();
+      throw error;
     }
     return done;
   }
@@ -293,6 +310,7 @@ class SkejiConsumer implements Consumer {
     } finally {
       clearTimeout(grace);
       clearTimeout(giveUp);
+      this.removeAbortListener();
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
       this.joinFailed(closedError());

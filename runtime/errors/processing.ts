@@ -31,6 +31,8 @@ export const ConsumerErrorCode = {
   HANDLER_TIMEOUT: "HANDLER_TIMEOUT",
   /** The message carries no handler-compatible event and the consumer was told to dead-letter it. */
   NO_HANDLER: "NO_HANDLER",
+  /** `start()` could not connect, subscribe or join; names the group and topics, with kafkajs' error as cause. */
+  CONSUMER_START_FAILED: "CONSUMER_START_FAILED",
 } as const;
 export type ConsumerErrorCode = (typeof ConsumerErrorCode)[keyof typeof ConsumerErrorCode];
 

@@ -1,8 +1,10 @@
 /** Review fixes, against the real broker: exact DLQ headers, no-DLQ handling, start() failures, timeouts. */
+import { getEventListeners } from "node:events";
 import { afterAll, describe, expect, it } from "vitest";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import { newPermanentError } from "../../../runtime/errors/processing.ts";
 import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { uniqueName } from "../../infra/env.ts";
 import { eventually, Fixture, testConfig } from "./helpers.ts";
 
 const fx = new Fixture();
@@ -103,5 +105,43 @@ describe("a message that fails for good with no DLQ topic", () => {
     await running;
     expect(handled).toEqual(["second"]);
     expect(actions).toEqual(["skip"]);
+  });
+});
+
+describe("start() on a topic that does not exist", () => {
+  it("rejects with CONSUMER_START_FAILED naming the topic and group, and leaves no connection open", async () => {
+    const topic = uniqueName("missing");
+    const config = testConfig(topic);
+    const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    const before = sockets();
+    const consumer = createConsumer(config, fast).handle(() => {});
+    const error = await consumer.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: "CONSUMER_START_FAILED",
+      details: { groupId: config.groupId, topics: [topic] },
+    });
+    expect(String((error as Error).message)).toContain(topic);
+    expect(String((error as Error).message)).toContain(config.groupId);
+    await expect(consumer.ready()).rejects.toMatchObject({ code: "CONSUMER_START_FAILED" });
+    // Sockets close asynchronously after disconnect; wait for the count to come back.
+    await eventually(() => sockets() <= before, "the consumer's sockets closed");
+    await consumer.stop(); // idempotent, resolves
+  });
+});
+
+describe("start(signal)", () => {
+  it("removes its abort listener when the consumer stops", async () => {
+    const topic = await fx.topic("abortlistener");
+    const controller = new AbortController();
+    const consumer = createConsumer(testConfig(topic), fast).handle(() => {});
+    const running = consumer.start(controller.signal);
+    await consumer.ready();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    await consumer.stop();
+    await running;
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });
