@@ -7,17 +7,23 @@
  * consumer group of its own (every requester instance sees every reply; replies for other
  * instances are skipped), starting at the newest offset. A reply that does not arrive within
  * `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still pending with
- * CONSUMER_CLOSED. Pending requests are removed on every path, so none leak.
+ * CONSUMER_CLOSED and deletes the requester's group (it is one per requester, so none piles up);
+ * if the reply consumer fails or stops on its own, every pending request rejects at once with
+ * CONSUMER_CLOSED (the failure as cause), as does every later request. Pending requests are
+ * removed on every path, so none leak.
  *
  * A responder replies from a handler with `reply(producer, requestEvent, ReplyEvent, payload)`.
  */
 import { randomUUID } from "node:crypto";
+import { Kafka } from "kafkajs";
+import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import { type ConsumerOptions, createConsumer } from "../consumer/consumer.ts";
 import type { ConsumedEvent, ConsumedEventBase } from "../consumer/types.ts";
 import type { AnyEventDescriptor, InitOf, PayloadOf } from "../descriptor.ts";
 import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
+import { defaultLogger } from "../observability/logger.ts";
 import type { Producer, PublishResult } from "../producer/types.ts";
 
 /** Header naming the topic a reply should go to. */
@@ -72,17 +78,20 @@ export async function createRequester(config: ConsumerConfig, options: Requester
   const topics = [...new Set([...options.replies.map((r) => r.topic), ...(options.replyTopics ?? [])])];
   const [first, ...rest] = topics;
   if (first === undefined) throw new SkejiError("INVALID_CONFIG", "a requester needs at least one reply event");
+  const groupId = `${config.groupId}-replies-${randomUUID()}`;
+  const logger = (options.consumer?.logger ?? defaultLogger()).child({ component: "requester", groupId });
+  const kafka = options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger));
   const consumer = createConsumer(
     {
       ...config,
       topic: first,
-      groupId: `${config.groupId}-replies-${randomUUID()}`,
+      groupId,
       startOffset: "newest",
       dlqTopic: undefined,
       maxRetries: 0,
     },
     // Replies that cannot be read are not the requester's to keep: skipped, never holding the partition.
-    { unknownEvents: "skip", withoutDlq: "skip", ...options.consumer },
+    { unknownEvents: "skip", withoutDlq: "skip", ...options.consumer, kafka },
   );
   const deliver = (event: ConsumedEventBase & { type: string; payload: unknown }): void => {
     const id = event.correlationId;
@@ -94,17 +103,39 @@ export async function createRequester(config: ConsumerConfig, options: Requester
   for (const reply of options.replies) consumer.on(reply, deliver);
   // Replies on extra topics with no descriptor of their own are ignored.
   if (rest.length > 0) consumer.handle(() => {});
-  const running = consumer.start();
-  running.catch(() => {});
-  await Promise.race([consumer.ready(), running]);
-
   const closedError = () => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the requester was closed");
   let closed = false;
+  /** Set when the reply consumer failed or stopped without close(): no reply can arrive any more. */
+  let failure: SkejiError | undefined;
+  const rejectAll = (error: unknown): void => {
+    for (const [id, w] of waiters) {
+      waiters.delete(id);
+      w.reject(error);
+    }
+  };
+  const running = consumer.start();
+  running.then(
+    () => {
+      if (closed) return;
+      failure = new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the requester's reply consumer stopped");
+      rejectAll(failure);
+    },
+    (e: unknown) => {
+      if (closed) return;
+      failure = new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the requester's reply consumer failed", {
+        cause: e,
+      });
+      logger.error({ err: String(e) }, "reply consumer failed; pending requests rejected");
+      rejectAll(failure);
+    },
+  );
+  await Promise.race([consumer.ready(), running]);
 
   return {
     pending: () => waiters.size,
     async request(event, payload, opts) {
       if (closed) throw closedError();
+      if (failure !== undefined) throw failure;
       const correlationId = opts.correlationId ?? randomUUID();
       const replyTopic = opts.replyTopic ?? opts.reply.topic;
       if (!topics.includes(replyTopic)) {
@@ -148,15 +179,31 @@ export async function createRequester(config: ConsumerConfig, options: Requester
       }
     },
     async close() {
+      if (closed) return;
       closed = true;
-      for (const [id, w] of waiters) {
-        waiters.delete(id);
-        w.reject(closedError());
-      }
+      rejectAll(closedError());
       await consumer.stop();
       await running.catch(() => {});
+      await deleteGroup(kafka, groupId, logger);
     },
   };
+}
+
+/** Deletes the requester's consumer group (its members have left); failures are logged, not thrown. */
+async function deleteGroup(
+  kafka: Kafka,
+  groupId: string,
+  logger?: { warn(o: object, m: string): void },
+): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch (e) {
+    logger?.warn({ err: String(e) }, "could not delete the requester's consumer group");
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 /** Request-response against the real broker: typed replies matched by correlation id, timeouts, close. */
+import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { producerConfigFromEnv } from "../../../runtime/config/env.ts";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import { defineEvent } from "../../../runtime/descriptor.ts";
 import { isSkejiError } from "../../../runtime/errors/base.ts";
+import { consumerMetrics } from "../../../runtime/observability/consumer-metrics.ts";
 import { silentLogger } from "../../../runtime/observability/logger.ts";
 import { createProducer } from "../../../runtime/producer/producer.ts";
 import { createRequester, reply } from "../../../runtime/request-reply/request-reply.ts";
@@ -127,5 +129,101 @@ describe("request-response", () => {
     await requester.close();
     expect(isSkejiError(await outcome, "CONSUMER_CLOSED")).toBe(true);
     expect(requester.pending()).toBe(0);
+  });
+});
+
+describe("requester lifecycle", () => {
+  const plain = (topic: string) =>
+    defineEvent<Quoted, Quoted, "test.plain.replied">({
+      type: "test.plain.replied",
+      name: "PlainReplied",
+      topic,
+      keyField: "requestId",
+      format: "json",
+      compatibility: "BACKWARD",
+      versions: [
+        {
+          version: 1,
+          schema: {
+            type: "record",
+            name: "PlainReplied",
+            fields: [
+              { name: "requestId", type: "string" },
+              { name: "price", type: "int" },
+            ],
+          },
+        },
+      ],
+    });
+  const requestProducer = (topic: string) => {
+    const producer = createProducer(
+      { ...producerConfigFromEnv(topic, { KAFKA_BROKERS: brokers().join(",") }), batchTimeoutMs: 0 },
+      { logger: silentLogger },
+    );
+    cleanups.push(() => producer.close());
+    return producer;
+  };
+  const groupsOf = async (prefix: string): Promise<string[]> =>
+    (await fx.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+
+  it("close() deletes the requester's consumer group, so restarts do not pile up groups", async () => {
+    const replies = await fx.topic("rr-group", 1, false);
+    const Replied = plain(replies);
+    const config = testConfig(replies);
+    const producer = requestProducer(replies);
+    for (let i = 0; i < 2; i++) {
+      const requester = await createRequester(config, {
+        producer,
+        replies: [Replied],
+        consumer: { logger: silentLogger },
+      });
+      expect(await groupsOf(`${config.groupId}-replies-`)).toHaveLength(1);
+      await requester.close();
+      expect(await groupsOf(`${config.groupId}-replies-`)).toEqual([]);
+    }
+  });
+
+  it("rejects every pending request at once when the reply consumer fails, and later requests too", async () => {
+    const replies = await fx.topic("rr-crash", 1, false);
+    const Replied = plain(replies);
+    const producer = requestProducer(replies);
+    let sabotage = false;
+    const failing = consumerMetrics(new Registry());
+    const requester = await createRequester(testConfig(replies), {
+      producer,
+      replies: [Replied],
+      consumer: {
+        logger: silentLogger,
+        metrics: {
+          ...failing,
+          lag: (...args) => {
+            // An error kafkajs does not retry or restart on: the reply consumer crashes for good.
+            if (sabotage) throw Object.assign(new Error("reply consumer broke"), { retriable: false });
+            failing.lag(...args);
+          },
+        },
+      },
+    });
+    cleanups.push(() => requester.close());
+    const waiting = [1, 2, 3].map((n) =>
+      requester.request(Replied, { requestId: `c-${n}`, price: n }, { reply: Replied, timeoutMs: 600_000 }).then(
+        () => "resolved",
+        (e: unknown) => e,
+      ),
+    );
+    while (requester.pending() < 3) await new Promise((r) => setTimeout(r, 10));
+    sabotage = true;
+    await fx.send(replies, [{ key: "x", value: "anything" }]);
+    const outcomes = await Promise.all(waiting);
+    for (const o of outcomes) {
+      expect(isSkejiError(o, "CONSUMER_CLOSED")).toBe(true);
+      expect(String((o as Error).message)).toMatch(/reply consumer (failed|stopped)/);
+    }
+    expect(requester.pending()).toBe(0);
+    await expect(requester.request(Replied, { requestId: "late", price: 0 }, { reply: Replied })).rejects.toMatchObject(
+      {
+        code: "CONSUMER_CLOSED",
+      },
+    );
   });
 });
