@@ -134,7 +134,8 @@ export function errorMessage(e: unknown): string {
   const parts: string[] = [];
   for (const link of chain(e)) {
     const m = link instanceof Error ? link.message : typeof link === "string" ? link : safeString(link);
-    if (m !== "" && !parts.includes(m)) parts.push(m);
+    // A wrapper whose message already ends with its cause's text (`x failed: reason`) says it once.
+    if (m !== "" && !parts.some((p) => p.endsWith(m))) parts.push(m);
   }
   return parts.join(": ");
 }

@@ -110,4 +110,12 @@ describe("error descriptions for the DLQ", () => {
       "invalid schema: field x missing",
     );
   });
+
+  it("say a cause once when its wrapper's message already ends with it", () => {
+    const inner = new Error("connect ECONNREFUSED 127.0.0.1:1");
+    const wrapped = newTransientError(`registry request failed: ${inner.message}`, inner);
+    expect(errorMessage(wrapped)).toBe("registry request failed: connect ECONNREFUSED 127.0.0.1:1");
+    const twice = newPermanentError("could not handle", wrapped);
+    expect(errorMessage(twice)).toBe("could not handle: registry request failed: connect ECONNREFUSED 127.0.0.1:1");
+  });
 });
