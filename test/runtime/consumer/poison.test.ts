@@ -128,24 +128,53 @@ describe("decoding", () => {
     });
     const valid = good("slot-9");
     const poison: [name: string, value: Buffer | null, headers: Record<string, string>, reason: RegExp][] = [
-      ["unknown version", good("x"), avroHeaders({ "schema-version": "v7" }), /v7/],
-      ["unknown fingerprint", good("x"), avroHeaders({ "schema-fingerprint": "0000000000000000" }), /fingerprint/],
-      ["truncated", valid.subarray(0, valid.length - 1), avroHeaders(), /./],
-      ["trailing bytes", Buffer.concat([valid, Buffer.from([0x02, 0x02])]), avroHeaders(), /./],
-      ["null value", null, avroHeaders(), /tombstone|no value/],
+      [
+        "unknown version",
+        good("x"),
+        avroHeaders({ "schema-version": "v7" }),
+        /^test\.slot\.booked: written with v7, newer than the versions this reader knows \(v1, v2\)/,
+      ],
+      [
+        "unknown fingerprint",
+        good("x"),
+        avroHeaders({ "schema-fingerprint": "0000000000000000" }),
+        /^test\.slot\.booked: schema-fingerprint 0000000000000000 does not match version v2$/,
+      ],
+      [
+        "truncated",
+        valid.subarray(0, valid.length - 1),
+        avroHeaders(),
+        /^cannot decode test\.SlotBooked: truncated buffer$/,
+      ],
+      [
+        "trailing bytes",
+        Buffer.concat([valid, Buffer.from([0x02, 0x02])]),
+        avroHeaders(),
+        /^cannot decode test\.SlotBooked: trailing data$/,
+      ],
+      ["null value", null, avroHeaders(), /^the record has no value \(a tombstone\)$/],
       [
         "wrong magic byte",
         Buffer.from([1, 0, 0, 0, 1, 2]),
         { "event-type": ev.readerV2.type, "content-type": "application/vnd.confluent.avro" },
-        /magic/,
+        /^the value is not in Confluent wire format \(no magic byte 0\)$/,
       ],
       [
         "unknown schema id",
         Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 2, 0x61]),
         { "event-type": ev.readerV2.type, "content-type": "application/vnd.confluent.avro" },
-        /./,
+        /^schema id 2147483632 is not in the schema registry$/,
       ],
     ];
+    const errorTypes: Record<string, string> = {
+      "unknown version": "SkejiError:UNKNOWN_VERSION",
+      "unknown fingerprint": "SkejiError:UNKNOWN_SCHEMA",
+      truncated: "SkejiError:DECODE_FAILED",
+      "trailing bytes": "SkejiError:DECODE_FAILED",
+      "null value": "SkejiError:DECODE_FAILED",
+      "wrong magic byte": "SkejiError:DECODE_FAILED",
+      "unknown schema id": "SkejiError:UNKNOWN_SCHEMA",
+    };
     const records = poison.flatMap(([name, value, headers], i) => [
       { key: `k${i}`, value: good(`before-${name}`), headers: avroHeaders() },
       { key: `k${i}`, value, headers: { ...headers, "x-case": name } },
@@ -175,6 +204,7 @@ describe("decoding", () => {
       expect(r?.headers["retry-count"]?.toString(), name).toBe("0");
       expect(r?.headers["dlq-error-class"]?.toString(), name).toBe("permanent");
       expect(r?.headers["dlq-error"]?.toString(), name).toMatch(reason);
+      expect(r?.headers["dlq-error-type"]?.toString(), name).toBe(errorTypes[name]);
       expect(r?.value ?? null, name).toEqual(value);
     }
   });
