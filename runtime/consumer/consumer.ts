@@ -68,7 +68,9 @@ export interface ConsumerOptions {
   /**
    * Time limit of one handler attempt (middleware included). Past it the attempt fails with a
    * transient HANDLER_TIMEOUT (retried, then dead-lettered) and its `signal` aborts; the handler
-   * itself cannot be stopped, so it should honour the signal. Default: no limit.
+   * itself cannot be stopped, so it should honour the signal. Per-partition order holds: the retry
+   * or the next message starts only once the timed-out attempt has settled (or the shutdown grace
+   * period is over). Default: no limit.
    */
   readonly handlerTimeoutMs?: number;
   /** Grace period for in-flight handlers on shutdown. Default 30 s. */

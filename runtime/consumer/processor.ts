@@ -91,18 +91,50 @@ function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Pro
   else run.signal.addEventListener("abort", onStop, { once: true });
   const signal = own.signal;
   let timer: NodeJS.Timeout | undefined;
+  let timeoutError: SkejiError | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new SkejiError(ConsumerErrorCode.HANDLER_TIMEOUT, `the handler did not finish within ${limit} ms`, {
-        details: { attempt, timeoutMs: limit },
-      });
-      own.abort(error);
-      reject(error);
+      timeoutError = new SkejiError(
+        ConsumerErrorCode.HANDLER_TIMEOUT,
+        `the handler did not finish within ${limit} ms`,
+        {
+          details: { attempt, timeoutMs: limit },
+        },
+      );
+      own.abort(timeoutError);
+      reject(timeoutError);
     }, limit);
   });
-  return Promise.race([deps.run({ signal, attempt, groupId: deps.groupId }, run.message), timedOut]).finally(() => {
-    clearTimeout(timer);
-    run.signal.removeEventListener("abort", onStop);
+  const running = deps.run({ signal, attempt, groupId: deps.groupId }, run.message);
+  return Promise.race([running, timedOut])
+    .catch(async (e: unknown) => {
+      if (e !== timeoutError) throw e;
+      // One at a time per partition: neither the retry nor the next message starts while the
+      // timed-out attempt still runs. It was told through its signal; wait until it settles, or
+      // until the consumer gives up on in-flight work (shutdown grace period over).
+      deps.logger.warn(
+        { topic: run.message.topic, partition: run.message.partition, offset: run.message.offset, attempt },
+        "handler timed out; waiting for it to settle before moving on",
+      );
+      await settledOrAborted(running, run.signal);
+      throw e;
+    })
+    .finally(() => {
+      clearTimeout(timer);
+      run.signal.removeEventListener("abort", onStop);
+    });
+}
+
+/** Resolves once `work` settles (either way) or `signal` aborts. */
+function settledOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    work.then(done, done);
   });
 }
 

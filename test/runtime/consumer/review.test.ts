@@ -145,3 +145,27 @@ describe("start(signal)", () => {
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 });
+
+describe("handlerTimeoutMs", () => {
+  it("keeps one-at-a-time order: the retry and the next message wait until a timed-out handler has settled", async () => {
+    const topic = await fx.topic("timeout-order");
+    await fx.send(topic, [
+      { key: "k", value: "slow" },
+      { key: "k", value: "next" },
+    ]);
+    const config = testConfig(topic, { maxRetries: 1 });
+    const events: string[] = [];
+    const consumer = createConsumer(config, { ...fast, handlerTimeoutMs: 150 }).handle(async (ctx, m) => {
+      const name = `${String(m.value)}#${ctx.attempt}`;
+      events.push(`start ${name}`);
+      // The first attempt ignores its aborted signal and finishes well after the time limit.
+      if (name === "slow#1") await new Promise((r) => setTimeout(r, 600));
+      events.push(`end ${name}`);
+    });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(events).toEqual(["start slow#1", "end slow#1", "start slow#2", "end slow#2", "start next#1", "end next#1"]);
+  });
+});
