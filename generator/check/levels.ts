@@ -6,21 +6,15 @@
  * FULL: both. `_TRANSITIVE`: against every earlier version, not only the previous one.
  */
 import type { CompatibilityLevel } from "@skeji/kafka";
+import { compatibilityLevels } from "../load/manifest.ts";
 import { hintFor } from "./hints.ts";
 import { checkCompatibility, type Incompatibility } from "./rules.ts";
 import type { SchemaNode } from "./schema.ts";
 
 export type { CompatibilityLevel };
 
-export const levels: readonly CompatibilityLevel[] = [
-  "NONE",
-  "BACKWARD",
-  "BACKWARD_TRANSITIVE",
-  "FORWARD",
-  "FORWARD_TRANSITIVE",
-  "FULL",
-  "FULL_TRANSITIVE",
-];
+/** The levels, in Confluent's order; the manifest's loader owns the list. */
+export const levels: readonly CompatibilityLevel[] = compatibilityLevels;
 
 /** The level Confluent Schema Registry applies when none is configured. */
 export const defaultLevel: CompatibilityLevel = "BACKWARD";
