@@ -15,6 +15,7 @@ import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { fillDefaults } from "./avro/defaults.ts";
 import { compileFastPath, FAIL } from "./avro/fast.ts";
+import { compileFastDecode } from "./avro/fast-decode.ts";
 import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
 import { fromJsonValue, toJsonValue } from "./avro/json.ts";
 import { type AvroNode, parseSchema } from "./avro/model.ts";
@@ -202,6 +203,8 @@ class Codec<T> implements AvroCodec<T> {
   #writer: avro.Type | undefined;
   #fast: ((v: unknown) => unknown) | undefined;
   #fastWithDefaults: ((v: unknown) => unknown) | undefined;
+  /** The decoder's fast path (raw avsc value -> TypeScript value), built on first decode. */
+  #fastDecode: ((raw: unknown) => unknown) | undefined;
 
   constructor(
     readonly schema: AvroSchema,
@@ -217,6 +220,12 @@ class Codec<T> implements AvroCodec<T> {
   /** The parsed model and avsc type (for resolving codecs in this module). */
   get compiled(): Compiled {
     return { root: this.#root, type: this.#type };
+  }
+
+  /** The decoder's fast path of this schema (shared with resolving codecs that read into it). */
+  get fastDecode(): (raw: unknown) => unknown {
+    this.#fastDecode ??= compileFastDecode(this.#root, this.#opts);
+    return this.#fastDecode;
   }
 
   get canonical(): string {
@@ -275,7 +284,13 @@ class Codec<T> implements AvroCodec<T> {
   }
 
   decode(bytes: Uint8Array): T {
-    return decodeWith(this.#name, this.#root, this.#opts, () => this.#type.fromBuffer(asBuffer(bytes)));
+    let raw: unknown;
+    try {
+      raw = this.#type.fromBuffer(asBuffer(bytes));
+    } catch (cause) {
+      throw readFailed(this.#name, cause);
+    }
+    return convertRaw(this.#name, this.#root, this.#opts, this.fastDecode, raw) as T;
   }
 
   toJSON(value: T): string {
@@ -307,20 +322,31 @@ class Codec<T> implements AvroCodec<T> {
   }
 }
 
-function decodeWith<T>(name: string, root: AvroNode, opts: ValueOptions, read: () => unknown): T {
-  let raw: unknown;
+/** The error of a read that avsc rejected (truncated or trailing bytes, bad data). */
+function readFailed(name: string, cause: unknown): SkejiError {
+  const message = (cause as Error).message;
+  const reason =
+    message === "potential precision loss"
+      ? 'a long exceeds the safe integer range (read it with the codec option long: "bigint")'
+      : message;
+  return new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`);
+}
+
+/**
+ * The TypeScript value of a raw value: the compiled fast path, or - when it gives up on
+ * something - the full conversion, which also reports what cannot be represented.
+ */
+function convertRaw(
+  name: string,
+  root: AvroNode,
+  opts: ValueOptions,
+  fast: (raw: unknown) => unknown,
+  raw: unknown,
+): unknown {
+  const value = fast(raw);
+  if (value !== FAIL) return value;
   try {
-    raw = read();
-  } catch (cause) {
-    const message = (cause as Error).message;
-    const reason =
-      message === "potential precision loss"
-        ? 'a long exceeds the safe integer range (read it with the codec option long: "bigint")'
-        : message;
-    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`);
-  }
-  try {
-    return fromRaw(root, raw, opts) as T;
+    return fromRaw(root, raw, opts);
   } catch (cause) {
     throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`);
   }
@@ -371,7 +397,7 @@ export function resolvingCodec<T = unknown>(
   }
   let resolving = byWriter.get(writerCodec);
   if (!resolving) {
-    resolving = createResolving(writerCodec.compiled, readerCodec.compiled, { long: key });
+    resolving = createResolving(writerCodec.compiled, readerCodec.compiled, { long: key }, readerCodec.fastDecode);
     byWriter.set(writerCodec, resolving);
   }
   return resolving as ResolvingCodec<T>;
@@ -380,7 +406,12 @@ export function resolvingCodec<T = unknown>(
 /** Resolving codecs, cached per reader and writer codec (which are cached per schema object). */
 const resolvers = new WeakMap<Codec<unknown>, WeakMap<Codec<unknown>, ResolvingCodec<unknown>>>();
 
-function createResolving(w: Compiled, r: Compiled, opts: ValueOptions): ResolvingCodec<unknown> {
+function createResolving(
+  w: Compiled,
+  r: Compiled,
+  opts: ValueOptions,
+  fast: (raw: unknown) => unknown,
+): ResolvingCodec<unknown> {
   const name = schemaName(r.root);
   let resolver: ReturnType<avro.Type["createResolver"]>;
   try {
@@ -392,6 +423,14 @@ function createResolving(w: Compiled, r: Compiled, opts: ValueOptions): Resolvin
     );
   }
   return {
-    decode: (bytes) => decodeWith(name, r.root, opts, () => r.type.fromBuffer(asBuffer(bytes), resolver)),
+    decode: (bytes) => {
+      let raw: unknown;
+      try {
+        raw = r.type.fromBuffer(asBuffer(bytes), resolver);
+      } catch (cause) {
+        throw readFailed(name, cause);
+      }
+      return convertRaw(name, r.root, opts, fast, raw);
+    },
   };
 }

@@ -4,6 +4,10 @@ import { describe, expect, it } from "vitest";
 import { isSkejiError } from "../../runtime/errors/base.ts";
 import { errorMessage } from "../../runtime/errors/classify.ts";
 import { errorText } from "../../runtime/producer/dlq.ts";
+import { FAIL } from "../../runtime/serde/avro/fast.ts";
+import { compileFastDecode } from "../../runtime/serde/avro/fast-decode.ts";
+import { parseSchema } from "../../runtime/serde/avro/model.ts";
+import { fromRaw, toRaw, type ValueOptions } from "../../runtime/serde/avro/values.ts";
 import { type AvroSchema, avroCodec, resolvingCodec } from "../../runtime/serde/avro.ts";
 
 const record = (fields: unknown[], name = "T"): AvroSchema => ({ type: "record", name, namespace: "test", fields });
@@ -526,5 +530,68 @@ describe("the encoder's one-walk path (encodeWithDefaults)", () => {
     expect([...codec.encode(-1)]).toEqual([0x01]);
     expect([...codec.encode(64)]).toEqual([0x80, 0x01]);
     expect([...codec.encode(-65)]).toEqual([0x81, 0x01]);
+  });
+});
+
+describe("the decoder's compiled path", () => {
+  const rawOf = (schema: AvroSchema, v: unknown, opts: ValueOptions) => {
+    const root = parseSchema(schema).root;
+    const fields = (schema as { fields: { name: string }[] }).fields;
+    const value = fields.length === 1 && fields[0]?.name === "v" ? { v } : v;
+    return { root, value, raw: toRaw(root, value, undefined, [], opts) };
+  };
+
+  it.each(roundTrips)("converts a raw value exactly like the full conversion: %s", (_name, schema, v) => {
+    const opts: ValueOptions = { long: "number" };
+    const { root, raw } = rawOf(schema, v, opts);
+    const fast = compileFastDecode(root, opts)(raw);
+    expect(fast).not.toBe(FAIL);
+    expect(fast).toStrictEqual(fromRaw(root, raw, opts));
+  });
+
+  it.each(roundTrips)("decodes what the full conversion of the same value gives: %s", (_name, schema, v) => {
+    const opts: ValueOptions = { long: "number" };
+    const { root, value, raw } = rawOf(schema, v, opts);
+    const codec = avroCodec(schema);
+    expect(plain(codec.decode(codec.encode(value)))).toEqual(plain(fromRaw(root, raw, opts)));
+  });
+
+  it("reads longs as bigint when asked, like the full conversion", () => {
+    const opts: ValueOptions = { long: "bigint" };
+    const schema = record([
+      { name: "a", type: "long" },
+      { name: "b", type: ["null", "long"] },
+      { name: "c", type: { type: "array", items: "long" } },
+    ]);
+    const { root, raw } = rawOf(schema, { a: 2n ** 62n, b: -1n, c: [0n, 2n ** 53n] }, opts);
+    expect(compileFastDecode(root, opts)(raw)).toStrictEqual(fromRaw(root, raw, opts));
+  });
+
+  it.each([
+    ["a long beyond the safe range", field("long"), { v: 2n ** 60n }, /v: long 1152921504606846976 is outside/],
+    [
+      "a timestamp beyond the Date range",
+      field({ type: "long", logicalType: "timestamp-millis" }),
+      { v: 2n ** 60n },
+      /v: timestamp .* is outside the Date range/,
+    ],
+    [
+      "a decimal beyond its precision",
+      field({ type: "bytes", logicalType: "decimal", precision: 2, scale: 0 }),
+      { v: 1000n },
+      /v: decimal 1000 exceeds precision 2/,
+    ],
+  ])("gives up on %s, and the full conversion reports it with its path", (_what, schema, written, error) => {
+    const root = parseSchema(schema).root;
+    // Raw values as the reader hands them over (bigint longs, decimals as bytes).
+    const v = (written as { v: bigint }).v;
+    const isDecimal = JSON.stringify(schema).includes("decimal");
+    const raw = { v: isDecimal ? Buffer.from([0x03, 0xe8]) : v };
+    expect(compileFastDecode(root, { long: "number" })(raw)).toBe(FAIL);
+    expect(() => fromRaw(root, raw, { long: "number" })).toThrow(error);
+    if (!isDecimal) {
+      const bytes = avroCodec(field("long"), { long: "bigint" }).encode({ v } as never);
+      expect(() => avroCodec(schema).decode(bytes)).toThrow(error);
+    }
   });
 });
