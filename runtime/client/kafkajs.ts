@@ -8,12 +8,12 @@ import {
   type KafkaConfig,
   type ProducerRecord as KafkajsMessageLike,
   logLevel,
-  Partitioners,
   type SASLOptions,
 } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
+import { createPartitioner } from "./partitioners.ts";
 import type {
   KafkaClient,
   OutgoingRecord,
@@ -106,13 +106,13 @@ class KafkajsProducer implements ProducerClient {
 
   constructor(kafka: Kafka, options: ProducerClientOptions) {
     this.options = options;
-    const partitioner = Partitioners.DefaultPartitioner();
+    const partitioner = createPartitioner(options.partitioner ?? "murmur2");
     this.producer = kafka.producer({
       idempotent: options.idempotent,
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       retry: retryPolicy(options.maxAttempts, options.idempotent),
-      // The default partitioner (murmur2, as the Java client), noting its choice on the message for the acks.
+      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its choice on the message for the acks.
       createPartitioner: () => (args) => {
         const partition = partitioner(args);
         (args.message as Chosen)[chosenPartition] = partition;

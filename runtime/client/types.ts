@@ -2,7 +2,9 @@
  * The narrow interface the producer (and consumer) use to talk to Kafka. The
  * kafkajs adapter implements it; another client can be swapped in behind it.
  */
+
 import type { Compression, RequiredAcks } from "../config/types.ts";
+import type { PartitionerName } from "./partitioners.ts";
 
 /** A record ready for the wire: key and value are bytes, headers are strings. */
 export interface OutgoingRecord {
@@ -36,6 +38,8 @@ export interface ProducerClientOptions {
   readonly maxAttempts: number;
   readonly allowAutoTopicCreation: boolean;
   readonly requestTimeoutMs: number;
+  /** Key-to-partition function; default `murmur2` (see partitioners.ts). */
+  readonly partitioner?: PartitionerName | undefined;
 }
 
 /** Observes every produce request sent to a broker (for metrics and tests). */

@@ -3,7 +3,9 @@
  * of the Go package (see docs/configuration.md). Every bad variable is reported
  * in one INVALID_CONFIG error at start-up; secret values never appear in it.
  */
+
 import { existsSync, readFileSync } from "node:fs";
+import { partitionerNames } from "../client/partitioners.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { type Env, EnvReader } from "./parse.ts";
 import type {
@@ -60,6 +62,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     dlqTopic: r.string("KAFKA_PRODUCER_DLQ_TOPIC"),
     source: r.string("KAFKA_SOURCE"),
     allowAutoTopicCreation: r.bool("KAFKA_PRODUCER_AUTO_CREATE_TOPICS", false),
+    partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2"),
   };
   if (topic.trim() === "") r.problems.push('topic is ""; expected a topic name');
   fail(r);

@@ -1,5 +1,7 @@
 /** Configuration as plain objects: build one from the environment, then override any field. */
 
+import type { PartitionerName } from "../client/partitioners.ts";
+
 export type Compression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 /** -1 waits for all in-sync replicas, 1 for the leader only, 0 for nothing. */
@@ -67,6 +69,12 @@ export interface ProducerConfig extends ClientConfig {
   readonly source: string | undefined;
   /** Create topics on first publish if the broker allows it. Off by default: a typo should fail. */
   readonly allowAutoTopicCreation: boolean;
+  /**
+   * How keys map to partitions: `murmur2` (default; Java client, kafkajs) or `fnv1a` (kafka-go's
+   * `Hash` balancer, Sarama). Match the other producers of the topic, or one key's events split
+   * across partitions and lose their order.
+   */
+  readonly partitioner?: PartitionerName | undefined;
 }
 
 export type StartOffset = "newest" | "oldest";

@@ -3,6 +3,7 @@
  * by the program) before a producer is built: every problem in one
  * INVALID_CONFIG error that names the option.
  */
+import { partitionerNames } from "../client/partitioners.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import type { ProducerConfig } from "./types.ts";
 
@@ -27,6 +28,9 @@ export function validateProducerConfig(config: ProducerConfig): void {
   if (![-1, 0, 1].includes(config.requiredAcks)) option("requiredAcks", "expected -1, 0 or 1");
   if (config.idempotent && config.requiredAcks !== -1) option("idempotent", "needs requiredAcks -1");
   if (!compressions.has(config.compression)) option("compression", "expected none, gzip, snappy, lz4 or zstd");
+  if (config.partitioner !== undefined && !partitionerNames.includes(config.partitioner)) {
+    option("partitioner", "expected murmur2 or fnv1a");
+  }
   if (config.dlqTopic !== undefined && (typeof config.dlqTopic !== "string" || config.dlqTopic === "")) {
     option("dlqTopic", "expected a topic name or undefined");
   }

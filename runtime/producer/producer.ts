@@ -85,6 +85,7 @@ class KafkaProducer implements Producer {
       maxAttempts: config.maxAttempts,
       allowAutoTopicCreation: config.allowAutoTopicCreation,
       requestTimeoutMs: config.requestTimeoutMs,
+      partitioner: config.partitioner,
     });
     this.batcher = new Batcher((items) => this.sendBatch(items), {
       lingerMs: config.batchTimeoutMs,

@@ -296,6 +296,26 @@ describe("keys and batches", () => {
     }
   });
 
+  it("KAFKA_PRODUCER_PARTITIONER=fnv1a puts each key where kafka-go's Hash balancer would", async () => {
+    const topic = await newTopic("pub-fnv1a", 3);
+    const event = bookingEvent(topic);
+    const p = producer(topic, { KAFKA_PRODUCER_PARTITIONER: "fnv1a" });
+    // |int32(fnv1a32(key)) % 3|, computed outside this code base (FNV-1a 32-bit, Go's int32 remainder).
+    const expected: Record<string, number> = {
+      "+972501234567": 1,
+      "booking-1": 0,
+      "booking-2": 2,
+      "booking-3": 1,
+      "corr-abc-123": 2,
+      "conv-42": 1,
+    };
+    const keys = Object.keys(expected);
+    const results = await Promise.all(keys.map((key, i) => p.publishEvent(event, booking(i, key))));
+    expect(results.map((r) => r.partition)).toEqual(keys.map((k) => expected[k]));
+    const records = await readRecords(topic, keys.length);
+    for (const r of records) expect(r.partition).toBe(expected[r.key?.toString() ?? ""]);
+  });
+
   it("publishBatch sends every message, including those without a key", async () => {
     const topic = await newTopic("pub-batch");
     const messages = [
