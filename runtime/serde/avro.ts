@@ -83,6 +83,39 @@ const bigLong = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
+/** avsc's reading position (internal, stable in the avsc version this package pins). */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+}
+type ReadFn = (this: avro.Type, tap: Tap) => unknown;
+const readBigLong = (bigLong as unknown as { _read: ReadFn })._read;
+
+/**
+ * Reads a long of up to 7 varint bytes (|n| < 2^48) straight into a number - no 8-byte buffer,
+ * no BigInt - and any longer one as a bigint as before. The value mapping takes both forms alike.
+ * A truncated varint leaves the position past the end, which avsc reports as a truncated buffer.
+ */
+function readLong(this: avro.Type, tap: Tap): unknown {
+  const buf = tap.buf;
+  const start = tap.pos;
+  let pos = start;
+  let b = buf[pos++] as number;
+  let z = b & 0x7f;
+  let scale = 128;
+  for (let i = 1; b & 0x80 && i < 7; i++) {
+    b = buf[pos++] as number;
+    z += (b & 0x7f) * scale;
+    scale *= 128;
+  }
+  if (b & 0x80) return readBigLong.call(this, tap); // 8 bytes or more: read from the start
+  tap.pos = pos;
+  return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+}
+
+/** The long type decoding reads with: `bigLong` (avsc types are frozen: a derived object) with `readLong`. */
+const decodeLong = Object.create(bigLong, { _read: { value: readLong } }) as avro.Type;
+
 /** Where values are written before being copied out (encoding is synchronous: one is enough). */
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
@@ -143,11 +176,11 @@ const writeLong = avro.types.LongType.__with(
 );
 
 /**
- * The avsc type. Every `long` is read and written as a 64-bit bigint (converted to and from
- * numbers by the value mapping): avsc's number-based long silently corrupts negative values
+ * The avsc type. Every `long` is read as a number (small ones) or a 64-bit bigint, and written
+ * from numbers or bigints (converted by the value mapping): avsc's number-based long silently corrupts negative values
  * below -2^52, and `timestamp-micros` values do not fit a number at all.
  */
-function avscType(schema: AvroSchema, long: avro.Type = bigLong): avro.Type {
+function avscType(schema: AvroSchema, long: avro.Type = decodeLong): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     wrapUnions: "always",
     typeHook: (s) =>

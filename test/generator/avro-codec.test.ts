@@ -288,6 +288,12 @@ describe("decoding", () => {
     }
   });
 
+  it.each([2 ** 40, 2 ** 60])("fails with DECODE_FAILED on a long cut short (%s)", (n) => {
+    const longs = avroCodec(field("long"), { long: "bigint" });
+    const bytes = longs.encode({ v: BigInt(n) });
+    expect(() => longs.decode(bytes.subarray(0, bytes.length - 1))).toThrow(/cannot decode test.T: truncated buffer/);
+  });
+
   it("fails with DECODE_FAILED on trailing bytes", () => {
     const bytes = Buffer.concat([codec.encode({ s: "hello" }), Buffer.from([0])]);
     expect(() => codec.decode(bytes)).toThrow(/trailing/);
@@ -513,16 +519,26 @@ describe("the encoder's one-walk path (encodeWithDefaults)", () => {
     -(2 ** 52) - 1,
     Number.MAX_SAFE_INTEGER,
     Number.MIN_SAFE_INTEGER,
+    // Around the reader's 7-byte varint limit (numbers below, bigints from 8 bytes on).
+    2 ** 48 - 1,
+    -(2 ** 48),
+    2 ** 48,
+    -(2 ** 48) - 1,
+    2 ** 41,
+    -(2 ** 41) - 1,
   ];
   it.each(longs)("writes long %s as Avro's zigzag varint (read back by the decoder)", (n) => {
     const codec = avroCodec(field("long"));
     expect(codec.decode(codec.encodeWithDefaults({ v: n }))).toEqual({ v: n });
   });
 
-  it.each([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -1n, 0n])("writes bigint long %s", (n) => {
-    const codec = avroCodec(field("long"), { long: "bigint" });
-    expect(codec.decode(codec.encodeWithDefaults({ v: n }))).toEqual({ v: n });
-  });
+  it.each([2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 2n ** 48n - 1n, -(2n ** 48n), 2n ** 48n, -1n, 0n])(
+    "writes bigint long %s",
+    (n) => {
+      const codec = avroCodec(field("long"), { long: "bigint" });
+      expect(codec.decode(codec.encodeWithDefaults({ v: n }))).toEqual({ v: n });
+    },
+  );
 
   it("writes the varint bytes of the specification", () => {
     const codec = avroCodec<number>("long");

@@ -86,25 +86,11 @@ export function compileFastDecode(root: AvroNode, opts: ValueOptions): Convert {
           return out;
         };
       }
-      case "record": {
-        const names = node.fields.map((f) => f.name);
-        const converters = node.fields.map((f) => convert(f.type));
-        const count = names.length;
-        // `__proto__` as a field name would set the prototype on assignment: the full path.
-        if (names.includes("__proto__")) return () => FAIL;
-        return (raw) => {
-          if (typeof raw !== "object" || raw === null) return FAIL;
-          const obj = raw as Record<string, unknown>;
-          const out: Record<string, unknown> = {};
-          for (let i = 0; i < count; i++) {
-            const name = names[i] as string;
-            const r = (converters[i] as Convert)(obj[name]);
-            if (r === FAIL) return FAIL;
-            out[name] = r;
-          }
-          return out;
-        };
-      }
+      case "record":
+        return record(
+          node.fields.map((f) => f.name),
+          node.fields.map((f) => convert(f.type)),
+        );
       case "union": {
         const nullable = nullableBranch(node);
         if (nullable !== undefined) {
@@ -137,6 +123,29 @@ export function compileFastDecode(root: AvroNode, opts: ValueOptions): Convert {
   };
 
   return convert(root);
+}
+
+/**
+ * A record's converter as generated code: one object literal of the declared fields, so every
+ * value gets the same shape and each field read is a monomorphic property load. Fields whose
+ * raw value is the TypeScript value (strings, ints, enums...) are copied without a call.
+ */
+function record(names: readonly string[], converters: readonly Convert[]): Convert {
+  // `__proto__` in an object literal sets the prototype: the full path (which assigns) decides.
+  if (names.includes("__proto__")) return () => FAIL;
+  const lines = names.map((name, i) => {
+    const key = JSON.stringify(name);
+    return converters[i] === identity
+      ? `const v${i} = raw[${key}];`
+      : `const v${i} = c[${i}](raw[${key}]); if (v${i} === FAIL) return FAIL;`;
+  });
+  const literal = names.map((name, i) => `${JSON.stringify(name)}: v${i}`).join(", ");
+  const body = `return function (raw) {
+  if (typeof raw !== "object" || raw === null) return FAIL;
+  ${lines.join("\n  ")}
+  return { ${literal} };
+};`;
+  return new Function("c", "FAIL", body)(converters, FAIL) as Convert;
 }
 
 const dateOrFail = (ms: number): Date | typeof FAIL => (Math.abs(ms) <= MAX_DATE_MS ? new Date(ms) : FAIL);
