@@ -9,7 +9,7 @@ import type { AnyEventDescriptor } from "../descriptor.ts";
 import { formatSchemaVersion, HeaderName } from "../message/headers.ts";
 import { type AvroCodec, avroCodec } from "../serde/avro.ts";
 import { ContentType, type Serde } from "../serde/serde.ts";
-import { messageHeader } from "./message.ts";
+import { messageHeader, sameBytes } from "./message.ts";
 import type { DecodeFn } from "./router.ts";
 import type { ConsumedMessage } from "./types.ts";
 
@@ -30,7 +30,7 @@ const avroContentType = expected(ContentType.avro);
 
 function headerIs(message: ConsumedMessage, name: string, want: Expected): boolean {
   const raw = message.rawHeaders[name];
-  if (Buffer.isBuffer(raw)) return raw.equals(want.bytes);
+  if (Buffer.isBuffer(raw)) return sameBytes(raw, want.bytes);
   if (typeof raw === "string") return raw === want.text;
   return messageHeader(message, name) === want.text;
 }

@@ -14,6 +14,30 @@ export function headerText(value: RawHeaderValue): string | undefined {
   return typeof last === "string" ? last : last.toString("utf8");
 }
 
+/** Whether two short byte strings are equal (a JS loop: cheaper than a native call for a few bytes). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The last `event-type` header bytes seen and their text: consecutive records of one event type
+ * (the common case) then share one string instead of decoding the bytes each time. Equal bytes
+ * have equal text; the bytes are a copy, so no fetched buffer is kept alive.
+ */
+let lastTypeBytes: Buffer | undefined;
+let lastTypeText: string | undefined;
+function eventTypeText(value: RawHeaderValue): string | undefined {
+  if (!Buffer.isBuffer(value) || value.length > 256) return headerText(value);
+  if (lastTypeBytes !== undefined && sameBytes(value, lastTypeBytes)) return lastTypeText;
+  const text = value.toString("utf8");
+  lastTypeBytes = Buffer.from(value);
+  lastTypeText = text;
+  return text;
+}
+
 class LazyMessage implements ConsumedMessage {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
@@ -59,7 +83,7 @@ class LazyMessage implements ConsumedMessage {
   header(name: string): string | undefined {
     if (this.#headers !== undefined) return this.#headers[name];
     if (name !== HeaderName.eventType) return headerText(this.rawHeaders[name]);
-    if (this.#eventType === null) this.#eventType = headerText(this.rawHeaders[name]);
+    if (this.#eventType === null) this.#eventType = eventTypeText(this.rawHeaders[name]);
     return this.#eventType;
   }
 }

@@ -41,7 +41,9 @@ export class Router {
   private readonly byType = new Map<string, { descriptor: AnyEventDescriptor; handler: AnyEventHandler }>();
   private readonly byTopic = new Map<string, AnyEventDescriptor[]>();
   private generic: MessageHandler | undefined;
-  private readonly candidateCache = new Map<string, readonly AnyEventDescriptor[]>();
+  /** Per topic, per event type (undefined: no `event-type` header): no key string built per message. */
+  private readonly candidateCache = new Map<string, Map<string | undefined, readonly AnyEventDescriptor[]>>();
+  private candidateCount = 0;
   private readonly dlqTopics = new Map<string, string>();
 
   constructor(
@@ -59,7 +61,7 @@ export class Router {
   }
 
   addEvent(descriptor: AnyEventDescriptor, handler: AnyEventHandler, replace = true): void {
-    this.candidateCache.clear();
+    this.clearCandidates();
     if (!replace && this.byType.has(descriptor.type)) return;
     this.byType.set(descriptor.type, { descriptor, handler });
     if (descriptor.dlqTopic !== undefined && !this.dlqTopics.has(descriptor.topic)) {
@@ -76,7 +78,7 @@ export class Router {
   }
 
   addTopic(topic: TopicDescriptor, handler: AnyEventHandler): void {
-    this.candidateCache.clear();
+    this.clearCandidates();
     if (topic.dlqTopic !== undefined) this.dlqTopics.set(topic.topic, topic.dlqTopic);
     for (const d of topic.events) this.addEvent(d, handler, false);
     if (!this.byTopic.has(topic.topic)) this.byTopic.set(topic.topic, []);
@@ -86,16 +88,28 @@ export class Router {
     this.generic = handler;
   }
 
+  private clearCandidates(): void {
+    this.candidateCache.clear();
+    this.candidateCount = 0;
+  }
+
   /** The descriptors a record of `topic` with event type `type` may be (cached: called per message). */
   private candidates(topic: string, type: string | undefined): readonly AnyEventDescriptor[] {
-    const key = `${topic}\u0000${type ?? ""}`;
-    let hit = this.candidateCache.get(key);
+    let cached = this.candidateCache.get(topic);
+    let hit = cached?.get(type);
     if (hit === undefined) {
       hit = (this.byTopic.get(topic) ?? []).filter((d) => type === undefined || d.type === type);
       // An event published to another topic than its descriptor's (a publish-time topic override).
       const byType = type === undefined ? undefined : this.byType.get(type);
       if (hit.length === 0 && byType !== undefined) hit = [byType.descriptor];
-      if (this.candidateCache.size < 10_000) this.candidateCache.set(key, hit);
+      if (this.candidateCount < 10_000) {
+        if (cached === undefined) {
+          cached = new Map();
+          this.candidateCache.set(topic, cached);
+        }
+        cached.set(type, hit);
+        this.candidateCount++;
+      }
     }
     return hit;
   }
