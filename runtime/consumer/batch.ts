@@ -61,19 +61,17 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
     let detached = false;
     let lastDone: string | undefined;
     const outcomes = new Map<MessageOutcome, number>();
+    let handled = 0; // the common outcome, counted without a map lookup
 
+    const run = { signal: deps.signal, heartbeat: beat, shouldStop };
     const loop = async (): Promise<void> => {
       let lastCommitCheck = Date.now();
       for (const m of batch.messages) {
         if (detached || shouldStop()) return;
         const message = toConsumedMessage(topic, partition, m);
-        const outcome = await processMessage(deps.processor, {
-          message,
-          signal: deps.signal,
-          heartbeat: beat,
-          shouldStop,
-        });
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        const outcome = await processMessage(deps.processor, run, message);
+        if (outcome === "handled") handled++;
+        else outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         if (detached || outcome === "abandoned") return;
         if (outcome === "retry-later") {
           deps.retryLater(message, pause);
@@ -94,6 +92,7 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
     } finally {
       clearInterval(ticker);
       deps.signal.removeEventListener("abort", onAbort);
+      if (handled > 0) deps.metrics.outcome(topic, "handled", handled);
       for (const [outcome, count] of outcomes) deps.metrics.outcome(topic, outcome, count);
       if (lastDone !== undefined) {
         deps.metrics.lag(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - Number(lastDone)));

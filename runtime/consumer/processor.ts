@@ -49,8 +49,8 @@ export interface ProcessorDeps {
   readonly observer: ConsumerObserver;
 }
 
+/** What the messages of one batch share (built once per batch, not per message). */
 export interface MessageRun {
-  readonly message: ConsumedMessage;
   readonly signal: AbortSignal;
   readonly heartbeat: () => Promise<void>;
   /** True once the consumer stops or loses the partition: give up without committing. */
@@ -65,25 +65,33 @@ export interface MessageRun {
 const isInfrastructureError = (e: unknown): boolean =>
   isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
 
-export async function processMessage(deps: ProcessorDeps, run: MessageRun): Promise<MessageOutcome> {
-  const { message } = run;
+export async function processMessage(
+  deps: ProcessorDeps,
+  run: MessageRun,
+  message: ConsumedMessage,
+): Promise<MessageOutcome> {
   // The first attempt's success is the hot path: no allocations beyond the handler context.
   let error: unknown;
   try {
-    const result = await attemptOnce(deps, run, 1);
+    const result = await attemptOnce(deps, run, message, 1);
     const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
     deps.observer.onOutcome?.({ message, outcome, attempts: 1 });
     return outcome;
   } catch (e) {
     error = e;
   }
-  return handleFailure(deps, run, error);
+  return handleFailure(deps, run, message, error);
 }
 
 /** One run of the middleware chain and handler, within `handlerTimeoutMs` if set. */
-function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Promise<RouteResult> {
+function attemptOnce(
+  deps: ProcessorDeps,
+  run: MessageRun,
+  message: ConsumedMessage,
+  attempt: number,
+): Promise<RouteResult> {
   const limit = deps.handlerTimeoutMs;
-  if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, run.message);
+  if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
   // The attempt gets its own signal, aborted at the time limit or when the consumer's is.
   const own = new AbortController();
   const onStop = (): void => own.abort(run.signal.reason);
@@ -105,7 +113,7 @@ function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Pro
       reject(timeoutError);
     }, limit);
   });
-  const running = deps.run({ signal, attempt, groupId: deps.groupId }, run.message);
+  const running = deps.run({ signal, attempt, groupId: deps.groupId }, message);
   return Promise.race([running, timedOut])
     .catch(async (e: unknown) => {
       if (e !== timeoutError) throw e;
@@ -113,7 +121,7 @@ function attemptOnce(deps: ProcessorDeps, run: MessageRun, attempt: number): Pro
       // timed-out attempt still runs. It was told through its signal; wait until it settles, or
       // until the consumer gives up on in-flight work (shutdown grace period over).
       deps.logger.warn(
-        { topic: run.message.topic, partition: run.message.partition, offset: run.message.offset, attempt },
+        { topic: message.topic, partition: message.partition, offset: message.offset, attempt },
         "handler timed out; waiting for it to settle before moving on",
       );
       await settledOrAborted(running, run.signal);
@@ -138,8 +146,12 @@ function settledOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<
   });
 }
 
-async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: unknown): Promise<MessageOutcome> {
-  const { message } = run;
+async function handleFailure(
+  deps: ProcessorDeps,
+  run: MessageRun,
+  message: ConsumedMessage,
+  firstError: unknown,
+): Promise<MessageOutcome> {
   const base = { topic: message.topic, partition: message.partition, offset: message.offset };
   const done = (outcome: MessageOutcome, attempts: number, error?: unknown): MessageOutcome => {
     deps.observer.onOutcome?.({ message, outcome, attempts, ...(error === undefined ? {} : { error }) });
@@ -149,7 +161,7 @@ async function handleFailure(deps: ProcessorDeps, run: MessageRun, firstError: u
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) {
       try {
-        const result = await attemptOnce(deps, run, attempt);
+        const result = await attemptOnce(deps, run, message, attempt);
         return done(result === "skipped" ? "skipped" : "handled", attempt);
       } catch (e) {
         error = e;
