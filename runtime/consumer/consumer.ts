@@ -370,7 +370,8 @@ class SkejiConsumer implements Consumer {
    */
   private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult> {
     const router = this.router;
-    if (this.middleware.length === 0) return (ctx, message) => router.route(ctx, message);
+    // async: a synchronous throw of route() becomes a rejection, as the processor expects.
+    if (this.middleware.length === 0) return async (ctx, message) => router.route(ctx, message);
     const skipped = new WeakSet<ConsumedMessage>();
     const inner = async (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
       if ((await router.route(c, m)) === "skipped") skipped.add(m);

@@ -114,25 +114,49 @@ export class Router {
     return hit;
   }
 
-  async route(ctx: HandlerContext, message: ConsumedMessage): Promise<RouteResult> {
+  /**
+   * Decodes and hands `message` to its handler. Synchronous when the decoder and the handler
+   * are (no promise per message then); may throw synchronously: callers await it in a try.
+   */
+  route(ctx: HandlerContext, message: ConsumedMessage): RouteResult | Promise<RouteResult> {
     const type = messageHeader(message, HeaderName.eventType);
     const candidates = this.candidates(message.topic, type);
-    if (candidates.length === 0) {
-      if (this.generic !== undefined) {
-        await this.generic(ctx, message);
-        return "handled";
-      }
-      if (this.unknownEvents === "skip") return "skipped";
-      throw new SkejiError(
-        ConsumerErrorCode.NO_HANDLER,
-        `no handler for event type ${JSON.stringify(type ?? null)} on topic ${message.topic}`,
-        { details: { topic: message.topic, eventType: type } },
-      );
-    }
-    const decoded = await this.decode(message, candidates);
+    if (candidates.length === 0) return this.unrouted(ctx, message, type);
+    const decoded = this.decode(message, candidates);
+    return isThenable(decoded)
+      ? Promise.resolve(decoded).then((d) => this.deliver(ctx, message, d))
+      : this.deliver(ctx, message, decoded);
+  }
+
+  private deliver(
+    ctx: HandlerContext,
+    message: ConsumedMessage,
+    decoded: DecodedRecord,
+  ): RouteResult | Promise<RouteResult> {
     const entry = this.byType.get(decoded.descriptor.type);
     if (entry === undefined) return "skipped";
-    await entry.handler(consumedEvent(ctx, message, decoded.descriptor.type, decoded.payload, decoded.version));
-    return "handled";
+    const done = entry.handler(consumedEvent(ctx, message, decoded.descriptor.type, decoded.payload, decoded.version));
+    return isThenable(done) ? Promise.resolve(done).then(handled) : "handled";
+  }
+
+  private async unrouted(
+    ctx: HandlerContext,
+    message: ConsumedMessage,
+    type: string | undefined,
+  ): Promise<RouteResult> {
+    if (this.generic !== undefined) {
+      await this.generic(ctx, message);
+      return "handled";
+    }
+    if (this.unknownEvents === "skip") return "skipped";
+    throw new SkejiError(
+      ConsumerErrorCode.NO_HANDLER,
+      `no handler for event type ${JSON.stringify(type ?? null)} on topic ${message.topic}`,
+      { details: { topic: message.topic, eventType: type } },
+    );
   }
 }
+
+const handled = (): RouteResult => "handled";
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
