@@ -8,7 +8,7 @@
  * with the path of the problem. So the fast path may only ever return what `fromRaw` returns
  * for the same raw value: the same conversions, mirrored from `values.ts`.
  */
-import { FAIL } from "./fast.ts";
+import { FAIL, memoizeConverters } from "./fast.ts";
 import { type AvroNode, branchName, type LogicalNode, nullableBranch } from "./model.ts";
 import { bytesToBigint, formatDecimal, parseDecimal, type ValueOptions } from "./values.ts";
 
@@ -29,18 +29,7 @@ const safeNumber = (raw: unknown): number | typeof FAIL => {
 
 /** Compiles the converter of `root` (cycles of recursive records are followed lazily). */
 export function compileFastDecode(root: AvroNode, opts: ValueOptions): Convert {
-  const compiled = new Map<AvroNode, Convert>();
-  const convert = (node: AvroNode): Convert => {
-    let c = compiled.get(node);
-    if (c === undefined) {
-      let inner: Convert | undefined;
-      compiled.set(node, (v) => (inner as Convert)(v)); // a recursive record refers to itself
-      inner = build(node);
-      compiled.set(node, inner);
-      c = inner;
-    }
-    return c;
-  };
+  const convert = memoizeConverters((node) => build(node));
 
   const build = (node: AvroNode): Convert => {
     switch (node.kind) {

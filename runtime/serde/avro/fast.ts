@@ -18,7 +18,7 @@ import { isDate, toRaw, type ValidationIssue, type ValueOptions } from "./values
 
 /** Returned by a converter that does not accept its value. */
 export const FAIL: unique symbol = Symbol("fail");
-type Convert = (v: unknown) => unknown;
+export type Convert = (v: unknown) => unknown;
 
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
@@ -37,23 +37,31 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
 };
 
 /**
- * Compiles the converter of `root` (cycles of recursive records are followed lazily). With
- * `withDefaults`, a missing field that has a default takes it (`toRaw(fillDefaults(v))`);
- * without, it fails like `toRaw(v)`.
+ * Builds each node's converter once; a recursive record's converter refers to itself
+ * through a forwarder that is in place before its fields are compiled.
  */
-export function compileFastPath(root: AvroNode, opts: ValueOptions, withDefaults: boolean): Convert {
+export function memoizeConverters(build: (node: AvroNode) => Convert): (node: AvroNode) => Convert {
   const compiled = new Map<AvroNode, Convert>();
-  const convert = (node: AvroNode): Convert => {
+  return (node) => {
     let c = compiled.get(node);
     if (c === undefined) {
       let inner: Convert | undefined;
-      compiled.set(node, (v) => (inner as Convert)(v)); // a recursive record refers to itself
+      compiled.set(node, (v) => (inner as Convert)(v));
       inner = build(node);
       compiled.set(node, inner);
       c = inner;
     }
     return c;
   };
+}
+
+/**
+ * Compiles the converter of `root` (cycles of recursive records are followed lazily). With
+ * `withDefaults`, a missing field that has a default takes it (`toRaw(fillDefaults(v))`);
+ * without, it fails like `toRaw(v)`.
+ */
+export function compileFastPath(root: AvroNode, opts: ValueOptions, withDefaults: boolean): Convert {
+  const convert = memoizeConverters((node) => build(node));
 
   const build = (node: AvroNode): Convert => {
     switch (node.kind) {
