@@ -42,7 +42,13 @@ export function loadProjectAtRef(
 ): Project {
   const displayRoot = options.displayRoot ?? process.cwd();
   const dir = resolve(schemasDir);
-  git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  try {
+    git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  } catch (cause) {
+    throw new CheckError("CHECK_INPUT", `--against: unknown git ref "${ref}" (expected a branch, tag or commit)`, {
+      cause,
+    });
+  }
   const prefix = git(dir, ["rev-parse", "--show-prefix"]).trim();
   const files = git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-name", ref, "--", "."])
     .split("\0")
