@@ -59,7 +59,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     idempotent,
     compression: r.oneOf("KAFKA_PRODUCER_COMPRESSION", compressions, "snappy"),
     async: r.bool("KAFKA_PRODUCER_ASYNC", false),
-    dlqTopic: r.string("KAFKA_PRODUCER_DLQ_TOPIC"),
+    dlqTopic: r.topic("KAFKA_PRODUCER_DLQ_TOPIC"),
     source: r.string("KAFKA_SOURCE"),
     allowAutoTopicCreation: r.bool("KAFKA_PRODUCER_AUTO_CREATE_TOPICS", false),
     partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2"),
@@ -85,7 +85,7 @@ export function consumerConfigFromEnv(topic: string, groupId: string, env: Env =
     heartbeatIntervalMs: r.duration("KAFKA_CONSUMER_HEARTBEAT_INTERVAL", 3000),
     sessionTimeoutMs: r.duration("KAFKA_CONSUMER_SESSION_TIMEOUT", 10_000),
     rebalanceTimeoutMs: r.duration("KAFKA_CONSUMER_REBALANCE_TIMEOUT", 60_000),
-    dlqTopic: r.string("KAFKA_CONSUMER_DLQ_TOPIC"),
+    dlqTopic: r.topic("KAFKA_CONSUMER_DLQ_TOPIC"),
     maxRetries: r.int("KAFKA_CONSUMER_MAX_RETRIES", 3, 0, 1000),
   };
   if (topic.trim() === "") r.problems.push('topic is ""; expected a topic name');

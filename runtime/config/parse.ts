@@ -30,6 +30,15 @@ export class EnvReader {
     return this.raw(name);
   }
 
+  /** A Kafka topic name: 1-249 of letters, digits, `.`, `_` and `-` (what brokers accept). */
+  topic(name: string): string | undefined {
+    const v = this.raw(name);
+    if (v !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(v)) {
+      this.problem(name, 'a topic name (letters, digits, ".", "_", "-"; at most 249)');
+    }
+    return v;
+  }
+
   required(name: string, accepted: string): string | undefined {
     const v = this.raw(name);
     if (v === undefined) this.problem(name, accepted);

@@ -76,6 +76,7 @@ describe("producerConfigFromEnv", () => {
     ["KAFKA_PRODUCER_BATCH_TIMEOUT", "-1s", "a duration such as 10ms"],
     ["KAFKA_PRODUCER_REQUIRE_ACKS", "2", "-1 (all), 0 (none) or 1 (leader)"],
     ["KAFKA_PRODUCER_COMPRESSION", "brotli", "one of none, gzip, snappy, lz4, zstd"],
+    ["KAFKA_PRODUCER_DLQ_TOPIC", "bad topic!", 'a topic name (letters, digits, ".", "_", "-"; at most 249)'],
     ["KAFKA_PRODUCER_PARTITIONER", "crc32", "one of murmur2, fnv1a"],
     ["KAFKA_PRODUCER_ASYNC", "maybe", "true or false"],
     ["KAFKA_PRODUCER_BATCH_BYTES", "10XB", "a size in bytes"],
@@ -154,6 +155,7 @@ describe("consumerConfigFromEnv", () => {
     ["KAFKA_CONSUMER_MAX_BYTES", "ten", "a size in bytes"],
     ["KAFKA_CONSUMER_MAX_WAIT", "soon", "a duration"],
     ["KAFKA_CONSUMER_MAX_RETRIES", "-1", "an integer from 0 to 1000"],
+    ["KAFKA_CONSUMER_DLQ_TOPIC", "dlq/bookings", 'a topic name (letters, digits, ".", "_", "-"; at most 249)'],
   ])("rejects %s=%s", (name, value, accepted) => {
     expect(failure(() => consumerConfigFromEnv("t", "g", { ...base, [name]: value })).message).toContain(
       `${name} is ${JSON.stringify(value)}; expected ${accepted}`,
