@@ -16,6 +16,7 @@
  *
  *   npm run bench:consume -- [--messages 50000] [--partitions 3] [--rounds 3] [--timeout 60] [--json]
  */
+
 import { parseArgs } from "node:util";
 import avro from "avsc";
 import { Kafka, logLevel } from "kafkajs";
@@ -29,6 +30,7 @@ import {
   producerConfigFromEnv,
   silentLogger,
 } from "../runtime/index.ts";
+import { type Booking, schema } from "./booking.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -45,29 +47,6 @@ const rounds = Number(args.rounds);
 const timeoutMs = Number(args.timeout) * 1000;
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 const env = { KAFKA_BROKERS: brokers.join(",") };
-
-const schema = {
-  type: "record",
-  name: "BookingCreated",
-  namespace: "skeji.bench",
-  fields: [
-    { name: "booking_id", type: "string" },
-    { name: "user_phone", type: "string" },
-    { name: "start_time", type: { type: "long", logicalType: "timestamp-millis" } },
-    { name: "seats", type: "int", default: 1 },
-    { name: "notes", type: "string", default: "" },
-    { name: "status", type: { type: "enum", name: "Status", symbols: ["PENDING", "CONFIRMED"] }, default: "PENDING" },
-  ],
-} as const;
-
-interface Booking {
-  booking_id: string;
-  user_phone: string;
-  start_time: Date;
-  seats: number;
-  notes: string;
-  status: "PENDING" | "CONFIRMED";
-}
 
 const kafka = new Kafka({ brokers, clientId: "bench-consume", logLevel: logLevel.NOTHING });
 const suffix = Math.random().toString(36).slice(2, 8);

@@ -18,6 +18,7 @@
  * The typed path runs one middleware layer (adds a header); `--tracing` adds the
  * OpenTelemetry layer too (a no-op tracer unless an SDK is registered).
  */
+
 import { parseArgs } from "node:util";
 import { Kafka, type Message as KafkajsMessage, type Producer as KafkajsProducer, logLevel } from "kafkajs";
 import { compressionType, registerCompressionCodecs } from "../runtime/client/compression.ts";
@@ -31,6 +32,7 @@ import {
   tracingProducerMiddleware,
 } from "../runtime/index.ts";
 import { avroCodec } from "../runtime/serde/avro.ts";
+import { type Booking, schema } from "./booking.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -48,29 +50,6 @@ const batch = Number(args.batch);
 const rawAMessages = Math.min(Number(args["raw-a-messages"]), messages);
 const compression = args.compression as Compression;
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
-
-const schema = {
-  type: "record",
-  name: "BookingCreated",
-  namespace: "skeji.bench",
-  fields: [
-    { name: "booking_id", type: "string" },
-    { name: "user_phone", type: "string" },
-    { name: "start_time", type: { type: "long", logicalType: "timestamp-millis" } },
-    { name: "seats", type: "int", default: 1 },
-    { name: "notes", type: "string", default: "" },
-    { name: "status", type: { type: "enum", name: "Status", symbols: ["PENDING", "CONFIRMED"] }, default: "PENDING" },
-  ],
-} as const;
-
-interface Booking {
-  booking_id: string;
-  user_phone: string;
-  start_time: Date;
-  seats: number;
-  notes: string;
-  status: "PENDING" | "CONFIRMED";
-}
 
 const kafka = new Kafka({ brokers, clientId: "bench-produce", logLevel: logLevel.NOTHING });
 registerCompressionCodecs();
