@@ -7,7 +7,7 @@
  * member in the group. The loop is raced against the consumer's abort signal, so shutdown never
  * waits longer than its grace period for a handler.
  */
-import type { EachBatchPayload } from "kafkajs";
+import type { EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { ConsumerMetrics } from "../observability/consumer-metrics.ts";
 import { toConsumedMessage } from "./message.ts";
 import { type ProcessorDeps, processMessage } from "./processor.ts";
@@ -25,6 +25,12 @@ export interface BatchDeps {
   readonly retryLater: (message: ConsumedMessage, pause: () => () => void) => void;
   /** The partition made progress (resets its retry-later backoff). */
   readonly progressed: (topic: string, partition: number) => void;
+  /**
+   * How many seeks the consumer has made so far. Only the consumer seeks (to retry a message
+   * later), so a batch can only go stale when this changes; kafkajs's own staleness check costs a
+   * JSON string per call and is therefore asked only then.
+   */
+  readonly seeks: () => number;
 }
 
 /** Heartbeat answers that mean this member must rejoin: finish the current message and let go of the batch. */
@@ -48,7 +54,9 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
       }
     };
     const ticker = setInterval(() => void beat().catch(() => {}), deps.heartbeatIntervalMs);
-    const shouldStop = (): boolean => rebalancing || deps.isStopping() || !isRunning() || isStale();
+    const seeksAtStart = deps.seeks();
+    const shouldStop = (): boolean =>
+      rebalancing || deps.isStopping() || !isRunning() || (deps.seeks() !== seeksAtStart && isStale());
 
     // Shutdown must not wait for a handler past the grace period: the loop is raced (once per
     // batch) against the abort signal; a loop left behind resolves no further offsets.
@@ -64,25 +72,44 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
     let handled = 0; // the common outcome, counted without a map lookup
 
     const run = { signal: deps.signal, heartbeat: beat, shouldStop };
+    // Offsets are resolved lazily: the last finished offset is handed to kafkajs before each
+    // commit check and when the batch ends (the finally below), not once per message. kafkajs
+    // commits only resolved offsets, and only at those points, so what it commits is the same.
+    let resolved: string | undefined;
+    const resolveDone = (): void => {
+      if (lastDone !== undefined && lastDone !== resolved) {
+        resolved = lastDone;
+        resolveOffset(lastDone);
+      }
+    };
+    // Mid-batch commits (a long batch should not hold back all its progress): a timer raises a
+    // flag, so the loop reads a boolean per message instead of the clock.
+    let commitDue = false;
+    const commitTicker = setInterval(() => {
+      commitDue = true;
+    }, deps.commitIntervalMs);
     const loop = async (): Promise<void> => {
-      let lastCommitCheck = Date.now();
-      for (const m of batch.messages) {
+      const records = batch.messages;
+      for (let i = 0; i < records.length; i++) {
         if (detached || shouldStop()) return;
+        const m = records[i] as KafkaMessage;
         const message = toConsumedMessage(topic, partition, m);
-        const outcome = await processMessage(deps.processor, run, message);
+        // Synchronous when the handler and middleware are: no promise per message then.
+        let outcome = processMessage(deps.processor, run, message);
+        if (typeof outcome !== "string") outcome = await outcome;
         if (outcome === "handled") handled++;
         else outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         if (detached || outcome === "abandoned") return;
         if (outcome === "retry-later") {
+          resolveDone();
           deps.retryLater(message, pause);
           return;
         }
-        resolveOffset(m.offset);
         if (lastDone === undefined) deps.progressed(topic, partition);
         lastDone = m.offset;
-        const now = Date.now();
-        if (now - lastCommitCheck >= deps.commitIntervalMs) {
-          lastCommitCheck = now;
+        if (commitDue) {
+          commitDue = false;
+          resolveDone();
           await commitOffsetsIfNecessary();
         }
       }
@@ -90,7 +117,9 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
     try {
       if ((await Promise.race([loop(), aborted])) === "aborted") detached = true;
     } finally {
+      resolveDone();
       clearInterval(ticker);
+      clearInterval(commitTicker);
       deps.signal.removeEventListener("abort", onAbort);
       if (handled > 0) deps.metrics.outcome(topic, "handled", handled);
       for (const [outcome, count] of outcomes) deps.metrics.outcome(topic, outcome, count);

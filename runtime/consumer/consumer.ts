@@ -143,6 +143,7 @@ class SkejiConsumer implements Consumer {
   private crash: unknown;
   private removeAbortListener: () => void = () => {};
   private retryLaterCount = new Map<string, number>();
+  private seeks = 0;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -261,6 +262,7 @@ class SkejiConsumer implements Consumer {
             commitIntervalMs: this.config.commitIntervalMs,
             retryLater: (message, pause) => this.retryLater(message, pause),
             progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
+            seeks: () => this.seeks,
           }),
         });
     })();
@@ -332,6 +334,7 @@ class SkejiConsumer implements Consumer {
       this.options.random,
     );
     const resume = pause();
+    this.seeks++;
     this.consumer?.seek({ topic: message.topic, partition: message.partition, offset: message.offset });
     this.logger.warn(
       { topic: message.topic, partition: message.partition, offset: message.offset, delayMs: delay },
@@ -366,23 +369,37 @@ class SkejiConsumer implements Consumer {
 
   /**
    * Middleware around routing, composed once. Whether the router skipped the message is carried
-   * past the middleware in a WeakSet keyed by the message.
+   * past the middleware in a WeakSet keyed by the message. Without middleware the router is
+   * called directly, and `next` hands middleware an already settled promise when routing was
+   * synchronous: no promise of ours per message beyond what the middleware itself creates.
    */
-  private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult> {
+  private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => RouteResult | Promise<RouteResult> {
     const router = this.router;
-    // async: a synchronous throw of route() becomes a rejection, as the processor expects.
-    if (this.middleware.length === 0) return async (ctx, message) => router.route(ctx, message);
+    if (this.middleware.length === 0) return (ctx, message) => router.route(ctx, message);
     const skipped = new WeakSet<ConsumedMessage>();
-    const inner = async (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
-      if ((await router.route(c, m)) === "skipped") skipped.add(m);
+    const note = (r: RouteResult, m: ConsumedMessage): void => {
+      if (r === "skipped") skipped.add(m);
+    };
+    const inner = (c: HandlerContext, m: ConsumedMessage): Promise<void> => {
+      let r: RouteResult | Promise<RouteResult>;
+      try {
+        r = router.route(c, m);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (typeof r !== "string") return r.then((v) => note(v, m));
+      note(r, m);
+      return settled;
     };
     const call = this.middleware.reduceRight<(c: HandlerContext, m: ConsumedMessage) => Promise<void>>(
       (next, mw) => (c, m) => mw(c, m, next),
       inner,
     );
-    return async (ctx, message) => {
-      await call(ctx, message);
-      return skipped.has(message) ? "skipped" : "handled";
+    const outcome = (message: ConsumedMessage): RouteResult => (skipped.has(message) ? "skipped" : "handled");
+    return (ctx, message) => {
+      const done: unknown = call(ctx, message);
+      if (isThenable(done)) return Promise.resolve(done).then(() => outcome(message));
+      return outcome(message);
     };
   }
 
@@ -412,5 +429,9 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
     },
   };
 }
+
+const settled: Promise<void> = Promise.resolve();
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
 
 const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");

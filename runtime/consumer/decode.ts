@@ -5,11 +5,12 @@
  * the full decoder does nothing but decode with the latest codec; the fast path does the same
  * without re-reading every header. Any other record goes to the full decoder.
  */
+import type { IHeaders } from "kafkajs";
 import type { AnyEventDescriptor } from "../descriptor.ts";
-import { formatSchemaVersion, HeaderName } from "../message/headers.ts";
+import { formatSchemaVersion, HeaderName, type RawHeaderValue } from "../message/headers.ts";
 import { type AvroCodec, avroCodec } from "../serde/avro.ts";
 import { ContentType, type Serde } from "../serde/serde.ts";
-import { messageHeader, sameBytes } from "./message.ts";
+import { headerText, messageHeader, sameBytes } from "./message.ts";
 import type { DecodeFn } from "./router.ts";
 import type { ConsumedMessage } from "./types.ts";
 
@@ -28,11 +29,28 @@ interface Expected {
 const expected = (text: string): Expected => ({ text, bytes: Buffer.from(text, "utf8") });
 const avroContentType = expected(ContentType.avro);
 
-function headerIs(message: ConsumedMessage, name: string, want: Expected): boolean {
-  const raw = message.rawHeaders[name];
-  if (Buffer.isBuffer(raw)) return sameBytes(raw, want.bytes);
-  if (typeof raw === "string") return raw === want.text;
-  return messageHeader(message, name) === want.text;
+/**
+ * Whether a raw header value is exactly `want`: kafkajs gives bytes (compared without decoding),
+ * a repeated header counts by its last value, as everywhere else.
+ */
+function rawIs(value: RawHeaderValue | undefined, want: Expected): boolean {
+  if (value === undefined) return false;
+  if (typeof value === "string") return value === want.text;
+  if (Array.isArray(value)) return headerText(value) === want.text;
+  return sameBytes(value, want.bytes);
+}
+
+/**
+ * The three headers the fast path needs, looked up by literal names: each lookup then has one
+ * fixed key, which the engine resolves far faster than a lookup by a variable name (the header
+ * objects of one producer's records all have the same shape).
+ */
+function fastHeaders(h: IHeaders, f: FastPath): boolean {
+  return (
+    rawIs(h["content-type"], avroContentType) &&
+    rawIs(h["schema-version"], f.versionHeader) &&
+    rawIs(h["schema-fingerprint"], f.fingerprint)
+  );
 }
 
 export function serdeDecoder(serde: Serde): DecodeFn {
@@ -63,9 +81,7 @@ export function serdeDecoder(serde: Serde): DecodeFn {
       f !== null &&
       message.value !== null &&
       messageHeader(message, HeaderName.eventType) === d.type &&
-      headerIs(message, HeaderName.contentType, avroContentType) &&
-      headerIs(message, HeaderName.schemaVersion, f.versionHeader) &&
-      headerIs(message, HeaderName.schemaFingerprint, f.fingerprint)
+      fastHeaders(message.rawHeaders, f)
     ) {
       return { descriptor: d, version: f.version, payload: f.codec.decode(message.value) };
     }

@@ -32,7 +32,8 @@ export interface ConsumerObserver {
 
 export interface ProcessorDeps {
   readonly groupId: string;
-  readonly run: (ctx: HandlerContext, message: ConsumedMessage) => Promise<RouteResult>;
+  /** The middleware chain and handler; may return synchronously or throw synchronously. */
+  readonly run: (ctx: HandlerContext, message: ConsumedMessage) => RouteResult | Promise<RouteResult>;
   readonly policy: RetryPolicy;
   readonly unclassified: ErrorClass;
   readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
@@ -65,22 +66,30 @@ export interface MessageRun {
 const isInfrastructureError = (e: unknown): boolean =>
   isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
 
-export async function processMessage(
+export function processMessage(
   deps: ProcessorDeps,
   run: MessageRun,
   message: ConsumedMessage,
-): Promise<MessageOutcome> {
-  // The first attempt's success is the hot path: no allocations beyond the handler context.
-  let error: unknown;
+): MessageOutcome | Promise<MessageOutcome> {
+  // The first attempt's success is the hot path: synchronous when the middleware and handler
+  // are, and no allocations beyond the handler context either way.
+  let result: RouteResult | Promise<RouteResult>;
   try {
-    const result = await attemptOnce(deps, run, message, 1);
-    const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
-    deps.observer.onOutcome?.({ message, outcome, attempts: 1 });
-    return outcome;
+    result = attemptOnce(deps, run, message, 1);
   } catch (e) {
-    error = e;
+    return handleFailure(deps, run, message, e);
   }
-  return handleFailure(deps, run, message, error);
+  if (typeof result === "string") return firstAttemptDone(deps, message, result);
+  return result.then(
+    (r) => firstAttemptDone(deps, message, r),
+    (e: unknown) => handleFailure(deps, run, message, e),
+  );
+}
+
+function firstAttemptDone(deps: ProcessorDeps, message: ConsumedMessage, result: RouteResult): MessageOutcome {
+  const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
+  deps.observer.onOutcome?.({ message, outcome, attempts: 1 });
+  return outcome;
 }
 
 /** One run of the middleware chain and handler, within `handlerTimeoutMs` if set. */
@@ -89,7 +98,7 @@ function attemptOnce(
   run: MessageRun,
   message: ConsumedMessage,
   attempt: number,
-): Promise<RouteResult> {
+): RouteResult | Promise<RouteResult> {
   const limit = deps.handlerTimeoutMs;
   if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
   // The attempt gets its own signal, aborted at the time limit or when the consumer's is.
@@ -113,7 +122,12 @@ function attemptOnce(
       reject(timeoutError);
     }, limit);
   });
-  const running = deps.run({ signal, attempt, groupId: deps.groupId }, message);
+  let running: Promise<RouteResult>;
+  try {
+    running = Promise.resolve(deps.run({ signal, attempt, groupId: deps.groupId }, message));
+  } catch (e) {
+    running = Promise.reject(e);
+  }
   return Promise.race([running, timedOut])
     .catch(async (e: unknown) => {
       if (e !== timeoutError) throw e;

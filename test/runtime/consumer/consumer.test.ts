@@ -216,6 +216,53 @@ describe("middleware", () => {
   });
 });
 
+describe("middleware without async", () => {
+  it("a synchronous throw fails the attempt, next() is a promise to chain on, and typed handlers' throws and skips pass through", async () => {
+    const topic = await fx.topic("mw-sync");
+    const ev = testEvents(topic);
+    await fx.send(topic, [
+      { key: "b-1", value: JSON.stringify({ id: "b-1", seq: 1 }), headers: { "event-type": ev.created.type } },
+      { key: "boom", value: JSON.stringify({ id: "boom", seq: 2 }), headers: { "event-type": ev.created.type } },
+      { key: "b-3", value: JSON.stringify({ id: "b-3", seq: 3 }), headers: { "event-type": ev.created.type } },
+      { key: "b-4", value: JSON.stringify({ id: "b-4", reason: "x" }), headers: { "event-type": ev.cancelled.type } },
+      { key: "b-5", value: JSON.stringify({ id: "b-5", seq: 5 }), headers: { "event-type": ev.created.type } },
+    ]);
+    const log: string[] = [];
+    const outcomes: string[] = [];
+    const config = testConfig(topic, { maxRetries: 0 });
+    const consumer = createConsumer(config, { ...fast, observer: { onOutcome: (o) => outcomes.push(o.outcome) } })
+      // Not async: throws synchronously for one key, otherwise chains on the promise next() returns.
+      .use((ctx, msg, next) => {
+        if (msg.key?.toString() === "boom") throw newPermanentError("sync boom");
+        const after = next(ctx, msg);
+        expect(after).toBeInstanceOf(Promise);
+        return after.then(
+          () => void log.push(`ok ${msg.key}`),
+          (e: unknown) => {
+            log.push(`failed ${msg.key}: ${(e as Error).message}`);
+            throw e;
+          },
+        );
+      })
+      .on(ev.created, (e) => {
+        // A synchronous throw from a typed handler.
+        if (e.payload.seq === 3) throw newPermanentError("seq 3 refused");
+        log.push(`handled ${e.payload.seq}`);
+      });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 5, "all five committed");
+    await consumer.stop();
+    await running;
+    expect(log).toEqual(["handled 1", "ok b-1", "failed b-3: seq 3 refused", "ok b-4", "handled 5", "ok b-5"]);
+    expect(outcomes).toEqual(["handled", "dead-lettered", "dead-lettered", "skipped", "handled"]);
+    const dlq = await fx.read(`${topic}-dlq`, 2);
+    expect(dlq.map((r) => [r.key?.toString(), r.headers["dlq-error"]?.toString()])).toEqual([
+      ["boom", "sync boom"],
+      ["b-3", "seq 3 refused"],
+    ]);
+  });
+});
+
 describe("observability", () => {
   it("counts outcomes and failed attempts, records handler durations and lag, and logs through the logging middleware", async () => {
     const topic = await fx.topic("metrics");
