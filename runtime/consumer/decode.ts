@@ -12,7 +12,6 @@ import { type AvroCodec, avroCodec } from "../serde/avro.ts";
 import { ContentType, type Serde } from "../serde/serde.ts";
 import { headerText, messageHeader, sameBytes } from "./message.ts";
 import type { DecodeFn } from "./router.ts";
-import type { ConsumedMessage } from "./types.ts";
 
 interface FastPath {
   readonly version: number;
