@@ -5,9 +5,11 @@
  * `correlation-id` and a `reply-to` header naming the reply topic, and resolves with the first
  * reply event carrying the same correlation id. The requester listens on the reply topic in a
  * consumer group of its own (every requester instance sees every reply; replies for other
- * instances are skipped), starting at the newest offset. A reply that does not arrive within
- * `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still pending with
- * CONSUMER_CLOSED and deletes the requester's group (it is one per requester, so none piles up);
+ * instances are skipped), starting at the newest offset, and commits no offset in it: it only
+ * wants replies to its own in-flight requests, so a committed position would serve nobody and
+ * would keep the group on the broker after a process that died without `close()`. A reply that
+ * does not arrive within `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still
+ * pending with CONSUMER_CLOSED and deletes the requester's group (it is one per requester);
  * if the reply consumer fails or stops on its own, every pending request rejects at once with
  * CONSUMER_CLOSED (the failure as cause), as does every later request. Pending requests are
  * removed on every path, so none leak.
@@ -80,7 +82,7 @@ export async function createRequester(config: ConsumerConfig, options: Requester
   if (first === undefined) throw new SkejiError("INVALID_CONFIG", "a requester needs at least one reply event");
   const groupId = `${config.groupId}-replies-${randomUUID()}`;
   const logger = (options.consumer?.logger ?? defaultLogger()).child({ component: "requester", groupId });
-  const kafka = options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger));
+  const kafka = withoutCommits(options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger)));
   const consumer = createConsumer(
     {
       ...config,
@@ -187,6 +189,26 @@ export async function createRequester(config: ConsumerConfig, options: Requester
       await deleteGroup(kafka, groupId, logger);
     },
   };
+}
+
+/**
+ * The same kafkajs instance, except that its consumers never commit an offset: no auto-commit,
+ * no commit on a batch's end, a rebalance, a seek or `commitOffsetsIfNecessary()`, and
+ * `commitOffsets()` does nothing. The group then holds no offsets, so once its member is gone
+ * (closed, or evicted after the session timeout when the process died) the broker drops it at
+ * its next offsets-retention check instead of keeping it for `offsets.retention.minutes`.
+ */
+function withoutCommits(kafka: Kafka): Kafka {
+  const facade: Kafka = Object.create(kafka);
+  facade.consumer = (consumerConfig) => {
+    const consumer = kafka.consumer(consumerConfig);
+    return {
+      ...consumer,
+      run: (run) => consumer.run({ ...run, autoCommit: false, autoCommitInterval: null, autoCommitThreshold: null }),
+      commitOffsets: async () => {},
+    };
+  };
+  return facade;
 }
 
 /** Deletes the requester's consumer group (its members have left); failures are logged, not thrown. */

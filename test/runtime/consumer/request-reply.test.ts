@@ -10,7 +10,8 @@ import { silentLogger } from "../../../runtime/observability/logger.ts";
 import { createProducer } from "../../../runtime/producer/producer.ts";
 import { createRequester, reply } from "../../../runtime/request-reply/request-reply.ts";
 import { brokers } from "../../infra/env.ts";
-import { Fixture, testConfig } from "./helpers.ts";
+import { eventually, Fixture, testConfig } from "./helpers.ts";
+import { killableKafka } from "./killable.ts";
 
 const fx = new Fixture();
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -182,6 +183,39 @@ describe("requester lifecycle", () => {
       expect(await groupsOf(`${config.groupId}-replies-`)).toEqual([]);
     }
   });
+
+  it("commits no offset, so a requester that dies without close() leaves an empty group with no offsets", async () => {
+    const replies = await fx.topic("rr-no-commit", 1, false);
+    const Replied = plain(replies);
+    const config = testConfig(replies);
+    const producer = requestProducer(replies);
+    const { kafka, kill } = killableKafka();
+    const requester = await createRequester(config, {
+      producer,
+      replies: [Replied],
+      consumer: { logger: silentLogger, kafka, shutdownTimeoutMs: 500 },
+    });
+    cleanups.push(() => requester.close());
+    // The request is itself a reply event on the reply topic: the requester reads it back as its answer.
+    // Two round trips: the batch of the first ended before the second was fetched, and a consumer
+    // that commits would have committed its offset by then.
+    for (const requestId of ["first", "second"]) {
+      const echoed = await requester.request(Replied, { requestId, price: 1 }, { reply: Replied, timeoutMs: 20_000 });
+      expect(echoed.payload.requestId).toBe(requestId);
+    }
+    const [groupId, ...others] = await groupsOf(`${config.groupId}-replies-`);
+    expect(groupId).toBeDefined();
+    expect(others).toEqual([]);
+    const group = groupId as string;
+    expect(await fx.committed(group, replies)).toEqual([-1]);
+
+    kill(); // the process "dies": no close(), no leave-group, no final commit
+    await eventually(async () => {
+      const [described] = (await fx.admin.describeGroups([group])).groups;
+      return described?.state === "Empty" && described.members.length === 0;
+    }, "the broker evicted the dead requester");
+    expect(await fx.committed(group, replies)).toEqual([-1]);
+  }, 40_000);
 
   it("rejects every pending request at once when the reply consumer fails, and later requests too", async () => {
     const replies = await fx.topic("rr-crash", 1, false);
