@@ -87,7 +87,7 @@ export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } f
 export { MessageBuilder, newMessage } from "./message/message.ts";
 export type { Message } from "./message/message.ts";
 export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
-export type { Headers } from "./message/headers.ts";
+export type { Headers, RawHeaders } from "./message/headers.ts";
 export { DlqHeader } from "./dlq/record.ts";
 
 // --- Observability ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * kafkajs's per-partition acks into one ack per record.
  */
 import {
+  type IHeaders,
   Kafka,
   type KafkaConfig,
   type ProducerRecord as KafkajsMessageLike,
@@ -181,7 +182,7 @@ function toKafkajs(record: OutgoingRecord): KafkajsMessage {
   const message: KafkajsMessage = {
     key: record.key,
     value: record.value,
-    headers: record.headers as Record<string, string>,
+    headers: record.headers as IHeaders, // kafkajs only reads them
   };
   if (record.partition !== undefined) message.partition = record.partition;
   if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);

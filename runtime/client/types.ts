@@ -6,13 +6,16 @@
 import type { Compression, RequiredAcks } from "../config/types.ts";
 import type { PartitionerName } from "./partitioners.ts";
 
-/** A record ready for the wire: key and value are bytes, headers are strings. */
+/** A header value on the wire: text (written as UTF-8), bytes, or the values of a repeated header. */
+export type OutgoingHeaderValue = string | Buffer | readonly (string | Buffer)[];
+
+/** A record ready for the wire: key and value are bytes, headers text or bytes. */
 export interface OutgoingRecord {
   /** A string key is written as UTF-8. */
   readonly key: string | Buffer | null;
   /** `null` writes a tombstone. */
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, OutgoingHeaderValue>>;
   readonly partition?: number | undefined;
   /** Milliseconds since the epoch; the broker's clock when absent. */
   readonly timestamp?: number | undefined;

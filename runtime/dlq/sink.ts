@@ -5,7 +5,6 @@
 import { Kafka, type Producer as KafkajsProducer } from "kafkajs";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
-import { headerText } from "../consumer/message.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Producer } from "../producer/types.ts";
 import type { DlqRecord } from "./record.ts";
@@ -18,10 +17,11 @@ export interface DlqSink {
 
 /**
  * A sink on the runtime's producer, for applications that want their own producer's middleware.
- * Lossy: the producer's headers are strings, so header values are passed on as UTF-8 text (a
- * repeated header keeps its last value, bytes that are not UTF-8 are not kept), and `publish`
- * fills `event-id` and `timestamp` when the original had none. The default sink
- * ({@link kafkaDlqSink}) keeps the original headers exactly.
+ * The record is published with `rawHeaders`, so it is written as built: the original header
+ * bytes, every value of a repeated header, and nothing filled in by the producer (no `event-id`,
+ * `timestamp`, `retry-count` or `source`). Headers a middleware adds are written too, unless the
+ * record has one of the same name: the record's wins. The producer must use acks=all and publish
+ * synchronously (not `async`), so that a write resolves only once the broker has the record.
  */
 export function producerDlqSink(producer: Producer): DlqSink {
   return {
@@ -29,12 +29,16 @@ export function producerDlqSink(producer: Producer): DlqSink {
       if (producer.config.requiredAcks !== -1) {
         throw new Error("the DLQ producer must use acks=all (requiredAcks -1)");
       }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(record.headers)) {
-        const text = headerText(value);
-        if (text !== undefined) headers[name] = text;
+      if (producer.config.async) {
+        throw new Error("the DLQ producer must not be async: a write must wait for the broker's acknowledgement");
       }
-      await producer.publish({ topic, key: record.key ?? undefined, value: record.value, headers });
+      await producer.publish({
+        topic,
+        key: record.key ?? undefined,
+        value: record.value,
+        headers: {},
+        rawHeaders: record.headers,
+      });
     },
     close: () => producer.close(),
   };

@@ -38,6 +38,13 @@ export type Headers = Readonly<Record<string, string>>;
 /** A header value as kafkajs hands it over. */
 export type RawHeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
+/**
+ * Headers to be written exactly as given: bytes (`Buffer` / `Uint8Array`) as they are, text as
+ * UTF-8, an array as a repeated header (one record header per element, in order). A consumed
+ * record's `rawHeaders` fit as they are.
+ */
+export type RawHeaders = Readonly<Record<string, string | Uint8Array | readonly (string | Uint8Array)[] | undefined>>;
+
 /** Converts record headers into plain strings; a repeated header keeps its last value. */
 export function readHeaders(raw: Readonly<Record<string, RawHeaderValue>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};

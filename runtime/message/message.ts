@@ -3,7 +3,7 @@
  * `newMessage().withKey(k).withValue(v).withEventType(t).build()`.
  */
 import { randomUUID } from "node:crypto";
-import { formatSchemaVersion, HeaderName, type Headers, rfc3339 } from "./headers.ts";
+import { formatSchemaVersion, HeaderName, type Headers, type RawHeaders, rfc3339 } from "./headers.ts";
 
 /**
  * An outgoing message. `value` bytes (Buffer / Uint8Array) are sent as they are,
@@ -17,6 +17,13 @@ export interface Message {
   readonly value: unknown;
   /** Standard and custom headers; `event-id` and `timestamp` are always present after `build()`. */
   readonly headers: Headers;
+  /**
+   * Headers written byte for byte (bytes, text, repeated headers), for forwarding a consumed
+   * record as it was, e.g. to a dead-letter topic. When set, the producer fills in nothing
+   * (no `event-id`, `timestamp`, `retry-count` or `source`): the record carries `headers`, what
+   * middleware adds, and these, which win over any of the same name.
+   */
+  readonly rawHeaders?: RawHeaders | undefined;
   /** Explicit partition; normally left out so the key decides. */
   readonly partition?: number | undefined;
 }

@@ -1,7 +1,8 @@
 /** Turning publish input into record bytes: keys from payloads, plain message values. */
-import type { OutgoingRecord } from "../client/types.ts";
+import type { OutgoingHeaderValue, OutgoingRecord } from "../client/types.ts";
 import type { AnyEventDescriptor } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import type { RawHeaders } from "../message/headers.ts";
 
 const keyPaths = new Map<string, readonly string[]>();
 
@@ -49,10 +50,40 @@ export function messageValueBytes(value: unknown): Buffer | null {
   }
 }
 
-/** Key, value and header bytes of a record (for batch limits). */
+/**
+ * A message's `rawHeaders` ready for the wire: Buffers and text as they are, other Uint8Arrays
+ * as Buffers over the same memory (no copy), arrays element by element, undefined left out.
+ */
+export function outgoingHeaders(raw: RawHeaders): Record<string, OutgoingHeaderValue> {
+  const out: Record<string, OutgoingHeaderValue> = {};
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    out[name] = typeof value === "string" || value instanceof Uint8Array ? headerBytes(value) : value.map(headerBytes);
+  }
+  return out;
+}
+
+function headerBytes(value: string | Uint8Array): string | Buffer {
+  if (typeof value === "string" || Buffer.isBuffer(value)) return value;
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Key, value and header bytes of a record (for batch limits; text headers counted by length). */
 export function recordBytes(record: OutgoingRecord): number {
   const key = record.key;
   let n = (typeof key === "string" ? Buffer.byteLength(key) : (key?.length ?? 0)) + (record.value?.length ?? 0);
-  for (const name in record.headers) n += name.length + (record.headers[name]?.length ?? 0);
+  for (const name in record.headers) {
+    const value = record.headers[name];
+    n += name.length;
+    if (typeof value === "string") n += value.length;
+    else if (value !== undefined) n += Buffer.isBuffer(value) ? value.length : repeatedBytes(value);
+  }
+  return n;
+}
+
+function repeatedBytes(values: readonly (string | Buffer)[]): number {
+  let n = 0;
+  for (const v of values) n += v.length;
   return n;
 }

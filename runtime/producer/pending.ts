@@ -1,5 +1,5 @@
 /** One publish waiting in the batcher, from the call to its ack or error. */
-import type { OutgoingRecord, RecordAck } from "../client/types.ts";
+import type { OutgoingHeaderValue, OutgoingRecord, RecordAck } from "../client/types.ts";
 import { HeaderName } from "../message/headers.ts";
 import type { ProducerMetrics } from "../observability/metrics.ts";
 import type { EncodedValue, EventEncoder } from "../serde/types.ts";
@@ -30,13 +30,18 @@ export class Pending implements BatchItem {
     private readonly encoder: EventEncoder | undefined,
   ) {
     this.topic = ctx.topic;
-    this.eventId = ctx.headers[HeaderName.eventId] ?? "";
+    this.eventId =
+      (ctx.rawHeaders === undefined ? undefined : headerText(ctx.rawHeaders[HeaderName.eventId])) ??
+      ctx.headers[HeaderName.eventId] ??
+      "";
   }
 
   setValue(value: Buffer | null): void {
     const { ctx } = this;
     const key = ctx.key === undefined || typeof ctx.key === "string" ? (ctx.key ?? null) : Buffer.from(ctx.key);
-    this.record = { key, value, headers: ctx.headers, partition: ctx.partition };
+    const raw = ctx.rawHeaders;
+    const headers = raw === undefined ? ctx.headers : { ...ctx.headers, ...raw };
+    this.record = { key, value, headers, partition: ctx.partition };
     this.bytes = recordBytes(this.record);
   }
 
@@ -63,6 +68,12 @@ export class Pending implements BatchItem {
 }
 
 const noop = (): void => {};
+
+/** The text of a raw header (its last value when repeated). */
+function headerText(value: OutgoingHeaderValue | undefined): string | undefined {
+  const last = typeof value === "object" && !Buffer.isBuffer(value) ? value[value.length - 1] : value;
+  return last === undefined || typeof last === "string" ? last : last.toString("utf8");
+}
 
 export function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
   Object.assign(ctx.headers, encoded.headers);

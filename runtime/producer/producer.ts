@@ -20,7 +20,7 @@ import { createSerde } from "../serde/serde.ts";
 import type { EncodedValue, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
-import { keyFromPayload, messageValueBytes } from "./encode.ts";
+import { keyFromPayload, messageValueBytes, outgoingHeaders } from "./encode.ts";
 import { closedError, toPublishFailure, toSkejiError } from "./errors.ts";
 import { Pending, withHeaders } from "./pending.ts";
 import type {
@@ -162,8 +162,11 @@ class KafkaProducer implements Producer {
 
   publish(message: Message): Promise<PublishResult> {
     if (this.closed) return Promise.reject(closedError());
-    const headers: Record<string, string> = { ...withStandardHeaders(message.headers) };
-    if (headers[HeaderName.source] === undefined && this.config.source !== undefined) {
+    const raw = message.rawHeaders;
+    // With raw headers the record is forwarded as it was: nothing filled in.
+    const headers: Record<string, string> =
+      raw === undefined ? { ...withStandardHeaders(message.headers) } : { ...message.headers };
+    if (raw === undefined && headers[HeaderName.source] === undefined && this.config.source !== undefined) {
       headers[HeaderName.source] = this.config.source;
     }
     return this.run({
@@ -173,6 +176,7 @@ class KafkaProducer implements Producer {
       headers,
       partition: message.partition,
       descriptor: undefined,
+      rawHeaders: raw === undefined ? undefined : outgoingHeaders(raw),
     });
   }
 

@@ -1,4 +1,5 @@
 /** The producer's public types. */
+import type { OutgoingHeaderValue } from "../client/types.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
 import type { Message } from "../message/message.ts";
@@ -48,6 +49,8 @@ export interface PublishContext {
   partition: number | undefined;
   /** Set for typed events; undefined for plain messages. */
   readonly descriptor: AnyEventDescriptor | undefined;
+  /** A plain message's `rawHeaders` (Uint8Array values as Buffers): written as they are, over `headers`. */
+  readonly rawHeaders?: Readonly<Record<string, OutgoingHeaderValue>> | undefined;
 }
 
 export type PublishNext = (ctx: PublishContext) => Promise<PublishResult>;
