@@ -11,6 +11,7 @@ import { checkAgainstRef, loadProjectAtRef } from "./git.ts";
 import { checkOffline } from "./offline.ts";
 import { loadProject } from "./project.ts";
 import { checkRegistry, registerAll } from "./registry.ts";
+import { registryAccess, UrlVariable, UsernameVariable } from "./registry-auth.ts";
 import { RegistryClient } from "./registry-client.ts";
 import { type Format, format, formats } from "./report.ts";
 import { type CheckResult, failed } from "./result.ts";
@@ -88,15 +89,30 @@ async function run(io: CommandIo, opts: CommonOptions, work: () => Promise<Check
   return io.exit(failed(result) ? 1 : 0);
 }
 
-const validUrl = (name: string, value: string): string => {
-  try {
-    const u = new URL(value);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw optionError(name, `expected an http(s) URL, got "${value}"`);
+interface RegistryOptions {
+  readonly registryUsername?: string;
+}
+
+const usernameOption = () =>
+  new Option("--registry-username <name>", "registry user for basic auth (the password: SCHEMA_REGISTRY_PASSWORD)").env(
+    UsernameVariable,
+  );
+
+/** The registry client for a URL option, with basic auth from the options and the environment. */
+function registryClient(url: string, opts: RegistryOptions): RegistryClient {
+  const access = registryAccess("--registry", url, process.env, opts.registryUsername);
+  return new RegistryClient(access.url, access.auth);
+}
+
+/** `--registry` given without a value means `SCHEMA_REGISTRY_URL`. */
+function registryUrl(value: string | true): string {
+  if (value !== true) return value;
+  const fromEnv = process.env[UrlVariable]?.trim();
+  if (fromEnv === undefined || fromEnv === "") {
+    throw optionError("--registry", `no URL given and ${UrlVariable} is not set`);
   }
-  return value;
-};
+  return fromEnv;
+}
 
 export function checkCommand(io: CommandIo = processIo): Command {
   const cmd = new Command("check")
@@ -106,9 +122,13 @@ export function checkCommand(io: CommandIo = processIo): Command {
     .addOption(schemasOption())
     .addOption(manifestOption())
     .option("--against <ref>", "git ref that holds the published schemas, e.g. origin/main")
-    .option("--registry <url>", "schema registry (Confluent API) to check the latest versions against")
+    .option(
+      "--registry [url]",
+      "schema registry (Confluent API) to check the latest versions against; without a URL, SCHEMA_REGISTRY_URL",
+    )
+    .addOption(usernameOption())
     .addOption(formatOption())
-    .action((opts: CommonOptions & { against?: string; registry?: string }, self: Command) =>
+    .action((opts: CommonOptions & RegistryOptions & { against?: string; registry?: string | true }, self: Command) =>
       run(io, opts, async () => {
         if (opts.against !== undefined && opts.registry !== undefined) {
           throw optionError("--registry", "cannot be combined with --against; run the check twice");
@@ -116,8 +136,7 @@ export function checkCommand(io: CommandIo = processIo): Command {
         const { schemasDir, manifestPath } = locate(self, opts);
         const load = () => loadProject(schemasDir, process.cwd(), manifestPath);
         if (opts.registry !== undefined) {
-          const client = new RegistryClient(validUrl("--registry", opts.registry));
-          return checkRegistry(load(), client);
+          return checkRegistry(load(), registryClient(registryUrl(opts.registry), opts));
         }
         if (opts.against !== undefined) {
           const published = loadProjectAtRef(schemasDir, opts.against, { manifestPath });
@@ -139,11 +158,12 @@ export function registerCommand(io: CommandIo = processIo): Command {
         .env("SCHEMA_REGISTRY_URL")
         .makeOptionMandatory(),
     )
+    .addOption(usernameOption())
     .addOption(formatOption())
-    .action((opts: CommonOptions & { registry: string }, self: Command) =>
+    .action((opts: CommonOptions & RegistryOptions & { registry: string }, self: Command) =>
       run(io, opts, async () => {
         const { schemasDir, manifestPath } = locate(self, opts);
-        const client = new RegistryClient(validUrl("--registry", opts.registry));
+        const client = registryClient(opts.registry, opts);
         return registerAll(loadProject(schemasDir, process.cwd(), manifestPath), client);
       }),
     );

@@ -5,6 +5,14 @@
 import type { CompatibilityLevel } from "@skeji/kafka";
 import { CheckError } from "./errors.ts";
 import { isLevel } from "./levels.ts";
+import {
+  type BasicAuth,
+  basicAuthorization,
+  PasswordVariable,
+  redactUrl,
+  splitCredentials,
+  UsernameVariable,
+} from "./registry-auth.ts";
 
 const contentType = "application/vnd.schemaregistry.v1+json";
 
@@ -17,10 +25,28 @@ interface Answer {
 }
 
 export class RegistryClient {
+  /** The registry's URL without credentials (safe to print). */
   readonly url: string;
+  private readonly authorization: string | undefined;
 
-  constructor(url: string) {
-    this.url = url.replace(/\/+$/, "");
+  /**
+   * `auth` is sent as basic auth. Credentials in `url` (`user:pass@`) are used when `auth` is
+   * not given, and are never part of `url` or of a message.
+   */
+  constructor(url: string, auth?: BasicAuth) {
+    let base = url;
+    let credentials = auth;
+    try {
+      const parts = splitCredentials(url);
+      base = parts.url;
+      if (credentials === undefined && parts.username !== undefined) {
+        credentials = { username: parts.username, password: parts.password ?? "" };
+      }
+    } catch {
+      base = redactUrl(url); // not a URL: every call fails as "did not answer"
+    }
+    this.url = base.replace(/\/+$/, "");
+    this.authorization = credentials === undefined ? undefined : basicAuthorization(credentials);
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -28,7 +54,11 @@ export class RegistryClient {
     try {
       res = await fetch(`${this.url}${path}`, {
         method,
-        headers: { accept: contentType, ...(body === undefined ? {} : { "content-type": contentType }) },
+        headers: {
+          accept: contentType,
+          ...(body === undefined ? {} : { "content-type": contentType }),
+          ...(this.authorization === undefined ? {} : { authorization: this.authorization }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
@@ -36,6 +66,10 @@ export class RegistryClient {
       throw new CheckError("CHECK_REGISTRY", `schema registry ${this.url} did not answer ${method} ${path}`, {
         cause,
       });
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw this.denied(res.status, method, path);
     }
     const text = await res.text();
     let parsed: Answer["body"];
@@ -45,6 +79,18 @@ export class RegistryClient {
       parsed = { message: text };
     }
     return { status: res.status, body: parsed };
+  }
+
+  /** One line saying what to set; never the credentials themselves. */
+  private denied(status: number, method: string, path: string): CheckError {
+    const what = `schema registry ${this.url} answered HTTP ${status} to ${method} ${path}`;
+    const fix =
+      this.authorization === undefined
+        ? `it needs credentials: set ${UsernameVariable} and ${PasswordVariable}`
+        : status === 401
+          ? `the credentials were refused: check ${UsernameVariable} and ${PasswordVariable}`
+          : `the registry user (${UsernameVariable}) may not do this`;
+    return new CheckError("CHECK_REGISTRY", `${what}; ${fix}`);
   }
 
   private fail(what: string, a: Answer): never {
