@@ -1,49 +1,147 @@
 /**
- * Group behaviour against the real broker: a consumer killed mid-stream, a rebalance under load,
- * shutdown with work in flight, and a backoff longer than the session timeout.
+ * Group behaviour against the real broker: a consumer process killed with SIGKILL mid-stream, a
+ * consumer whose connections are cut mid-stream, a rebalance under load, shutdown with work in
+ * flight, and a backoff longer than the session timeout.
  */
-import net from "node:net";
-import { Kafka, logLevel } from "kafkajs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import { newTransientError } from "../../../runtime/errors/processing.ts";
 import { silentLogger } from "../../../runtime/observability/logger.ts";
-import { brokers } from "../../infra/env.ts";
+import { brokers, uniqueName } from "../../infra/env.ts";
 import { eventually, Fixture, testConfig } from "./helpers.ts";
+import { killableKafka } from "./killable.ts";
 
 const fx = new Fixture();
-afterAll(() => fx.close());
+const children = new Set<ChildProcess>();
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await fx.close();
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A kafkajs instance whose connections can be cut at once, like a process that died. */
-function killableKafka() {
-  const sockets = new Set<net.Socket>();
-  let dead = false;
-  const kafka = new Kafka({
-    brokers: brokers(),
-    clientId: "killable",
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 2, initialRetryTime: 50 },
-    socketFactory: ({ host, port, onConnect }) => {
-      const socket = dead ? net.connect({ host: "127.0.0.1", port: 1 }) : net.connect({ host, port }, onConnect);
-      socket.setKeepAlive(true, 1000);
-      sockets.add(socket);
-      return socket;
+/** Starts `consume-child.ts` in a Node process of its own (see that file). */
+function consumerProcess(topic: string, group: string, out: string, delayMs: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=skeji-source",
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "consume-child.ts"),
+      topic,
+      group,
+      out,
+      String(delayMs),
+    ],
+    {
+      cwd: join(import.meta.dirname, "..", "..", ".."),
+      env: { ...process.env, KAFKA_BROKERS: brokers().join(",") },
+      stdio: ["ignore", "ignore", "pipe"],
     },
+  );
+  children.add(child);
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
   });
-  const kill = (): void => {
-    dead = true;
-    for (const s of sockets) s.destroy();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stderr });
+    });
+  });
+  /** Fails the wait at once, with the child's stderr, when the child died on its own. */
+  const alive = (): void => {
+    if (child.exitCode !== null) throw new Error(`consumer process exited with ${child.exitCode}: ${stderr}`);
   };
-  return { kafka, kill };
+  return { child, exited, alive };
 }
+
+/** The values a consumer process has handled so far, in its order. */
+const handledBy = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
+
+/** True when every key's sequence numbers appear in ascending order (each value is `key#seq`). */
+const inKeyOrder = (values: readonly string[]): boolean => {
+  const last = new Map<string, number>();
+  for (const v of values) {
+    const [key = "", seq = ""] = v.split("#");
+    if (Number(seq) <= (last.get(key) ?? -1)) return false;
+    last.set(key, Number(seq));
+  }
+  return true;
+};
 
 const keyed = (keys: number, perKey: number) =>
   Array.from({ length: perKey }, (_, seq) => Array.from({ length: keys }, (_, k) => ({ key: `key-${k}`, seq }))).flat();
 
 describe("consumer group", () => {
-  it("a consumer killed mid-stream and a replacement in the same group process every message at least once", async () => {
+  it("a consumer process killed with SIGKILL mid-stream and a second process in the same group handle every message at least once, in key order", async () => {
+    const topic = await fx.topic("sigkill", 3);
+    const sent = keyed(6, 20);
+    await fx.send(
+      topic,
+      sent.map((m) => ({ key: m.key, value: `${m.key}#${m.seq}` })),
+    );
+    const group = uniqueName("group");
+    const dir = mkdtempSync(join(tmpdir(), "skeji-sigkill-"));
+    const [outA, outB] = [join(dir, "a.log"), join(dir, "b.log")];
+
+    // A handles a record every 40 ms and is killed (no shutdown, no leave-group, no final commit) after 30.
+    const a = consumerProcess(topic, group, outA, 40);
+    await eventually(
+      () => {
+        a.alive();
+        return handledBy(outA).length >= 30;
+      },
+      "process A handled 30 records",
+      30_000,
+    );
+    a.child.kill("SIGKILL");
+    expect(await a.exited).toMatchObject({ code: null, signal: "SIGKILL" });
+    const seenA = handledBy(outA);
+    expect(seenA.length).toBeLessThan(sent.length);
+    const committedByA = await fx.committed(group, topic);
+    const end = await fx.endOffsets(topic);
+    // Records past A's commit: B must handle them all, including those A handled but had not committed.
+    const remaining = end.reduce((sum, e, p) => sum + e - Math.max(0, committedByA[p] ?? 0), 0);
+    expect(remaining).toBeGreaterThanOrEqual(sent.length - seenA.length);
+
+    // B joins the same group; A's partitions come back to the group once A's 6 s session expires.
+    const b = consumerProcess(topic, group, outB, 0);
+    await eventually(
+      async () => {
+        b.alive();
+        return JSON.stringify(await fx.committed(group, topic)) === JSON.stringify(end);
+      },
+      "everything committed by process B",
+      40_000,
+    );
+    b.child.kill("SIGTERM");
+    expect(await b.exited).toEqual({ code: 0, signal: null, stderr: "" });
+    const seenB = handledBy(outB);
+
+    expect([...new Set([...seenA, ...seenB])].sort()).toEqual(sent.map((m) => `${m.key}#${m.seq}`).sort());
+    expect(seenB).toHaveLength(remaining);
+    expect(inKeyOrder(seenA)).toBe(true);
+    expect(inKeyOrder(seenB)).toBe(true);
+    expect(await fx.committed(group, topic)).toEqual(end);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  // A connection loss without a process death: the process lives on (its handler frozen, its
+  // client unable to reach the cluster) and must not commit anything more, while a replacement in
+  // the same group takes its partitions over.
+  it("a consumer whose connections are cut mid-stream and a replacement in the same group process every message at least once", async () => {
     const topic = await fx.topic("kill", 3);
     const sent = keyed(6, 10);
     await fx.send(
