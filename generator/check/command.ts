@@ -14,7 +14,7 @@ import { checkRegistry, registerAll } from "./registry.ts";
 import { registryAccess, UrlVariable, UsernameVariable } from "./registry-auth.ts";
 import { RegistryClient } from "./registry-client.ts";
 import { type Format, format, formats } from "./report.ts";
-import { type CheckResult, failed } from "./result.ts";
+import { type CheckResult, combine, failed } from "./result.ts";
 
 /** Where output goes and how the process ends; tests pass their own. */
 export interface CommandIo {
@@ -130,19 +130,17 @@ export function checkCommand(io: CommandIo = processIo): Command {
     .addOption(formatOption())
     .action((opts: CommonOptions & RegistryOptions & { against?: string; registry?: string | true }, self: Command) =>
       run(io, opts, async () => {
-        if (opts.against !== undefined && opts.registry !== undefined) {
-          throw optionError("--registry", "cannot be combined with --against; run the check twice");
-        }
+        const client = opts.registry === undefined ? undefined : registryClient(registryUrl(opts.registry), opts);
         const { schemasDir, manifestPath } = locate(self, opts);
-        const load = () => loadProject(schemasDir, process.cwd(), manifestPath);
-        if (opts.registry !== undefined) {
-          return checkRegistry(load(), registryClient(registryUrl(opts.registry), opts));
-        }
-        if (opts.against !== undefined) {
-          const published = loadProjectAtRef(schemasDir, opts.against, { manifestPath });
-          return checkAgainstRef(load(), published);
-        }
-        return checkOffline(load());
+        const project = loadProject(schemasDir, process.cwd(), manifestPath);
+        // Git first: it needs no network, and a bad ref ends the run before the registry is asked.
+        const git =
+          opts.against === undefined
+            ? undefined
+            : checkAgainstRef(project, loadProjectAtRef(schemasDir, opts.against, { manifestPath }));
+        if (client === undefined) return git ?? checkOffline(project);
+        const registry = await checkRegistry(project, client);
+        return git === undefined ? registry : combine(git, registry);
       }),
     );
   return withUsageExit(cmd, io);

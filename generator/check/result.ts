@@ -26,7 +26,7 @@ export interface Problem {
 }
 
 export interface CheckResult {
-  readonly mode: "offline" | "git" | "registry" | "register";
+  readonly mode: "offline" | "git" | "registry" | "git+registry" | "register";
   /** Number of events looked at. */
   readonly events: number;
   /** Number of (version, earlier version) pairs compared. */
@@ -38,3 +38,23 @@ export interface CheckResult {
 }
 
 export const failed = (r: CheckResult): boolean => r.findings.length > 0 || r.problems.length > 0;
+
+const findingKey = (f: PlacedFinding): string =>
+  [f.event, f.version, f.against, f.direction, f.path, f.type].join("\0");
+
+/**
+ * `--against` with `--registry`: the git check and the registry check of the same schemas as one
+ * result. An incompatibility both report (the same pair, path, rule and direction) is listed once;
+ * `pairs` counts the comparisons of both.
+ */
+export function combine(git: CheckResult, registry: CheckResult): CheckResult {
+  const seen = new Set(git.findings.map(findingKey));
+  return {
+    mode: "git+registry",
+    events: git.events,
+    pairs: git.pairs + registry.pairs,
+    findings: [...git.findings, ...registry.findings.filter((f) => !seen.has(findingKey(f)))],
+    problems: [...git.problems, ...registry.problems],
+    notes: [...git.notes, ...registry.notes],
+  };
+}

@@ -154,7 +154,7 @@ describe("skeji-gen check (offline)", () => {
     );
   });
 
-  it("exits 2 on usage errors: an unknown format, a missing folder, conflicting modes", async () => {
+  it("exits 2 on usage errors: an unknown format, a missing folder, a registry URL that is not one", async () => {
     const { root } = writeSchemas(breaking);
     const format = await runCli("check", ["--format", "xml"], root);
     expect(format.code).toBe(2);
@@ -162,10 +162,8 @@ describe("skeji-gen check (offline)", () => {
     const missing = await runCli("check", [], mkdtempSync(join(tmpdir(), "skeji-empty-")));
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.err).toContain("skeji-gen: schemas: schemas folder not found");
-    const both = await runCli("check", ["--against", "main", "--registry", "http://localhost:1"], root);
-    expect(both.code).toBe(2);
-    expect(both.err).toBe(
-      'skeji-gen: invalid option "--registry": cannot be combined with --against; run the check twice\n',
-    );
+    const url = await runCli("check", ["--against", "main", "--registry", "localhost:1"], root);
+    expect(url.code).toBe(2);
+    expect(url.err).toBe('skeji-gen: invalid option "--registry": expected an http(s) URL, got "localhost:1"\n');
   });
 });
