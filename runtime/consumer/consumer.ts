@@ -352,7 +352,7 @@ class SkejiConsumer implements Consumer {
     const chain = this.composeChain();
     return {
       groupId: this.groupId,
-      run: chain,
+      ...chain,
       policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
       unclassified: o.unclassified ?? "permanent",
       dlq: { sink: this.dlq, topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic) },
@@ -369,14 +369,16 @@ class SkejiConsumer implements Consumer {
 
   /**
    * Middleware around routing, composed once. Whether the router skipped the message is carried
-   * past the middleware in a WeakSet keyed by the message. Without middleware the router is
-   * called directly, and `next` hands middleware an already settled promise when routing was
-   * synchronous: no promise of ours per message beyond what the middleware itself creates.
+   * past the middleware in a WeakSet keyed by the message (middleware returns nothing). Without
+   * middleware the router is called directly; with it, `next` hands middleware an already
+   * settled promise when routing was synchronous, and the chain's result is the middleware's own
+   * promise: no promise of ours per message.
    */
-  private composeChain(): (ctx: HandlerContext, message: ConsumedMessage) => RouteResult | Promise<RouteResult> {
+  private composeChain(): Pick<ProcessorDeps, "run" | "wasSkipped"> {
     const router = this.router;
-    if (this.middleware.length === 0) return (ctx, message) => router.route(ctx, message);
     const skipped = new WeakSet<ConsumedMessage>();
+    const wasSkipped = (m: ConsumedMessage): boolean => skipped.has(m);
+    if (this.middleware.length === 0) return { run: (ctx, message) => router.route(ctx, message), wasSkipped };
     const note = (r: RouteResult, m: ConsumedMessage): void => {
       if (r === "skipped") skipped.add(m);
     };
@@ -395,11 +397,14 @@ class SkejiConsumer implements Consumer {
       (next, mw) => (c, m) => mw(c, m, next),
       inner,
     );
-    const outcome = (message: ConsumedMessage): RouteResult => (skipped.has(message) ? "skipped" : "handled");
-    return (ctx, message) => {
-      const done: unknown = call(ctx, message);
-      if (isThenable(done)) return Promise.resolve(done).then(() => outcome(message));
-      return outcome(message);
+    return {
+      run: (ctx, message) => {
+        const done: unknown = call(ctx, message);
+        if (done instanceof Promise) return done as Promise<undefined>;
+        if (isThenable(done)) return Promise.resolve(done).then(() => undefined);
+        return wasSkipped(message) ? "skipped" : "handled";
+      },
+      wasSkipped,
     };
   }
 

@@ -72,14 +72,14 @@ export function serdeDecoder(serde: Serde): DecodeFn {
     }
     return f;
   };
-  return (message, candidates) => {
+  return (message, candidates, eventType = messageHeader(message, HeaderName.eventType)) => {
     const d = candidates.length === 1 ? candidates[0] : undefined;
     const f = d === undefined ? null : fastPath(d);
     if (
       d !== undefined &&
       f !== null &&
       message.value !== null &&
-      messageHeader(message, HeaderName.eventType) === d.type &&
+      eventType === d.type &&
       fastHeaders(message.rawHeaders, f)
     ) {
       return { descriptor: d, version: f.version, payload: f.codec.decode(message.value) };

@@ -32,8 +32,13 @@ export interface ConsumerObserver {
 
 export interface ProcessorDeps {
   readonly groupId: string;
-  /** The middleware chain and handler; may return synchronously or throw synchronously. */
-  readonly run: (ctx: HandlerContext, message: ConsumedMessage) => RouteResult | Promise<RouteResult>;
+  /**
+   * The middleware chain and handler; may return synchronously or throw synchronously. A promise
+   * that settles to no route result (middleware returns nothing) is answered by `wasSkipped`.
+   */
+  readonly run: (ctx: HandlerContext, message: ConsumedMessage) => RouteResult | Promise<RouteResult | undefined>;
+  /** Whether the router skipped `message` (no handler), once a `run` promise settled without saying. */
+  readonly wasSkipped: (message: ConsumedMessage) => boolean;
   readonly policy: RetryPolicy;
   readonly unclassified: ErrorClass;
   readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
@@ -73,18 +78,33 @@ export function processMessage(
 ): MessageOutcome | Promise<MessageOutcome> {
   // The first attempt's success is the hot path: synchronous when the middleware and handler
   // are, and no allocations beyond the handler context either way.
-  let result: RouteResult | Promise<RouteResult>;
+  let result: RouteResult | Promise<RouteResult | undefined>;
   try {
     result = attemptOnce(deps, run, message, 1);
   } catch (e) {
     return handleFailure(deps, run, message, e);
   }
   if (typeof result === "string") return firstAttemptDone(deps, message, result);
-  return result.then(
-    (r) => firstAttemptDone(deps, message, r),
-    (e: unknown) => handleFailure(deps, run, message, e),
-  );
+  return settleFirstAttempt(deps, run, message, result);
 }
+
+async function settleFirstAttempt(
+  deps: ProcessorDeps,
+  run: MessageRun,
+  message: ConsumedMessage,
+  pending: Promise<RouteResult | undefined>,
+): Promise<MessageOutcome> {
+  let result: RouteResult | undefined;
+  try {
+    result = await pending;
+  } catch (e) {
+    return handleFailure(deps, run, message, e);
+  }
+  return firstAttemptDone(deps, message, result ?? routeResultOf(deps, message));
+}
+
+const routeResultOf = (deps: ProcessorDeps, message: ConsumedMessage): RouteResult =>
+  deps.wasSkipped(message) ? "skipped" : "handled";
 
 function firstAttemptDone(deps: ProcessorDeps, message: ConsumedMessage, result: RouteResult): MessageOutcome {
   const outcome: MessageOutcome = result === "skipped" ? "skipped" : "handled";
@@ -98,7 +118,7 @@ function attemptOnce(
   run: MessageRun,
   message: ConsumedMessage,
   attempt: number,
-): RouteResult | Promise<RouteResult> {
+): RouteResult | Promise<RouteResult | undefined> {
   const limit = deps.handlerTimeoutMs;
   if (limit === undefined) return deps.run({ signal: run.signal, attempt, groupId: deps.groupId }, message);
   // The attempt gets its own signal, aborted at the time limit or when the consumer's is.
@@ -122,7 +142,7 @@ function attemptOnce(
       reject(timeoutError);
     }, limit);
   });
-  let running: Promise<RouteResult>;
+  let running: Promise<RouteResult | undefined>;
   try {
     running = Promise.resolve(deps.run({ signal, attempt, groupId: deps.groupId }, message));
   } catch (e) {
@@ -175,7 +195,7 @@ async function handleFailure(
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) {
       try {
-        const result = await attemptOnce(deps, run, message, attempt);
+        const result = (await attemptOnce(deps, run, message, attempt)) ?? routeResultOf(deps, message);
         return done(result === "skipped" ? "skipped" : "handled", attempt);
       } catch (e) {
         error = e;

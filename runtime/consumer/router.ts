@@ -26,10 +26,14 @@ export interface DecodedRecord {
   readonly payload: unknown;
 }
 
-/** Decodes a record into one of `candidates`; throws a classified SkejiError when it cannot. */
+/**
+ * Decodes a record into one of `candidates`; throws a classified SkejiError when it cannot.
+ * `eventType` is the record's `event-type` header, as the router already read it.
+ */
 export type DecodeFn = (
   message: ConsumedMessage,
   candidates: readonly AnyEventDescriptor[],
+  eventType?: string,
 ) => Promise<DecodedRecord> | DecodedRecord;
 
 // biome-ignore lint/suspicious/noExplicitAny: handlers of every payload type live in one table.
@@ -122,7 +126,7 @@ export class Router {
     const type = messageHeader(message, HeaderName.eventType);
     const candidates = this.candidates(message.topic, type);
     if (candidates.length === 0) return this.unrouted(ctx, message, type);
-    const decoded = this.decode(message, candidates);
+    const decoded = this.decode(message, candidates, type);
     return isThenable(decoded)
       ? Promise.resolve(decoded).then((d) => this.deliver(ctx, message, d))
       : this.deliver(ctx, message, decoded);
