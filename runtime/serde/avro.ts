@@ -16,6 +16,7 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { fillDefaults } from "./avro/defaults.ts";
 import { compileFastPath, FAIL } from "./avro/fast.ts";
 import { compileFastDecode } from "./avro/fast-decode.ts";
+import { compileFastRead, type FastReader } from "./avro/fast-read.ts";
 import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
 import { fromJsonValue, toJsonValue } from "./avro/json.ts";
 import { type AvroNode, parseSchema } from "./avro/model.ts";
@@ -238,6 +239,8 @@ class Codec<T> implements AvroCodec<T> {
   #fastWithDefaults: ((v: unknown) => unknown) | undefined;
   /** The decoder's fast path (raw avsc value -> TypeScript value), built on first decode. */
   #fastDecode: ((raw: unknown) => unknown) | undefined;
+  /** The compiled binary reader (bytes -> TypeScript value); null when the schema has none. */
+  #fastRead: FastReader | null | undefined;
 
   constructor(
     readonly schema: AvroSchema,
@@ -317,6 +320,18 @@ class Codec<T> implements AvroCodec<T> {
   }
 
   decode(bytes: Uint8Array): T {
+    const buf = asBuffer(bytes);
+    if (this.#fastRead === undefined) this.#fastRead = compileFastRead(this.#root, this.#opts) ?? null;
+    if (this.#fastRead !== null) {
+      const value = this.#fastRead(buf);
+      if (value !== FAIL) return value as T;
+    }
+    // Not read at once (or no compiled reader): avsc, then the conversion, which explain failures.
+    return this.decodeRaw(buf);
+  }
+
+  /** The full decoding path: avsc's read, then the value conversion (public for differential tests). */
+  decodeRaw(bytes: Uint8Array): T {
     let raw: unknown;
     try {
       raw = this.#type.fromBuffer(asBuffer(bytes));

@@ -6,6 +6,7 @@ import { errorMessage } from "../../runtime/errors/classify.ts";
 import { errorText } from "../../runtime/producer/dlq.ts";
 import { FAIL } from "../../runtime/serde/avro/fast.ts";
 import { compileFastDecode } from "../../runtime/serde/avro/fast-decode.ts";
+import { compileFastRead } from "../../runtime/serde/avro/fast-read.ts";
 import { parseSchema } from "../../runtime/serde/avro/model.ts";
 import { fromRaw, toRaw, type ValueOptions } from "../../runtime/serde/avro/values.ts";
 import { type AvroSchema, avroCodec, resolvingCodec } from "../../runtime/serde/avro.ts";
@@ -609,5 +610,117 @@ describe("the decoder's compiled path", () => {
       const bytes = avroCodec(field("long"), { long: "bigint" }).encode({ v } as never);
       expect(() => avroCodec(schema).decode(bytes)).toThrow(error);
     }
+  });
+});
+
+describe("the decoder's compiled binary reader", () => {
+  type Full<T> = { decodeRaw(bytes: Uint8Array): T };
+  const full = (codec: ReturnType<typeof avroCodec>) => codec as unknown as Full<unknown>;
+  const valueOf = (schema: AvroSchema, v: unknown): unknown => {
+    const fields = (schema as { fields: { name: string }[] }).fields;
+    return fields.length === 1 && fields[0]?.name === "v" ? { v } : v;
+  };
+  /** The full path's result, or the error it throws. */
+  const outcome = (f: () => unknown): { value: unknown } | { error: string } => {
+    try {
+      return { value: f() };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+
+  it.each(roundTrips)("reads exactly what avsc and the conversion give: %s", (name, schema, v) => {
+    const codec = avroCodec(schema);
+    const bytes = codec.encode(valueOf(schema, v));
+    const read = compileFastRead(parseSchema(schema).root, { long: "number" });
+    if (name.startsWith("decimal")) {
+      expect(read).toBeUndefined(); // decimals are left to the full path
+      return;
+    }
+    expect(read).toBeDefined();
+    const fast = read?.(bytes);
+    // Longs beyond 2^52 in magnitude are left to the full path too.
+    if (name === "long at the safe limit" || name === "negative long beyond 2^52") expect(fast).toBe(FAIL);
+    else expect(fast).toStrictEqual(full(codec).decodeRaw(bytes));
+  });
+
+  it.each(roundTrips)(
+    "on damaged bytes gives up or agrees with the full path, never differs: %s",
+    (_name, schema, v) => {
+      const codec = avroCodec(schema);
+      const bytes = codec.encode(valueOf(schema, v));
+      const read = compileFastRead(parseSchema(schema).root, { long: "number" });
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed;
+      };
+      const variants: Buffer[] = [Buffer.concat([bytes, Buffer.from([0])])];
+      for (let n = 0; n < bytes.length; n++) variants.push(bytes.subarray(0, n));
+      for (let i = 0; i < bytes.length; i++) {
+        for (const b of [0x00, 0x01, 0x7f, 0x80, 0xff, random() % 256]) {
+          const copy = Buffer.from(bytes);
+          copy[i] = b;
+          variants.push(copy);
+        }
+      }
+      let agreed = 0;
+      for (const damaged of variants) {
+        const expected = outcome(() => full(codec).decodeRaw(damaged));
+        const fast = read?.(damaged);
+        if ("error" in expected) expect(fast === undefined || fast === FAIL).toBe(true);
+        else if (fast !== undefined && fast !== FAIL) {
+          expect(fast).toStrictEqual(expected.value);
+          agreed++;
+        }
+        // The codec's own decode is the reader with the full path behind it: the same either way.
+        expect(outcome(() => codec.decode(damaged))).toStrictEqual(expected);
+      }
+      // Every case with bytes to damage has readable variants (the original with a byte set to itself, at least).
+      if (read !== undefined && bytes.length > 0 && !/2\^52|safe limit/.test(_name)) expect(agreed).toBeGreaterThan(0);
+    },
+  );
+
+  it("gives up on longs beyond 2^52 and on map keys named __proto__, which the full path reads", () => {
+    const longs = avroCodec(field("long"));
+    const read = compileFastRead(parseSchema(field("long")).root, { long: "number" });
+    for (const v of [2 ** 52 + 1, -(2 ** 53 - 1), Number.MAX_SAFE_INTEGER]) {
+      const bytes = longs.encode({ v });
+      expect(read?.(bytes)).toBe(FAIL);
+      expect(longs.decode(bytes)).toEqual({ v });
+    }
+    const maps = avroCodec(field({ type: "map", values: "int" }));
+    const bytes = Buffer.from([0x02, 0x12, ...Buffer.from("__proto__"), 0x02, 0x00]);
+    expect(compileFastRead(parseSchema(field({ type: "map", values: "int" })).root, { long: "number" })?.(bytes)).toBe(
+      FAIL,
+    );
+    expect(maps.decode(bytes)).toStrictEqual(full(maps).decodeRaw(bytes));
+  });
+
+  it("reads strings of every length around the short-ASCII limit, ASCII or not, like the full path", () => {
+    const schema = field("string");
+    const codec = avroCodec(schema);
+    const read = compileFastRead(parseSchema(schema).root, { long: "number" });
+    for (let n = 0; n <= 40; n++) {
+      for (const text of [
+        "x".repeat(n),
+        "é".repeat(n),
+        `${"a".repeat(Math.max(0, n - 1))}\u007f`,
+        `${"a".repeat(n)}✓`,
+      ]) {
+        const bytes = codec.encode({ v: text });
+        expect(read?.(bytes)).toStrictEqual({ v: text });
+        expect(full(codec).decodeRaw(bytes)).toStrictEqual({ v: text });
+      }
+    }
+    // Invalid UTF-8 is replaced the same way on both paths.
+    const invalid = Buffer.from([0x06, 0x61, 0xff, 0x62]);
+    expect(read?.(invalid)).toStrictEqual(full(codec).decodeRaw(invalid));
+  });
+
+  it("is not compiled for bigint longs or a record field named __proto__", () => {
+    expect(compileFastRead(parseSchema(field("long")).root, { long: "bigint" })).toBeUndefined();
+    const proto = record([{ name: "__proto__", type: "int" }]);
+    expect(compileFastRead(parseSchema(proto).root, { long: "number" })).toBeUndefined();
   });
 });
