@@ -27,6 +27,7 @@ import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
 import { defaultLogger } from "../observability/logger.ts";
 import type { Producer, PublishResult } from "../producer/types.ts";
+import { withoutCommits } from "./uncommitted.ts";
 
 /** Header naming the topic a reply should go to. */
 export const replyToHeader = "reply-to";
@@ -189,26 +190,6 @@ export async function createRequester(config: ConsumerConfig, options: Requester
       await deleteGroup(kafka, groupId, logger);
     },
   };
-}
-
-/**
- * The same kafkajs instance, except that its consumers never commit an offset: no auto-commit,
- * no commit on a batch's end, a rebalance, a seek or `commitOffsetsIfNecessary()`, and
- * `commitOffsets()` does nothing. The group then holds no offsets, so once its member is gone
- * (closed, or evicted after the session timeout when the process died) the broker drops it at
- * its next offsets-retention check instead of keeping it for `offsets.retention.minutes`.
- */
-function withoutCommits(kafka: Kafka): Kafka {
-  const facade: Kafka = Object.create(kafka);
-  facade.consumer = (consumerConfig) => {
-    const consumer = kafka.consumer(consumerConfig);
-    return {
-      ...consumer,
-      run: (run) => consumer.run({ ...run, autoCommit: false, autoCommitInterval: null, autoCommitThreshold: null }),
-      commitOffsets: async () => {},
-    };
-  };
-  return facade;
 }
 
 /** Deletes the requester's consumer group (its members have left); failures are logged, not thrown. */

@@ -217,6 +217,36 @@ describe("requester lifecycle", () => {
     expect(await fx.committed(group, replies)).toEqual([-1]);
   }, 40_000);
 
+  it("after losing the cluster past its session timeout, resumes where it was and gets a reply published meanwhile", async () => {
+    const replies = await fx.topic("rr-rejoin", 1, false);
+    const Replied = plain(replies);
+    const config = testConfig(replies);
+    const producer = requestProducer(replies);
+    const { kafka, kill, revive } = killableKafka();
+    const requester = await createRequester(config, {
+      producer,
+      replies: [Replied],
+      consumer: { logger: silentLogger, kafka, shutdownTimeoutMs: 500 },
+    });
+    cleanups.push(() => requester.close());
+    const before = await requester.request(Replied, { requestId: "before", price: 1 }, { reply: Replied });
+    expect(before.payload.requestId).toBe("before");
+    const [group = ""] = await groupsOf(`${config.groupId}-replies-`);
+
+    kill();
+    await eventually(
+      async () => (await fx.admin.describeGroups([group])).groups[0]?.members.length === 0,
+      "the broker evicted the cut-off requester",
+    );
+    // The request (here its own reply) is published while the requester cannot read.
+    const during = requester.request(Replied, { requestId: "during", price: 2 }, { reply: Replied, timeoutMs: 30_000 });
+    await eventually(async () => (await fx.endOffsets(replies))[0] === 2, "the second request published");
+    revive();
+    // The member joins anew; with no committed offset it would start at the newest one and miss the reply.
+    expect((await during).payload.requestId).toBe("during");
+    expect(await fx.committed(group, replies)).toEqual([-1]);
+  }, 60_000);
+
   it("rejects every pending request at once when the reply consumer fails, and later requests too", async () => {
     const replies = await fx.topic("rr-crash", 1, false);
     const Replied = plain(replies);
