@@ -6,8 +6,9 @@
  * reply event carrying the same correlation id. The requester listens on the reply topic in a
  * consumer group of its own (every requester instance sees every reply; replies for other
  * instances are skipped), starting at the newest offset, and commits no offset in it: it only
- * wants replies to its own in-flight requests, so a committed position would serve nobody and
- * would keep the group on the broker after a process that died without `close()`. A reply that
+ * wants replies to its own in-flight requests, so its position is kept in memory (see
+ * `uncommitted.ts`), and a process that dies without `close()` leaves an empty group with no
+ * offsets, which the broker soon deletes. A reply that
  * does not arrive within `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still
  * pending with CONSUMER_CLOSED and deletes the requester's group (it is one per requester);
  * if the reply consumer fails or stops on its own, every pending request rejects at once with
