@@ -4,7 +4,7 @@
  *   node --conditions=skeji-source --import tsx consume-child.ts <topic> <group> <out-file> <delay-ms>
  *
  * Consumes `topic` in `group` from the oldest offset (brokers from KAFKA_BROKERS). Each handler
- * call waits `delay-ms`, then appends the record's value and a newline to `out-file`
+ * call waits `delay-ms`, then appends `<partition>:<offset>:<value>` and a newline to `out-file`
  * synchronously, before it returns: a line in the file means "handled", and nothing is committed
  * before its line is written. SIGTERM / SIGINT shut it down gracefully (exit code 0).
  */
@@ -32,7 +32,7 @@ const consumer = createConsumer(
   { logger: silentLogger, shutdownTimeoutMs: 2_000 },
 ).handle(async (_ctx, message) => {
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-  appendFileSync(out, `${String(message.value)}\n`);
+  appendFileSync(out, `${message.partition}:${message.offset}:${String(message.value)}\n`);
 });
 
 const { signal, dispose } = shutdownOnSignals();
