@@ -10,7 +10,8 @@
 import type { EachBatchPayload, KafkaMessage } from "kafkajs";
 import type { ConsumerMetrics } from "../observability/consumer-metrics.ts";
 import { toConsumedMessage } from "./message.ts";
-import { type ProcessorDeps, processMessage } from "./processor.ts";
+import { firstAttemptSucceeded, handleFailure, type ProcessorDeps, startFirstAttempt } from "./processor.ts";
+import type { RouteResult } from "./router.ts";
 import type { ConsumedMessage, MessageOutcome } from "./types.ts";
 
 export interface BatchDeps {
@@ -94,9 +95,20 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
         if (detached || shouldStop()) return;
         const m = records[i] as KafkaMessage;
         const message = toConsumedMessage(topic, partition, m);
-        // Synchronous when the handler and middleware are: no promise per message then.
-        let outcome = processMessage(deps.processor, run, message);
-        if (typeof outcome !== "string") outcome = await outcome;
+        // Synchronous when the handler and middleware are: no promise per message then; otherwise
+        // the middleware's promise is awaited here directly.
+        let result: RouteResult | undefined;
+        let failure: { error: unknown } | undefined;
+        try {
+          const first = startFirstAttempt(deps.processor, run, message);
+          result = typeof first === "string" ? first : await first;
+        } catch (error) {
+          failure = { error };
+        }
+        const outcome =
+          failure === undefined
+            ? firstAttemptSucceeded(deps.processor, message, result)
+            : await handleFailure(deps.processor, run, message, failure.error);
         if (outcome === "handled") handled++;
         else outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         if (detached || outcome === "abandoned") return;

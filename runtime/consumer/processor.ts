@@ -71,35 +71,26 @@ export interface MessageRun {
 const isInfrastructureError = (e: unknown): boolean =>
   isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
 
-export function processMessage(
+/**
+ * The first attempt of a message: its route result when the middleware and handler finished
+ * synchronously, or the pending attempt. Throws what a synchronous attempt threw. The batch loop
+ * drives it (awaiting only a pending attempt) and hands a failure to `handleFailure`: the common
+ * case, a first attempt that succeeds, then costs no promise beyond the middleware's own.
+ */
+export function startFirstAttempt(
   deps: ProcessorDeps,
   run: MessageRun,
   message: ConsumedMessage,
-): MessageOutcome | Promise<MessageOutcome> {
-  // The first attempt's success is the hot path: synchronous when the middleware and handler
-  // are, and no allocations beyond the handler context either way.
-  let result: RouteResult | Promise<RouteResult | undefined>;
-  try {
-    result = attemptOnce(deps, run, message, 1);
-  } catch (e) {
-    return handleFailure(deps, run, message, e);
-  }
-  if (typeof result === "string") return firstAttemptDone(deps, message, result);
-  return settleFirstAttempt(deps, run, message, result);
+): RouteResult | Promise<RouteResult | undefined> {
+  return attemptOnce(deps, run, message, 1);
 }
 
-async function settleFirstAttempt(
+/** The outcome of a first attempt that succeeded with `result` (undefined: ask the chain). */
+export function firstAttemptSucceeded(
   deps: ProcessorDeps,
-  run: MessageRun,
   message: ConsumedMessage,
-  pending: Promise<RouteResult | undefined>,
-): Promise<MessageOutcome> {
-  let result: RouteResult | undefined;
-  try {
-    result = await pending;
-  } catch (e) {
-    return handleFailure(deps, run, message, e);
-  }
+  result: RouteResult | undefined,
+): MessageOutcome {
   return firstAttemptDone(deps, message, result ?? routeResultOf(deps, message));
 }
 
@@ -180,7 +171,8 @@ function settledOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<
   });
 }
 
-async function handleFailure(
+/** After a failed first attempt: retry transient errors, then dead-letter, hold or commit. */
+export async function handleFailure(
   deps: ProcessorDeps,
   run: MessageRun,
   message: ConsumedMessage,
