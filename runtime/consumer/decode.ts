@@ -7,37 +7,21 @@
  */
 import type { IHeaders } from "kafkajs";
 import type { AnyEventDescriptor } from "../descriptor.ts";
-import { formatSchemaVersion, HeaderName, type RawHeaderValue } from "../message/headers.ts";
+import { formatSchemaVersion, HeaderName } from "../message/headers.ts";
 import { type AvroCodec, avroCodec } from "../serde/avro.ts";
 import { ContentType, type Serde } from "../serde/serde.ts";
-import { headerText, messageHeader, sameBytes } from "./message.ts";
+import { type HeaderMatcher, headerMatcher } from "./header-match.ts";
+import { messageHeader } from "./message.ts";
 import type { DecodeFn } from "./router.ts";
 
 interface FastPath {
   readonly version: number;
-  readonly versionHeader: Expected;
-  readonly fingerprint: Expected;
+  readonly versionHeader: HeaderMatcher;
+  readonly fingerprint: HeaderMatcher;
   readonly codec: AvroCodec;
 }
 
-/** A header value to compare raw header bytes with, without turning them into a string. */
-interface Expected {
-  readonly text: string;
-  readonly bytes: Buffer;
-}
-const expected = (text: string): Expected => ({ text, bytes: Buffer.from(text, "utf8") });
-const avroContentType = expected(ContentType.avro);
-
-/**
- * Whether a raw header value is exactly `want`: kafkajs gives bytes (compared without decoding),
- * a repeated header counts by its last value, as everywhere else.
- */
-function rawIs(value: RawHeaderValue | undefined, want: Expected): boolean {
-  if (value === undefined) return false;
-  if (typeof value === "string") return value === want.text;
-  if (Array.isArray(value)) return headerText(value) === want.text;
-  return sameBytes(value, want.bytes);
-}
+const avroContentType = headerMatcher(ContentType.avro);
 
 /**
  * The three headers the fast path needs, looked up by literal names: each lookup then has one
@@ -46,9 +30,7 @@ function rawIs(value: RawHeaderValue | undefined, want: Expected): boolean {
  */
 function fastHeaders(h: IHeaders, f: FastPath): boolean {
   return (
-    rawIs(h["content-type"], avroContentType) &&
-    rawIs(h["schema-version"], f.versionHeader) &&
-    rawIs(h["schema-fingerprint"], f.fingerprint)
+    avroContentType(h["content-type"]) && f.versionHeader(h["schema-version"]) && f.fingerprint(h["schema-fingerprint"])
   );
 }
 
@@ -63,8 +45,8 @@ export function serdeDecoder(serde: Serde): DecodeFn {
         const codec = avroCodec(latest.schema);
         f = {
           version: latest.version,
-          versionHeader: expected(formatSchemaVersion(latest.version)),
-          fingerprint: expected(codec.fingerprint),
+          versionHeader: headerMatcher(formatSchemaVersion(latest.version)),
+          fingerprint: headerMatcher(codec.fingerprint),
           codec,
         };
       }

@@ -15,6 +15,7 @@ import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
 import { HeaderName } from "../message/headers.ts";
+import { type HeaderMatcher, headerMatcher } from "./header-match.ts";
 import { consumedEvent, messageHeader } from "./message.ts";
 import type { ConsumedEvent, ConsumedMessage, HandlerContext, MessageHandler } from "./types.ts";
 
@@ -41,6 +42,13 @@ type AnyEventHandler = (event: ConsumedEvent<any>) => Promise<void> | void;
 
 export type RouteResult = "handled" | "skipped";
 
+interface LastType {
+  readonly topic: string;
+  readonly type: string;
+  readonly candidates: readonly AnyEventDescriptor[];
+  readonly matches: HeaderMatcher;
+}
+
 export class Router {
   private readonly byType = new Map<string, { descriptor: AnyEventDescriptor; handler: AnyEventHandler }>();
   private readonly byTopic = new Map<string, AnyEventDescriptor[]>();
@@ -49,6 +57,9 @@ export class Router {
   private readonly candidateCache = new Map<string, Map<string | undefined, readonly AnyEventDescriptor[]>>();
   private candidateCount = 0;
   private readonly dlqTopics = new Map<string, string>();
+  private last: LastType | undefined;
+  /** Header matchers of registered event types (bounded by what was registered). */
+  private readonly matchers = new Map<string, HeaderMatcher>();
 
   constructor(
     private readonly decode: DecodeFn,
@@ -95,6 +106,17 @@ export class Router {
   private clearCandidates(): void {
     this.candidateCache.clear();
     this.candidateCount = 0;
+    this.last = undefined;
+  }
+
+  /** The event type of the last record routed, for the next one (registered types only). */
+  private remember(topic: string, type: string, candidates: readonly AnyEventDescriptor[]): void {
+    let matches = this.matchers.get(type);
+    if (matches === undefined) {
+      matches = headerMatcher(type);
+      this.matchers.set(type, matches);
+    }
+    this.last = { topic, type, candidates, matches };
   }
 
   /** The descriptors a record of `topic` with event type `type` may be (cached: called per message). */
@@ -123,8 +145,19 @@ export class Router {
    * are (no promise per message then); may throw synchronously: callers await it in a try.
    */
   route(ctx: HandlerContext, message: ConsumedMessage): RouteResult | Promise<RouteResult> {
-    const type = messageHeader(message, HeaderName.eventType);
-    const candidates = this.candidates(message.topic, type);
+    // Consecutive records of one topic and event type (the common case) are recognised by
+    // comparing the header bytes with the last one's, without decoding them or looking anything up.
+    const last = this.last;
+    let type: string | undefined;
+    let candidates: readonly AnyEventDescriptor[];
+    if (last !== undefined && last.topic === message.topic && last.matches(message.rawHeaders["event-type"])) {
+      type = last.type;
+      candidates = last.candidates;
+    } else {
+      type = messageHeader(message, HeaderName.eventType);
+      candidates = this.candidates(message.topic, type);
+      if (type !== undefined && this.byType.has(type)) this.remember(message.topic, type, candidates);
+    }
     if (candidates.length === 0) return this.unrouted(ctx, message, type);
     const decoded = this.decode(message, candidates, type);
     return isThenable(decoded)
