@@ -2,8 +2,8 @@
  * Consumer benchmark against the local broker (not a timed test).
  *
  * One topic, filled once with Avro records carrying the standard headers. Each round reads all
- * of it with a fresh consumer group, alternating the contenders so noise on a shared machine
- * hits both:
+ * of it with a fresh consumer group, alternating the contenders (in an order that rotates every
+ * round) so noise on a shared machine hits all of them:
  * - sdk:      `createConsumer` with a typed `on(descriptor)` handler: header parsing, decode
  *             (embedded Avro, reader schema), routing, one middleware layer, metrics, offsets
  *             resolved per message and committed;
@@ -14,7 +14,7 @@
  * all contenders alike). Prints msgs/s and the ratios sdk/raw and sdk/raw+avro (target >= 0.9x),
  * and the process CPU time per message, which varies less than wall time on a shared machine.
  *
- *   npm run bench:consume -- [--messages 50000] [--partitions 3] [--rounds 3] [--timeout 60] [--json]
+ *   npm run bench:consume -- [--messages 100000] [--partitions 3] [--rounds 7] [--timeout 60] [--json]
  */
 
 import { parseArgs } from "node:util";
@@ -34,9 +34,9 @@ import { type Booking, schema } from "./booking.ts";
 
 const { values: args } = parseArgs({
   options: {
-    messages: { type: "string", default: "50000" },
+    messages: { type: "string", default: "100000" },
     partitions: { type: "string", default: "3" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "7" },
     timeout: { type: "string", default: "60" },
     json: { type: "boolean", default: false },
   },
@@ -179,6 +179,8 @@ async function runSdk(): Promise<Run> {
   }
 }
 
+const rates = (runs: readonly Run[]): number[] => runs.map((r) => Math.round(r.rate));
+
 function median(runs: Run[]): Run {
   const sorted = [...runs].sort((a, b) => a.rate - b.rate);
   return sorted[Math.floor(sorted.length / 2)] as Run;
@@ -189,10 +191,15 @@ async function main(): Promise<void> {
   const sdk: Run[] = [];
   const raw: Run[] = [];
   const rawAvro: Run[] = [];
+  // The order rotates every round, so no contender always runs right after the same other one
+  // (heap growth, JIT state and broker caches left behind) or always first.
+  const contenders = [
+    async () => raw.push(await runRaw(false)),
+    async () => sdk.push(await runSdk()),
+    async () => rawAvro.push(await runRaw(true)),
+  ];
   for (let r = 0; r < rounds; r++) {
-    raw.push(await runRaw(false));
-    sdk.push(await runSdk());
-    rawAvro.push(await runRaw(true));
+    for (let i = 0; i < contenders.length; i++) await contenders[(r + i) % contenders.length]?.();
   }
   const admin = kafka.admin();
   await admin.connect();
@@ -212,6 +219,7 @@ async function main(): Promise<void> {
     sdkCpuMicrosPerMsg: Number(m.sdk.cpuMicros.toFixed(2)),
     rawCpuMicrosPerMsg: Number(m.raw.cpuMicros.toFixed(2)),
     rawAvroCpuMicrosPerMsg: Number(m.rawAvro.cpuMicros.toFixed(2)),
+    perRound: { sdk: rates(sdk), raw: rates(raw), rawAvro: rates(rawAvro) },
   };
   if (args.json) {
     console.log(JSON.stringify(result));
@@ -223,6 +231,10 @@ async function main(): Promise<void> {
   console.log(line("sdk (decode, route, middleware, commit)", m.sdk));
   console.log(line("raw kafkajs eachBatch", m.raw));
   console.log(line("raw kafkajs eachBatch + avsc decode", m.rawAvro));
+  const k = (runs: readonly number[]) => runs.map((r) => `${Math.round(r / 1000)}k`).join(" ");
+  console.log(
+    `  per round (msgs/s):  sdk ${k(result.perRound.sdk)} | raw ${k(result.perRound.raw)} | raw+avro ${k(result.perRound.rawAvro)}`,
+  );
   console.log(`  ratio sdk / raw:       ${result.ratioVsRaw.toFixed(2)}x  (target >= 0.9x)`);
   console.log(`  ratio sdk / raw+avro:  ${result.ratioVsRawAvro.toFixed(2)}x`);
   console.log(
