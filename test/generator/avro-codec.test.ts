@@ -616,7 +616,7 @@ describe("the decoder's compiled path", () => {
 describe("the decoder's compiled binary reader", () => {
   type Full<T> = { decodeRaw(bytes: Uint8Array): T };
   const full = (codec: ReturnType<typeof avroCodec>) => codec as unknown as Full<unknown>;
-  const valueOf = (schema: AvroSchema, v: unknown): unknown => {
+  const payloadOf = (schema: AvroSchema, v: unknown): unknown => {
     const fields = (schema as { fields: { name: string }[] }).fields;
     return fields.length === 1 && fields[0]?.name === "v" ? { v } : v;
   };
@@ -631,7 +631,7 @@ describe("the decoder's compiled binary reader", () => {
 
   it.each(roundTrips)("reads exactly what avsc and the conversion give: %s", (name, schema, v) => {
     const codec = avroCodec(schema);
-    const bytes = codec.encode(valueOf(schema, v));
+    const bytes = codec.encode(payloadOf(schema, v));
     const read = compileFastRead(parseSchema(schema).root, { long: "number" });
     if (name.startsWith("decimal")) {
       expect(read).toBeUndefined(); // decimals are left to the full path
@@ -648,7 +648,7 @@ describe("the decoder's compiled binary reader", () => {
     "on damaged bytes gives up or agrees with the full path, never differs: %s",
     (_name, schema, v) => {
       const codec = avroCodec(schema);
-      const bytes = codec.encode(valueOf(schema, v));
+      const bytes = codec.encode(payloadOf(schema, v));
       const read = compileFastRead(parseSchema(schema).root, { long: "number" });
       let seed = 7;
       const random = () => {
