@@ -118,9 +118,21 @@ export class Fixture {
     );
   }
 
-  /** The group's committed offset per partition (-1 when none). */
+  /**
+   * The group's committed offset per partition (-1 when none). A retriable broker answer (the
+   * group's coordinator moving or loading, as on a freshly started broker) is asked again.
+   */
   async committed(groupId: string, topic: string): Promise<number[]> {
-    const [entry] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const fetch = async (attempt: number): Promise<Awaited<ReturnType<Admin["fetchOffsets"]>>> => {
+      try {
+        return await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      } catch (e) {
+        if (attempt >= 20 || (e as { retriable?: unknown }).retriable !== true) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+        return fetch(attempt + 1);
+      }
+    };
+    const [entry] = await fetch(1);
     return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
   }
 
