@@ -4,32 +4,42 @@
  * consumer itself; this middleware adds per-attempt logs, durations and spans.
  */
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import type { ConsumerMiddleware } from "../consumer/types.ts";
+import { messageHeader } from "../consumer/message.ts";
+import type { ConsumedMessage, ConsumerMiddleware, HandlerContext } from "../consumer/types.ts";
 import { classifyError, errorMessage } from "../errors/classify.ts";
 import { HeaderName } from "../message/headers.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 
-/** Logs every attempt: debug on success, warn (with the error class) on failure. */
+/**
+ * Logs every attempt: debug on success, warn (with the error class) on failure. The entry of a
+ * success is built only when debug is enabled (`logger.isLevelEnabled`), and reads the three
+ * headers it names, not all of them.
+ */
 export function loggingConsumerMiddleware(logger: Logger = defaultLogger()): ConsumerMiddleware {
   const log = logger.child({ component: "consumer" });
+  const fields = (ctx: HandlerContext, message: ConsumedMessage) => ({
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    eventType: messageHeader(message, HeaderName.eventType),
+    eventId: messageHeader(message, HeaderName.eventId),
+    correlationId: messageHeader(message, HeaderName.correlationId),
+    attempt: ctx.attempt,
+  });
   return async (ctx, message, next) => {
-    const fields = {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      eventType: message.headers[HeaderName.eventType],
-      eventId: message.headers[HeaderName.eventId],
-      correlationId: message.headers[HeaderName.correlationId],
-      attempt: ctx.attempt,
-    };
     const started = performance.now();
     try {
       await next(ctx, message);
-      log.debug({ ...fields, ms: Math.round(performance.now() - started) }, "handled");
     } catch (error) {
-      log.warn({ ...fields, errorClass: classifyError(error), err: errorMessage(error) }, "handler failed");
+      log.warn(
+        { ...fields(ctx, message), errorClass: classifyError(error), err: errorMessage(error) },
+        "handler failed",
+      );
       throw error;
+    }
+    if (log.isLevelEnabled?.("debug") ?? true) {
+      log.debug({ ...fields(ctx, message), ms: Math.round(performance.now() - started) }, "handled");
     }
   };
 }

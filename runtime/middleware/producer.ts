@@ -35,7 +35,9 @@ export function loggingProducerMiddleware(logger: Logger = defaultLogger()): Pro
     };
     try {
       const result = await next(ctx);
-      log.debug({ ...fields, partition: result.partition, offset: result.offset }, "published");
+      if (log.isLevelEnabled?.("debug") ?? true) {
+        log.debug({ ...fields, partition: result.partition, offset: result.offset }, "published");
+      }
       return result;
     } catch (error) {
       log.error({ ...fields, code: isSkejiError(error) ? error.code : undefined, err: error }, "publish failed");

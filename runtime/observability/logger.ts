@@ -12,6 +12,11 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /**
+   * Whether `level` would be written (pino has it). Optional: without it every level counts as
+   * enabled. Hot paths ask before building a log entry nobody would see.
+   */
+  isLevelEnabled?(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
 let fallback: Logger | undefined;

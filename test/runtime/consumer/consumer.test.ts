@@ -312,6 +312,40 @@ describe("observability", () => {
   });
 });
 
+describe("logging middleware with debug off", () => {
+  it("writes no entry for a handled attempt and still warns about a failed one", async () => {
+    const topic = await fx.topic("log-level");
+    await fx.send(topic, [
+      { key: "k", value: "a", headers: { "event-type": "x.y", "event-id": "e-1" } },
+      { key: "k", value: "bad", headers: { "event-type": "x.y", "event-id": "e-2" } },
+    ]);
+    const logs: { level: string; obj: Record<string, unknown> }[] = [];
+    const capture = (level: string) => (obj: object) => logs.push({ level, obj: obj as Record<string, unknown> });
+    const logger: Logger = {
+      debug: capture("debug"),
+      info: capture("info"),
+      warn: capture("warn"),
+      error: capture("error"),
+      child: () => logger,
+      isLevelEnabled: (level) => level !== "debug",
+    };
+    const config = testConfig(topic, { maxRetries: 0 });
+    const consumer = createConsumer(config, fast)
+      .use(loggingConsumerMiddleware(logger))
+      .handle((_ctx, m) => {
+        if (String(m.value) === "bad") throw newPermanentError("bad value");
+      });
+    const running = consumer.start();
+    await eventually(async () => (await fx.committed(config.groupId, topic))[0] === 2, "both committed");
+    await consumer.stop();
+    await running;
+    expect(logs.filter((l) => l.level === "debug")).toEqual([]);
+    expect(logs.filter((l) => l.level === "warn").map((l) => l.obj)).toEqual([
+      expect.objectContaining({ offset: "1", eventType: "x.y", eventId: "e-2", errorClass: "permanent" }),
+    ]);
+  });
+});
+
 describe("unknown event types", () => {
   it("are dead-lettered with NO_HANDLER when the consumer is told to", async () => {
     const topic = await fx.topic("unknown");
