@@ -1,4 +1,6 @@
-/** The event both Kafka benchmarks publish and consume, so their numbers describe the same work. */
+/** The event the Kafka benchmarks publish and consume, so their numbers describe the same work. */
+import { defineEvent } from "../runtime/index.ts";
+
 export const schema = {
   type: "record",
   name: "BookingCreated",
@@ -20,4 +22,29 @@ export interface Booking {
   seats: number;
   notes: string;
   status: "PENDING" | "CONFIRMED";
+}
+
+/** The consume benchmarks' event on `topic` (embedded Avro, keyed by booking id). */
+export function bookingCreated(topic: string) {
+  return defineEvent<Booking, Booking, "bench.booking.created">({
+    type: "bench.booking.created",
+    name: "BookingCreated",
+    topic,
+    keyField: "booking_id",
+    format: "avro",
+    compatibility: "BACKWARD",
+    versions: [{ version: 1, schema }],
+  });
+}
+
+/** The `i`-th booking the consume benchmarks publish. */
+export function booking(i: number): Booking {
+  return {
+    booking_id: `booking-${i % 997}`,
+    user_phone: `+97250${String(i % 1000).padStart(7, "0")}`,
+    start_time: new Date(1_763_478_000_000 + i * 60_000),
+    seats: 2,
+    notes: "window seat",
+    status: "CONFIRMED",
+  };
 }

@@ -27,11 +27,10 @@ import {
   consumerMetrics,
   createConsumer,
   createProducer,
-  defineEvent,
   producerConfigFromEnv,
   silentLogger,
 } from "../runtime/index.ts";
-import { type Booking, schema } from "./booking.ts";
+import { type Booking, booking, bookingCreated, schema } from "./booking.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -46,15 +45,7 @@ const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 const env = { KAFKA_BROKERS: brokers.join(",") };
 const kafka = new Kafka({ brokers, clientId: "bench-consume-loop", logLevel: logLevel.NOTHING });
 const topic = `bench-consume-loop-${Math.random().toString(36).slice(2, 8)}`;
-const BookingCreated = defineEvent<Booking, Booking, "bench.booking.created">({
-  type: "bench.booking.created",
-  name: "BookingCreated",
-  topic,
-  keyField: "booking_id",
-  format: "avro",
-  compatibility: "BACKWARD",
-  versions: [{ version: 1, schema }],
-});
+const BookingCreated = bookingCreated(topic);
 
 /** Publishes `messages` events with the SDK producer and reads them back as kafkajs records. */
 async function fetchRecords(): Promise<KafkaMessage[]> {
@@ -65,18 +56,7 @@ async function fetchRecords(): Promise<KafkaMessage[]> {
     { ...producerConfigFromEnv(topic, env), batchTimeoutMs: 5, compression: "none" },
     { logger: silentLogger, metrics: undefined },
   );
-  await Promise.all(
-    Array.from({ length: messages }, (_, i) =>
-      producer.publishEvent(BookingCreated, {
-        booking_id: `booking-${i % 997}`,
-        user_phone: `+97250${String(i % 1000).padStart(7, "0")}`,
-        start_time: new Date(1_763_478_000_000 + i * 60_000),
-        seats: 2,
-        notes: "window seat",
-        status: "CONFIRMED",
-      }),
-    ),
-  );
+  await Promise.all(Array.from({ length: messages }, (_, i) => producer.publishEvent(BookingCreated, booking(i))));
   await producer.close();
   const records: KafkaMessage[] = [];
   const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 100 });

@@ -26,11 +26,10 @@ import {
   consumerMetrics,
   createConsumer,
   createProducer,
-  defineEvent,
   producerConfigFromEnv,
   silentLogger,
 } from "../runtime/index.ts";
-import { type Booking, schema } from "./booking.ts";
+import { type Booking, booking, bookingCreated, schema } from "./booking.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -51,15 +50,7 @@ const env = { KAFKA_BROKERS: brokers.join(",") };
 const kafka = new Kafka({ brokers, clientId: "bench-consume", logLevel: logLevel.NOTHING });
 const suffix = Math.random().toString(36).slice(2, 8);
 const topic = `bench-consume-${suffix}`;
-const BookingCreated = defineEvent<Booking, Booking, "bench.booking.created">({
-  type: "bench.booking.created",
-  name: "BookingCreated",
-  topic,
-  keyField: "booking_id",
-  format: "avro",
-  compatibility: "BACKWARD",
-  versions: [{ version: 1, schema }],
-});
+const BookingCreated = bookingCreated(topic);
 
 interface Run {
   readonly count: number;
@@ -111,18 +102,7 @@ async function fill(): Promise<void> {
   const chunk = 5000;
   for (let i = 0; i < messages; i += chunk) {
     const n = Math.min(chunk, messages - i);
-    await Promise.all(
-      Array.from({ length: n }, (_, j) =>
-        producer.publishEvent(BookingCreated, {
-          booking_id: `booking-${(i + j) % 997}`,
-          user_phone: `+97250${String((i + j) % 1000).padStart(7, "0")}`,
-          start_time: new Date(1_763_478_000_000 + (i + j) * 60_000),
-          seats: 2,
-          notes: "window seat",
-          status: "CONFIRMED",
-        }),
-      ),
-    );
+    await Promise.all(Array.from({ length: n }, (_, j) => producer.publishEvent(BookingCreated, booking(i + j))));
   }
   await producer.close();
 }
