@@ -7,8 +7,8 @@ import { defineEvent } from "../../../runtime/descriptor.ts";
 import { newBusinessError, newPermanentError, newTransientError } from "../../../runtime/errors/processing.ts";
 import { loggingConsumerMiddleware, metricsConsumerMiddleware } from "../../../runtime/middleware/consumer.ts";
 import { consumerMetrics } from "../../../runtime/observability/consumer-metrics.ts";
-import { type Logger, silentLogger } from "../../../runtime/observability/logger.ts";
-import { type BookingCreated, eventually, Fixture, testConfig, testEvents } from "./helpers.ts";
+import { silentLogger } from "../../../runtime/observability/logger.ts";
+import { type BookingCreated, captureLogger, eventually, Fixture, testConfig, testEvents } from "./helpers.ts";
 
 const fx = new Fixture();
 afterAll(() => fx.close());
@@ -273,16 +273,7 @@ describe("observability", () => {
     ]);
     const registry = new Registry();
     const metrics = consumerMetrics(registry);
-    const logs: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
-    const capture = (level: string) => (obj: object, msg?: string) =>
-      logs.push({ level, obj: obj as Record<string, unknown>, msg });
-    const logger: Logger = {
-      debug: capture("debug"),
-      info: capture("info"),
-      warn: capture("warn"),
-      error: capture("error"),
-      child: () => logger,
-    };
+    const { logs, logger } = captureLogger();
     const config = testConfig(topic, { maxRetries: 0 });
     const consumer = createConsumer(config, { ...fast, metrics })
       .use(loggingConsumerMiddleware(logger))
@@ -319,16 +310,7 @@ describe("logging middleware with debug off", () => {
       { key: "k", value: "a", headers: { "event-type": "x.y", "event-id": "e-1" } },
       { key: "k", value: "bad", headers: { "event-type": "x.y", "event-id": "e-2" } },
     ]);
-    const logs: { level: string; obj: Record<string, unknown> }[] = [];
-    const capture = (level: string) => (obj: object) => logs.push({ level, obj: obj as Record<string, unknown> });
-    const logger: Logger = {
-      debug: capture("debug"),
-      info: capture("info"),
-      warn: capture("warn"),
-      error: capture("error"),
-      child: () => logger,
-      isLevelEnabled: (level) => level !== "debug",
-    };
+    const { logs, logger } = captureLogger((level) => level !== "debug");
     const config = testConfig(topic, { maxRetries: 0 });
     const consumer = createConsumer(config, fast)
       .use(loggingConsumerMiddleware(logger))

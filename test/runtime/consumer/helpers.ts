@@ -3,6 +3,7 @@ import { type Admin, type IHeaders, Kafka, logLevel, type Producer } from "kafka
 import { consumerConfigFromEnv } from "../../../runtime/config/env.ts";
 import type { ConsumerConfig } from "../../../runtime/config/types.ts";
 import { defineEvent, defineTopic } from "../../../runtime/descriptor.ts";
+import type { Logger } from "../../../runtime/observability/logger.ts";
 import { brokers, uniqueName } from "../../infra/env.ts";
 
 export const kafka = (): Kafka =>
@@ -176,6 +177,23 @@ export class Fixture {
     await this.producer?.disconnect();
     await this.admin.disconnect();
   }
+}
+
+/** A logger that keeps what it is given; `enabled` answers `isLevelEnabled` (absent: no such method). */
+export function captureLogger(enabled?: (level: "debug" | "info" | "warn" | "error") => boolean) {
+  const logs: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
+  const capture = (level: string) => (obj: object, msg?: string) => {
+    logs.push({ level, obj: obj as Record<string, unknown>, msg });
+  };
+  const logger: Logger = {
+    debug: capture("debug"),
+    info: capture("info"),
+    warn: capture("warn"),
+    error: capture("error"),
+    child: () => logger,
+    ...(enabled === undefined ? {} : { isLevelEnabled: enabled }),
+  };
+  return { logs, logger };
 }
 
 /** Polls until `check` returns true (fails the test after `timeoutMs`). */
