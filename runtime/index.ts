@@ -43,6 +43,7 @@ export {
 // --- Consuming ------------------------------------------------------------------------------------
 export { createConsumer } from "./consumer/consumer.ts";
 export type { Consumer, ConsumerOptions } from "./consumer/consumer.ts";
+export type { OffsetStorage } from "./consumer/positions.ts";
 export { shutdownOnSignals } from "./consumer/shutdown.ts";
 export type { ShutdownSignal } from "./consumer/shutdown.ts";
 export type {

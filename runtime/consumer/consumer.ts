@@ -11,6 +11,8 @@
  * - Shutdown (`stop()` or the `signal` given to `start`): stop taking messages, let in-flight ones
  *   finish within `shutdownTimeoutMs` (then abort their `signal`; they stay uncommitted), commit,
  *   leave the group, close the DLQ producer; `start()` then resolves.
+ * - With `offsets: "memory"` nothing is ever committed: the resolved offsets are kept in memory
+ *   and sought back to on every group join (`positions.ts`).
  */
 import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
 import { kafkajsConfig } from "../client/kafkajs.ts";
@@ -26,6 +28,7 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { createSerde } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
 import type {
@@ -63,6 +66,22 @@ export interface ConsumerOptions {
    * `skeji_kafka_consumer_no_dlq_total{action}`.
    */
   readonly withoutDlq?: "hold" | "skip";
+  /**
+   * Where the group's position is kept. `commit` (default): the offsets of finished messages are
+   * committed to the group (every `commitIntervalMs`, at the end of a batch, on shutdown), and a
+   * member that joins resumes at them. `memory`: nothing is ever committed - not during a batch,
+   * not on shutdown - and the consumer remembers, per partition, the offset after the last message
+   * it finished; when its member joins the group again (evicted after a stall or a lost
+   * connection, or restarted by kafkajs) each assigned partition it has a position for resumes
+   * there. A partition it has no position for (every partition of a new process) starts at the
+   * config's `startOffset`. For a process-private group whose position is worthless once the
+   * process is gone (the requester's reply group): a dead process leaves a group without offsets,
+   * which the broker soon deletes. With several members in the group, a partition handed to
+   * another member resumes at that member's memory or at `startOffset`, not where this one was.
+   * One commit remains that kafkajs makes by itself: when a remembered position has fallen out of
+   * the log (its records deleted by retention), it commits the reset to `startOffset`.
+   */
+  readonly offsets?: OffsetStorage;
   /** Partitions handled at once (each in order). Default 1. */
   readonly partitionsConsumedConcurrently?: number;
   /**
@@ -221,8 +240,15 @@ class SkejiConsumer implements Consumer {
       maxWaitTimeInMs: this.config.maxWaitMs,
     });
     this.consumer = consumer;
+    const positions = this.options.offsets === "memory" ? new MemoryPositions() : undefined;
     let joinedOnce = false;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      // Applied by kafkajs before each partition's next fetch; a batch still running from the
+      // previous generation sees the seek (the counter changes) and lets go.
+      for (const seek of positions?.seeksFor(e.payload.memberAssignment) ?? []) {
+        this.seeks++;
+        consumer.seek(seek);
+      }
       this.options.observer?.onGroupJoin?.({
         memberId: e.payload.memberId,
         leaderId: e.payload.leaderId,
@@ -244,26 +270,34 @@ class SkejiConsumer implements Consumer {
     });
     const process = this.processorDeps();
     const metrics = this.options.metrics ?? consumerMetrics();
+    const eachBatch = createBatchHandler({
+      processor: process,
+      metrics,
+      signal: this.abort.signal,
+      isStopping: () => this.stopping !== undefined,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      commitIntervalMs: this.config.commitIntervalMs,
+      retryLater: (message, pause) => this.retryLater(message, pause),
+      progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
+      seeks: () => this.seeks,
+    });
     this.startup = (async () => {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
       if (this.stopping === undefined)
         await consumer.run({
-          autoCommit: true,
-          autoCommitInterval: this.config.commitIntervalMs,
+          // Without auto-commit and with neither interval nor threshold, kafkajs commits nothing
+          // after a batch, on a rebalance or on disconnect (see `offsets` for its one exception).
+          ...(positions === undefined
+            ? { autoCommit: true, autoCommitInterval: this.config.commitIntervalMs, eachBatch }
+            : {
+                autoCommit: false,
+                autoCommitInterval: null,
+                autoCommitThreshold: null,
+                eachBatch: positions.wrap(eachBatch),
+              }),
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: createBatchHandler({
-            processor: process,
-            metrics,
-            signal: this.abort.signal,
-            isStopping: () => this.stopping !== undefined,
-            heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-            commitIntervalMs: this.config.commitIntervalMs,
-            retryLater: (message, pause) => this.retryLater(message, pause),
-            progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
-            seeks: () => this.seeks,
-          }),
         });
     })();
     try {

@@ -6,14 +6,14 @@
  * reply event carrying the same correlation id. The requester listens on the reply topic in a
  * consumer group of its own (every requester instance sees every reply; replies for other
  * instances are skipped), starting at the newest offset, and commits no offset in it: it only
- * wants replies to its own in-flight requests, so its position is kept in memory (see
- * `uncommitted.ts`), and a process that dies without `close()` leaves an empty group with no
- * offsets, which the broker soon deletes. A reply that
- * does not arrive within `timeoutMs` rejects with REQUEST_TIMEOUT; `close()` rejects what is still
- * pending with CONSUMER_CLOSED and deletes the requester's group (it is one per requester);
- * if the reply consumer fails or stops on its own, every pending request rejects at once with
- * CONSUMER_CLOSED (the failure as cause), as does every later request. Pending requests are
- * removed on every path, so none leak.
+ * wants replies to its own in-flight requests, so its position is kept in memory (the consumer
+ * option `offsets: "memory"`: a rejoin resumes after the last reply read, so a reply published
+ * meanwhile is not missed), and a process that dies without `close()` leaves an empty group with
+ * no offsets, which the broker soon deletes. A reply that does not arrive within `timeoutMs`
+ * rejects with REQUEST_TIMEOUT; `close()` rejects what is still pending with CONSUMER_CLOSED and
+ * deletes the requester's group (it is one per requester); if the reply consumer fails or stops
+ * on its own, every pending request rejects at once with CONSUMER_CLOSED (the failure as cause),
+ * as does every later request. Pending requests are removed on every path, so none leak.
  *
  * A responder replies from a handler with `reply(producer, requestEvent, ReplyEvent, payload)`.
  */
@@ -28,7 +28,6 @@ import { SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
 import { defaultLogger } from "../observability/logger.ts";
 import type { Producer, PublishResult } from "../producer/types.ts";
-import { withoutCommits } from "./uncommitted.ts";
 
 /** Header naming the topic a reply should go to. */
 export const replyToHeader = "reply-to";
@@ -64,7 +63,8 @@ export interface RequesterOptions {
   readonly replies: readonly AnyEventDescriptor[];
   /** Reply topics beyond the reply events' own topics. */
   readonly replyTopics?: readonly string[];
-  readonly consumer?: ConsumerOptions;
+  /** Options of the reply consumer; its offsets are always kept in memory (`offsets: "memory"`). */
+  readonly consumer?: Omit<ConsumerOptions, "offsets">;
 }
 
 interface Waiter {
@@ -84,7 +84,7 @@ export async function createRequester(config: ConsumerConfig, options: Requester
   if (first === undefined) throw new SkejiError("INVALID_CONFIG", "a requester needs at least one reply event");
   const groupId = `${config.groupId}-replies-${randomUUID()}`;
   const logger = (options.consumer?.logger ?? defaultLogger()).child({ component: "requester", groupId });
-  const kafka = withoutCommits(options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger)));
+  const kafka = options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger));
   const consumer = createConsumer(
     {
       ...config,
@@ -95,7 +95,7 @@ export async function createRequester(config: ConsumerConfig, options: Requester
       maxRetries: 0,
     },
     // Replies that cannot be read are not the requester's to keep: skipped, never holding the partition.
-    { unknownEvents: "skip", withoutDlq: "skip", ...options.consumer, kafka },
+    { unknownEvents: "skip", withoutDlq: "skip", ...options.consumer, kafka, offsets: "memory" },
   );
   const deliver = (event: ConsumedEventBase & { type: string; payload: unknown }): void => {
     const id = event.correlationId;
