@@ -32,6 +32,10 @@ function intFromEnv(name: string, fallback: number): number {
 export const ports = {
   kafka: intFromEnv("SKEJI_KAFKA_PORT", 19092),
   controller: intFromEnv("SKEJI_KAFKA_CONTROLLER_PORT", 19093),
+  /** The same broker behind SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) without TLS. */
+  kafkaSasl: intFromEnv("SKEJI_KAFKA_SASL_PORT", 19094),
+  /** The same broker behind TLS (a self-signed certificate for 127.0.0.1, made at start). */
+  kafkaTls: intFromEnv("SKEJI_KAFKA_TLS_PORT", 19095),
   registry: intFromEnv("SKEJI_REGISTRY_PORT", 18081),
 };
 
@@ -114,7 +118,7 @@ const kafkaService: Service = {
   name: "kafka",
   pidFile: join(stateDir, "kafka.pid"),
   logFile: join(stateDir, "kafka.log"),
-  ports: [ports.kafka, ports.controller],
+  ports: [ports.kafka, ports.controller, ports.kafkaSasl, ports.kafkaTls],
 };
 const registryService: Service = {
   name: "registry",
@@ -214,9 +218,78 @@ export async function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean
   }
 }
 
+/**
+ * How to reach the broker's secured listeners, written at start to `.local/infra/kafka/secured.json`:
+ * a SASL user (one password per start) and the CA file that verifies the TLS listener.
+ */
+export interface SecuredListeners {
+  readonly sasl: { readonly brokers: string; readonly username: string; readonly password: string };
+  readonly tls: { readonly brokers: string; readonly caFile: string; readonly otherCaFile: string };
+}
+
+const securedFile = join(stateDir, "kafka", "secured.json");
+
+/** The secured listeners of the broker this checkout started, if it did. */
+export function securedListeners(): SecuredListeners | undefined {
+  if (!existsSync(securedFile)) return undefined;
+  return JSON.parse(readFileSync(securedFile, "utf8")) as SecuredListeners;
+}
+
+function keytool(javaBin: string): string {
+  return javaBin === "java" ? "keytool" : join(dirname(javaBin), "keytool");
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 in a PKCS12 keystore (the broker's), and its PEM (the
+ * clients' CA); plus an unrelated certificate's PEM, for tests of a CA that must be refused.
+ */
+function makeTls(javaBin: string, dir: string, password: string): { keystore: string; ca: string; otherCa: string } {
+  mkdirSync(dir, { recursive: true });
+  const tool = keytool(javaBin);
+  const run = (args: string[]) => execFileSync(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const pair = (alias: string, store: string) =>
+    run([
+      "-genkeypair",
+      "-alias",
+      alias,
+      "-keyalg",
+      "RSA",
+      "-keysize",
+      "2048",
+      "-dname",
+      "CN=127.0.0.1",
+      "-ext",
+      "SAN=ip:127.0.0.1,dns:localhost",
+      "-validity",
+      "3650",
+      "-storetype",
+      "PKCS12",
+      "-keystore",
+      store,
+      "-storepass",
+      password,
+      "-keypass",
+      password,
+    ]);
+  const exportPem = (alias: string, store: string, file: string) =>
+    run(["-exportcert", "-rfc", "-alias", alias, "-keystore", store, "-storepass", password, "-file", file]);
+  const keystore = join(dir, "broker.p12");
+  const other = join(dir, "other.p12");
+  pair("broker", keystore);
+  pair("other", other);
+  const ca = join(dir, "ca.pem");
+  const otherCa = join(dir, "other-ca.pem");
+  exportPem("broker", keystore, ca);
+  exportPem("other", other, otherCa);
+  return { keystore, ca, otherCa };
+}
+
 async function kafkaUp(): Promise<void> {
   const running = readPid(kafkaService);
-  if (running !== undefined && (await kafkaAnswers())) {
+  if (running !== undefined && securedListeners() === undefined) {
+    log("kafka was started without the secured listeners; restarting it");
+    await stop(kafkaService);
+  } else if (running !== undefined && (await kafkaAnswers())) {
     log(`kafka already running (pid ${running}) on ${endpoints.brokers}`);
     return;
   }
@@ -228,17 +301,35 @@ async function kafkaUp(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "data"), { recursive: true });
   const props = join(dir, "server.properties");
+  // Secured listeners next to the plain one, so TLS and SASL clients are tested against the real
+  // broker: one user for PLAIN and both SCRAM mechanisms, a password per start.
+  const secret = randomUUID();
+  const tls = makeTls(javaBin, join(dir, "tls"), secret);
+  const secured: SecuredListeners = {
+    sasl: { brokers: `127.0.0.1:${ports.kafkaSasl}`, username: "skeji", password: secret },
+    tls: { brokers: `127.0.0.1:${ports.kafkaTls}`, caFile: tls.ca, otherCaFile: tls.otherCa },
+  };
+  const scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
   writeFileSync(
     props,
     [
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
-      `listeners=PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.controller}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.kafka}`,
+      `listeners=PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl},SSL://127.0.0.1:${ports.kafkaTls}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.kafka},SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl},SSL://127.0.0.1:${ports.kafkaTls}`,
       "controller.listener.names=CONTROLLER",
-      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL",
       "inter.broker.listener.name=PLAINTEXT",
+      "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_skeji="${secret}";`,
+      `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}`,
+      `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${scram}`,
+      `ssl.keystore.location=${tls.keystore}`,
+      "ssl.keystore.type=PKCS12",
+      `ssl.keystore.password=${secret}`,
+      `ssl.key.password=${secret}`,
+      "ssl.client.auth=none",
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1",
       "auto.create.topics.enable=true",
@@ -257,9 +348,25 @@ async function kafkaUp(): Promise<void> {
   );
   const cp = `${libs}/*`;
   const log4j = `-Dlog4j2.configurationFile=${join(here, "log4j2.xml")}`;
-  execFileSync(javaBin, [log4j, "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", props], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const scramUser = (mechanism: string) => ["--add-scram", `${mechanism}=[name=skeji,password=${secret}]`];
+  execFileSync(
+    javaBin,
+    [
+      log4j,
+      "-cp",
+      cp,
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      clusterId(),
+      "-c",
+      props,
+      ...scramUser("SCRAM-SHA-256"),
+      ...scramUser("SCRAM-SHA-512"),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  writeFileSync(securedFile, JSON.stringify(secured, null, 2));
   const pid = launch(
     kafkaService,
     javaBin,
