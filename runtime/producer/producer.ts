@@ -11,6 +11,7 @@ import type { ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { errorMessage } from "../errors/classify.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
 import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
@@ -105,9 +106,13 @@ class KafkaProducer implements Producer {
   connect(): Promise<void> {
     this.connecting ??= this.client.connect().catch((error: unknown) => {
       this.connecting = undefined;
-      throw new SkejiError(ErrorCode.CONNECTION_FAILED, `cannot connect to Kafka at ${this.config.brokers.join(",")}`, {
-        cause: error,
-      });
+      // The reason (refused, authentication failed, certificate not trusted...) belongs in the
+      // message: it is what the operator acts on. kafkajs's texts carry no credentials.
+      throw new SkejiError(
+        ErrorCode.CONNECTION_FAILED,
+        `cannot connect to Kafka at ${this.config.brokers.join(",")}: ${errorMessage(error)}`,
+        { cause: error },
+      );
     });
     return this.connecting;
   }
