@@ -4,12 +4,14 @@
  * only what it started.
  */
 import type { TestProject } from "vitest/node";
-import { down, endpoints, running, type ServiceName, up } from "../../scripts/infra/services.ts";
+import { down, endpoints, running, type ServiceName, securedListeners, up } from "../../scripts/infra/services.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     kafkaBrokers: string;
     schemaRegistryUrl: string;
+    /** The broker's SASL and TLS listeners as JSON (scripts/infra), "" when this checkout did not start it. */
+    securedListeners: string;
   }
 }
 
@@ -25,6 +27,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.SCHEMA_REGISTRY_URL = registry;
   project.provide("kafkaBrokers", brokers);
   project.provide("schemaRegistryUrl", registry);
+  const secured = securedListeners();
+  project.provide("securedListeners", secured === undefined ? "" : JSON.stringify(secured));
   return async () => {
     if (started.length > 0) await down(started);
   };

@@ -1,0 +1,175 @@
+/**
+ * SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and TLS configured from the environment, against the
+ * real broker's secured listeners (scripts/infra starts them next to the plain one): a producer
+ * publishes, a consumer reads, and a failed message is dead-lettered through the same listener;
+ * a wrong password or an unknown CA fails with an error that names no secret.
+ */
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  consumerConfigFromEnv,
+  createConsumer,
+  createProducer,
+  defineEvent,
+  newPermanentError,
+  producerConfigFromEnv,
+  silentLogger,
+} from "../../runtime/index.ts";
+import { brokers, securedListeners, uniqueName } from "../infra/env.ts";
+
+const secured = securedListeners();
+const admin = new Kafka({ brokers: brokers(), clientId: "secured-test", logLevel: logLevel.NOTHING }).admin();
+afterAll(() => admin.disconnect());
+
+interface Note {
+  id: string;
+  text: string;
+}
+
+async function topicWithDlq(): Promise<string> {
+  const topic = uniqueName("secured");
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic, numPartitions: 1 },
+      { topic: `${topic}-dlq`, numPartitions: 1 },
+    ],
+  });
+  return topic;
+}
+
+const noteEvent = (topic: string) =>
+  defineEvent<Note, Note, "test.note.added">({
+    type: "test.note.added",
+    name: "NoteAdded",
+    topic,
+    keyField: "id",
+    format: "avro",
+    compatibility: "BACKWARD",
+    versions: [
+      {
+        version: 1,
+        schema: {
+          type: "record",
+          name: "NoteAdded",
+          fields: [
+            { name: "id", type: "string" },
+            { name: "text", type: "string" },
+          ],
+        },
+      },
+    ],
+  });
+
+/** Publishes two notes through the secured listener, consumes them there, and dead-letters the second. */
+async function roundTrip(env: Record<string, string>): Promise<{ handled: string[]; dlq: string[] }> {
+  const topic = await topicWithDlq();
+  const event = noteEvent(topic);
+  const producer = createProducer(producerConfigFromEnv(topic, env), { logger: silentLogger });
+  try {
+    await producer.publishEvent(event, { id: "n-1", text: "hello" });
+    await producer.publishEvent(event, { id: "n-2", text: "refused" });
+  } finally {
+    await producer.close();
+  }
+  const handled: string[] = [];
+  const config = {
+    ...consumerConfigFromEnv(topic, uniqueName("secured-group"), { ...env, KAFKA_CONSUMER_MAX_RETRIES: "0" }),
+    startOffset: "oldest" as const,
+    maxWaitMs: 100,
+    dlqTopic: `${topic}-dlq`,
+  };
+  const consumer = createConsumer(config, { logger: silentLogger }).on(event, (e) => {
+    handled.push(e.payload.id);
+    if (e.payload.id === "n-2") throw newPermanentError("refused on purpose");
+  });
+  const dlq: string[] = [];
+  const reader = new Kafka({ brokers: brokers(), clientId: "secured-dlq-reader", logLevel: logLevel.NOTHING }).consumer(
+    {
+      groupId: uniqueName("secured-dlq"),
+      maxWaitTimeInMs: 100,
+    },
+  );
+  await reader.connect();
+  await reader.subscribe({ topic: `${topic}-dlq`, fromBeginning: true });
+  const dlqRead = new Promise<void>((resolve) => {
+    void reader.run({
+      eachMessage: async ({ message }) => {
+        dlq.push(message.key?.toString() ?? "");
+        resolve();
+      },
+    });
+  });
+  const running = consumer.start();
+  try {
+    await Promise.race([
+      dlqRead,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("no DLQ record within 20 s")), 20_000)),
+    ]);
+  } finally {
+    await consumer.stop();
+    await running;
+    await reader.disconnect();
+  }
+  return { handled, dlq };
+}
+
+describe.skipIf(secured === undefined)(
+  "secured listeners (skipped: this broker was not started by scripts/infra)",
+  () => {
+    const s = secured as NonNullable<typeof secured>;
+    const sasl = (mechanism: string, password = s.sasl.password) => ({
+      KAFKA_BROKERS: s.sasl.brokers,
+      KAFKA_SASL_MECHANISM: mechanism,
+      KAFKA_SASL_USERNAME: s.sasl.username,
+      KAFKA_SASL_PASSWORD: password,
+    });
+
+    it.each(["plain", "scram-sha-256", "scram-sha-512"])(
+      "SASL %s from the environment: publish, consume and dead-letter through the SASL listener",
+      async (mechanism) => {
+        expect(await roundTrip(sasl(mechanism))).toEqual({ handled: ["n-1", "n-2"], dlq: ["n-2"] });
+      },
+    );
+
+    it("a wrong SASL password fails the publish with an authentication error that does not show it", async () => {
+      const topic = await topicWithDlq();
+      const wrong = "not-the-password-7f3a";
+      const producer = createProducer(producerConfigFromEnv(topic, sasl("scram-sha-512", wrong)), {
+        logger: silentLogger,
+      });
+      const error = await producer.publishEvent(noteEvent(topic), { id: "n-1", text: "x" }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      await producer.close();
+      expect(error?.message).toMatch(/authentication failed/i);
+      expect(JSON.stringify({ message: error?.message, stack: error?.stack })).not.toContain(wrong);
+    });
+
+    it("TLS verified against the CA from KAFKA_SSL_CA (a file path): publish, consume and dead-letter", async () => {
+      const env = { KAFKA_BROKERS: s.tls.brokers, KAFKA_SSL_CA: s.tls.caFile };
+      expect(await roundTrip(env)).toEqual({ handled: ["n-1", "n-2"], dlq: ["n-2"] });
+    });
+
+    it("TLS refuses a broker whose certificate the configured CA did not sign", async () => {
+      const topic = await topicWithDlq();
+      const producer = createProducer(
+        producerConfigFromEnv(topic, {
+          KAFKA_BROKERS: s.tls.brokers,
+          KAFKA_SSL_CA: s.tls.otherCaFile,
+          KAFKA_PRODUCER_MAX_ATTEMPTS: "1",
+          KAFKA_CONNECTION_TIMEOUT: "2s",
+        }),
+        { logger: silentLogger },
+      );
+      const error = await producer.publishEvent(noteEvent(topic), { id: "n-1", text: "x" }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      await producer.close();
+      expect(error?.message).toMatch(/certificate/i);
+    });
+  },
+);
