@@ -36,6 +36,8 @@ export const ports = {
   kafkaSasl: intFromEnv("SKEJI_KAFKA_SASL_PORT", 19094),
   /** The same broker behind TLS (a self-signed certificate for 127.0.0.1, made at start). */
   kafkaTls: intFromEnv("SKEJI_KAFKA_TLS_PORT", 19095),
+  /** TLS that also requires a client certificate (mutual TLS); needs `openssl` to make one. */
+  kafkaMtls: intFromEnv("SKEJI_KAFKA_MTLS_PORT", 19096),
   registry: intFromEnv("SKEJI_REGISTRY_PORT", 18081),
 };
 
@@ -118,7 +120,7 @@ const kafkaService: Service = {
   name: "kafka",
   pidFile: join(stateDir, "kafka.pid"),
   logFile: join(stateDir, "kafka.log"),
-  ports: [ports.kafka, ports.controller, ports.kafkaSasl, ports.kafkaTls],
+  ports: [ports.kafka, ports.controller, ports.kafkaSasl, ports.kafkaTls, ports.kafkaMtls],
 };
 const registryService: Service = {
   name: "registry",
@@ -225,6 +227,8 @@ export async function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean
 export interface SecuredListeners {
   readonly sasl: { readonly brokers: string; readonly username: string; readonly password: string };
   readonly tls: { readonly brokers: string; readonly caFile: string; readonly otherCaFile: string };
+  /** Absent when `openssl` was not there to make the client's certificate. */
+  readonly mtls?: { readonly brokers: string; readonly certFile: string; readonly keyFile: string };
 }
 
 const securedFile = join(stateDir, "kafka", "secured.json");
@@ -284,6 +288,36 @@ function makeTls(javaBin: string, dir: string, password: string): { keystore: st
   return { keystore, ca, otherCa };
 }
 
+/** A client certificate and key (PEM) for mutual TLS, or undefined without `openssl`. */
+function makeClientCert(dir: string): { cert: string; key: string } | undefined {
+  const cert = join(dir, "client.pem");
+  const key = join(dir, "client-key.pem");
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=skeji-client",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (made.error !== undefined || made.status !== 0) {
+    log("openssl not found or failed: no mutual-TLS listener (its tests are skipped)");
+    return undefined;
+  }
+  return { cert, key };
+}
+
 async function kafkaUp(): Promise<void> {
   const running = readPid(kafkaService);
   if (running !== undefined && securedListeners() === undefined) {
@@ -305,10 +339,15 @@ async function kafkaUp(): Promise<void> {
   // broker: one user for PLAIN and both SCRAM mechanisms, a password per start.
   const secret = randomUUID();
   const tls = makeTls(javaBin, join(dir, "tls"), secret);
+  const client = makeClientCert(join(dir, "tls"));
   const secured: SecuredListeners = {
     sasl: { brokers: `127.0.0.1:${ports.kafkaSasl}`, username: "skeji", password: secret },
     tls: { brokers: `127.0.0.1:${ports.kafkaTls}`, caFile: tls.ca, otherCaFile: tls.otherCa },
+    ...(client === undefined
+      ? {}
+      : { mtls: { brokers: `127.0.0.1:${ports.kafkaMtls}`, certFile: client.cert, keyFile: client.key } }),
   };
+  const mtls = client === undefined ? undefined : `MTLS://127.0.0.1:${ports.kafkaMtls}`;
   const scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
   writeFileSync(
     props,
@@ -316,10 +355,10 @@ async function kafkaUp(): Promise<void> {
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
-      `listeners=PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl},SSL://127.0.0.1:${ports.kafkaTls}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.kafka},SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl},SSL://127.0.0.1:${ports.kafkaTls}`,
+      `listeners=${[`PLAINTEXT://127.0.0.1:${ports.kafka}`, `CONTROLLER://127.0.0.1:${ports.controller}`, `SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl}`, `SSL://127.0.0.1:${ports.kafkaTls}`, ...(mtls === undefined ? [] : [mtls])].join(",")}`,
+      `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${ports.kafka}`, `SASL_PLAINTEXT://127.0.0.1:${ports.kafkaSasl}`, `SSL://127.0.0.1:${ports.kafkaTls}`, ...(mtls === undefined ? [] : [mtls])].join(",")}`,
       "controller.listener.names=CONTROLLER",
-      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL",
       "inter.broker.listener.name=PLAINTEXT",
       "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
       `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_skeji="${secret}";`,
@@ -330,6 +369,14 @@ async function kafkaUp(): Promise<void> {
       `ssl.keystore.password=${secret}`,
       `ssl.key.password=${secret}`,
       "ssl.client.auth=none",
+      // The mutual-TLS listener trusts exactly the client certificate made above.
+      ...(client === undefined
+        ? []
+        : [
+            "listener.name.mtls.ssl.client.auth=required",
+            "listener.name.mtls.ssl.truststore.type=PEM",
+            `listener.name.mtls.ssl.truststore.location=${client.cert}`,
+          ]),
       `log.dirs=${join(dir, "data")}`,
       "num.partitions=1",
       "auto.create.topics.enable=true",

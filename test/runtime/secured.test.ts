@@ -2,7 +2,9 @@
  * SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and TLS configured from the environment, against the
  * real broker's secured listeners (scripts/infra starts them next to the plain one): a producer
  * publishes, a consumer reads, and a failed message is dead-lettered through the same listener;
- * a wrong password or an unknown CA fails with an error that names no secret.
+ * a wrong password or an unknown CA fails with an error that names no secret. Mutual TLS: the
+ * client certificate and key from KAFKA_SSL_CERT / KAFKA_SSL_KEY are presented, and a client
+ * without them is turned away.
  */
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -170,6 +172,45 @@ describe.skipIf(secured === undefined)(
       );
       await producer.close();
       expect(error?.message).toMatch(/certificate/i);
+    });
+  },
+);
+
+describe.skipIf(secured?.mtls === undefined)(
+  "mutual TLS (skipped: no mutual-TLS listener; scripts/infra makes one when openssl is installed)",
+  () => {
+    const s = secured as NonNullable<typeof secured>;
+    const m = s.mtls as NonNullable<(typeof s)["mtls"]>;
+
+    it("presents the client certificate from KAFKA_SSL_CERT / KAFKA_SSL_KEY: publish, consume and dead-letter", async () => {
+      const env = {
+        KAFKA_BROKERS: m.brokers,
+        KAFKA_SSL_CA: s.tls.caFile,
+        KAFKA_SSL_CERT: m.certFile,
+        KAFKA_SSL_KEY: m.keyFile,
+      };
+      expect(await roundTrip(env)).toEqual({ handled: ["n-1", "n-2"], dlq: ["n-2"] });
+    });
+
+    it("without a client certificate the broker turns the connection away", async () => {
+      const topic = await topicWithDlq();
+      const producer = createProducer(
+        producerConfigFromEnv(topic, {
+          KAFKA_BROKERS: m.brokers,
+          KAFKA_SSL_CA: s.tls.caFile,
+          KAFKA_PRODUCER_MAX_ATTEMPTS: "1",
+          KAFKA_CONNECTION_TIMEOUT: "2s",
+        }),
+        { logger: silentLogger },
+      );
+      const error = await producer.publishEvent(noteEvent(topic), { id: "n-1", text: "x" }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      await producer.close();
+      expect(error?.code).toBe("CONNECTION_FAILED");
+      // The broker's TLS alert: it asked for a certificate and got none it trusts.
+      expect(error?.message).toMatch(/bad certificate|certificate required/i);
     });
   },
 );
