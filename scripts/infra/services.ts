@@ -250,7 +250,18 @@ function keytool(javaBin: string): string {
 function makeTls(javaBin: string, dir: string, password: string): { keystore: string; ca: string; otherCa: string } {
   mkdirSync(dir, { recursive: true });
   const tool = keytool(javaBin);
-  const run = (args: string[]) => execFileSync(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const run = (args: string[]) => {
+    try {
+      execFileSync(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      const e = err as { code?: string; stderr?: Buffer };
+      if (e.code === "ENOENT")
+        throw new InfraError(`${tool} not found: it comes with the JDK and makes the TLS listener's certificate`);
+      throw new InfraError(
+        `${tool} failed making the TLS listener's certificate: ${e.stderr?.toString().trim() ?? String(err)}`,
+      );
+    }
+  };
   const pair = (alias: string, store: string) =>
     run([
       "-genkeypair",
