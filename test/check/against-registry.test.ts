@@ -1,11 +1,10 @@
 /** `skeji-gen check --against <ref> --registry <url>` together: a temporary git repository and the real registry. */
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { subjectFor } from "../../generator/check/subjects.ts";
 import { registryUrl, uniqueName } from "../infra/env.ts";
-import { avsc, record, runCli, writeSchemas } from "./helpers.ts";
+import { avsc, gitIn, record, runCli, writeSchemas } from "./helpers.ts";
 
 const id = { name: "booking_id", type: "string" };
 const v1 = record("BookingCreated", id);
@@ -14,18 +13,7 @@ const v2 = record("BookingCreated", id, { name: "party_size", type: "int", defau
 let root = "";
 let dir = "";
 let subject = "";
-const git = (...args: string[]) =>
-  execFileSync("git", args, {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.invalid",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.invalid",
-    },
-  });
+const git = gitIn(() => root);
 const write = (version: number, schema: unknown) =>
   writeFileSync(join(dir, "booking.created", `v${version}.avsc`), avsc(schema));
 const check = (...args: string[]) =>

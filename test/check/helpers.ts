@@ -1,4 +1,5 @@
 /** Schema folders on disk and a way to run the check commands as a user would, with their output and exit code. */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,3 +83,19 @@ export const record = (name: string, ...fields: unknown[]) => ({
   namespace: "dev.skeji.events",
   fields,
 });
+
+/** Runs git in the repository at `root()` (read at each call) as a throwaway committer; returns its output. */
+export function gitIn(root: () => string): (...args: string[]) => string {
+  return (...args) =>
+    execFileSync("git", args, {
+      cwd: root(),
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.invalid",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.invalid",
+      },
+    });
+}
