@@ -44,6 +44,25 @@ export const ErrorCode = {
   REGISTRY_ERROR: "REGISTRY_ERROR",
   /** Publishing failed after every attempt; `cause` is the last broker/client error. */
   PUBLISH_FAILED: "PUBLISH_FAILED",
+  /**
+   * The broker may or may not have written the record: a produce request was sent and no
+   * definite answer came back (the connection dropped, the request timed out, retries ran out
+   * after such an attempt, or the broker lost the producer's sequence state). Never reported for
+   * a record known not to be written. Publishing again may write it twice (at-least-once);
+   * consumers must tolerate the duplicate (`event-id` is the same). The producer has already
+   * fenced its old producer id, so nothing published later can be mistaken for this record.
+   */
+  PUBLISH_AMBIGUOUS: "PUBLISH_AMBIGUOUS",
+  /**
+   * The broker refused the record for good and did not write it (authorization, an invalid or
+   * corrupt record, a policy violation): publishing it again cannot succeed.
+   */
+  PUBLISH_REJECTED: "PUBLISH_REJECTED",
+  /**
+   * The record (key, value and headers) is larger than the producer's `maxMessageBytes` or the
+   * topic's `max.message.bytes`. Permanent; nothing was written.
+   */
+  RECORD_TOO_LARGE: "RECORD_TOO_LARGE",
   /** Publishing failed and the message was written to the dead-letter topic. */
   PUBLISHED_TO_DLQ: "PUBLISHED_TO_DLQ",
   /** Publishing failed and writing to the dead-letter topic failed as well. */
