@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The fault suite has a config of its own (vitest.faults.config.ts, `npm run test:faults`).
+    exclude: ["test/faults/**", "**/node_modules/**"],
     reporters: ["default", "./test/infra/summary-reporter.ts"],
     globalSetup: ["test/infra/global-setup.ts"],
     // Tests share one broker and one registry; every test uses its own topics and subjects.

@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+/**
+ * The fault-injection suite (`npm run test:faults`): real faults against brokers of its own
+ * (a TCP proxy that loses responses, SIGKILLed brokers and consumers, a three-broker cluster,
+ * poison bytes). Scenarios run one file at a time: they kill processes and load the machine.
+ */
+export default defineConfig({
+  resolve: {
+    conditions: ["skeji-source"],
+    alias: { "@skeji/kafka": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
+  },
+  test: {
+    include: ["test/faults/**/*.test.ts"],
+    globalSetup: ["test/infra/global-setup.ts", "test/faults/global-setup.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    pool: "forks",
+    fileParallelism: false,
+  },
+});
