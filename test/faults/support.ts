@@ -1,0 +1,102 @@
+/** What the fault scenarios share: producers and consumers behind the proxies, publishing with ids, waiting. */
+import type { Kafka } from "kafkajs";
+import {
+  type ConsumerConfig,
+  consumerConfigFromEnv,
+  type Producer,
+  type ProducerConfig,
+  producerConfigFromEnv,
+} from "../../runtime/index.ts";
+import type { FaultCluster } from "./cluster.ts";
+import { idHeader, type Ledger, type Told } from "./oracle.ts";
+
+/** A producer configuration for the cluster behind its proxies; `env` as the KAFKA_* variables. */
+export function producerConfig(fc: FaultCluster, topic: string, env: Record<string, string> = {}): ProducerConfig {
+  return producerConfigFromEnv(topic, { KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults", ...env });
+}
+
+/** A consumer configuration for the cluster behind its proxies: oldest offsets, quick heartbeats. */
+export function consumerConfig(
+  fc: FaultCluster,
+  topic: string,
+  groupId: string,
+  overrides: Partial<ConsumerConfig> = {},
+): ConsumerConfig {
+  return {
+    ...consumerConfigFromEnv(topic, groupId, { KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults" }),
+    startOffset: "oldest",
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1000,
+    maxWaitMs: 100,
+    commitIntervalMs: 200,
+    ...overrides,
+  };
+}
+
+/** Publishes one message of `key` (a small JSON value, or `bytes` of padding) and records the outcome. */
+export function publishOne(
+  producer: Producer,
+  ledger: Ledger,
+  key: string,
+  options: { topic?: string; bytes?: number } = {},
+): Promise<Told> {
+  return ledger.track(key, (entry) =>
+    producer.publish({
+      topic: options.topic,
+      key,
+      value: JSON.stringify({ id: entry.id, pad: "x".repeat(options.bytes ?? 0) }),
+      headers: { [idHeader]: entry.id },
+    }),
+  );
+}
+
+/** Publishes `size` messages at once (keys `k0`, `k1`, ...): the producer sends them as one batch. */
+export function publishBatch(
+  producer: Producer,
+  ledger: Ledger,
+  size: number,
+  options: { topic?: string; bytes?: number } = {},
+): Promise<Told[]> {
+  return Promise.all(Array.from({ length: size }, (_, i) => publishOne(producer, ledger, `k${i}`, options)));
+}
+
+/** The group's committed offset of each partition of `topic` (partitions without one are left out). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map(
+      (entry?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The end offset of each partition of `topic`. */
+export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
