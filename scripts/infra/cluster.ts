@@ -324,9 +324,10 @@ export class KafkaCluster {
       "share.coordinator.state.topic.replication.factor": replicas,
       "share.coordinator.state.topic.min.isr": minIsr,
       "group.initial.rebalance.delay.ms": "0",
-      // A dead node is fenced (and its partitions get new leaders) after 3 s instead of 9 s.
+      // A dead node is fenced (and its partitions get new leaders) after 2 s instead of 9 s; a restarted
+      // node waits that long for its old registration to lapse.
       "broker.heartbeat.interval.ms": "500",
-      "broker.session.timeout.ms": "3000",
+      "broker.session.timeout.ms": "2000",
       // Few threads and a small cleaner buffer: a node of a test cluster, not of a data centre.
       "num.network.threads": "2",
       "num.io.threads": "2",

@@ -5,9 +5,9 @@
  * written nor wedge: the lost publishes are ambiguous, everything acknowledged afterwards is
  * where its caller was told, and later publishes succeed.
  */
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumer, createProducer, newPermanentError, type Producer, silentLogger } from "../../runtime/index.ts";
+import { uniqueName } from "../infra/env.ts";
 import { FaultCluster } from "./cluster.ts";
 import {
   consumerRow,
@@ -29,6 +29,7 @@ import {
   producerConfig,
   publishBatch,
   publishOne,
+  seedRecords,
 } from "./support.ts";
 
 let fc: FaultCluster;
@@ -148,23 +149,11 @@ describe("a produce response lost until retries run out", () => {
   it("consumer DLQ: a dead-letter write whose answer is lost; no source offset committed past a record that is nowhere", async () => {
     const topic = await fc.topic("lost-cdlq", { partitions: 2 });
     const dlqTopic = await fc.topic("lost-cdlq-dlq");
-    // The records to dead-letter, written directly (not what is tested here): 10 on each partition.
+    // The records to dead-letter, 10 on each partition.
     const ledger = new Ledger();
-    const direct = new Kafka({ brokers: fc.direct, clientId: "faults-seed", logLevel: logLevel.NOTHING });
-    const seed = direct.producer();
-    await seed.connect();
-    for (let i = 0; i < 20; i++) {
-      const entry = ledger.next(`key-${i % 2}`);
-      const [meta] = await seed.send({
-        topic,
-        acks: -1,
-        messages: [{ key: entry.key, value: entry.id, partition: i % 2, headers: { [idHeader]: entry.id } }],
-      });
-      entry.told = { kind: "acknowledged", partition: i % 2, offset: String(meta?.baseOffset) };
-    }
-    await seed.disconnect();
+    await seedRecords(fc, ledger, topic, 20, { partitions: 2, keys: 2 });
 
-    const config = consumerConfig(fc, topic, `lost-cdlq-${ledger.next("group").id}`, { dlqTopic, maxRetries: 0 });
+    const config = consumerConfig(fc, topic, uniqueName("lost-cdlq"), { dlqTopic, maxRetries: 0 });
     const deliveries: Delivery[] = [];
     // The first dead-letter write loses every answer until the consumer gives up on it.
     const drop = fc.proxy().dropProduceResponses({ topic: dlqTopic, count: Number.POSITIVE_INFINITY });

@@ -25,10 +25,17 @@ export const idHeader = "event-id";
 /** What a publish's caller was told. */
 export type Told =
   | { readonly kind: "pending" }
-  | { readonly kind: "acknowledged"; readonly partition: number; readonly offset: string }
+  /** Told "written"; with acks=all an offset always comes with it (its absence counts as misplaced). */
+  | {
+      readonly kind: "acknowledged";
+      readonly topic: string;
+      readonly partition: number | undefined;
+      readonly offset: string | undefined;
+    }
   /** PUBLISHED_TO_DLQ; `ambiguous` when the failed publish itself may have been written too. */
   | {
       readonly kind: "dead-lettered";
+      readonly topic: string | undefined;
       readonly partition: number | undefined;
       readonly offset: string | undefined;
       readonly ambiguous: boolean;
@@ -61,10 +68,8 @@ export function errorCodes(error: unknown): string[] {
 /** What a caller was told, from the publish's result or error. */
 export function toldOf(result: PublishResult | undefined, error: unknown): Told {
   if (result !== undefined) {
-    if (result.partition === undefined || result.offset === undefined) {
-      return { kind: "failed", code: "NOT_ACKNOWLEDGED", message: "resolved without an offset" };
-    }
-    return { kind: "acknowledged", partition: result.partition, offset: result.offset };
+    if (!result.acknowledged) return { kind: "failed", code: "NOT_ACKNOWLEDGED", message: "async or acks=0" };
+    return { kind: "acknowledged", topic: result.topic, partition: result.partition, offset: result.offset };
   }
   const codes = errorCodes(error);
   const ambiguous = codes.includes(ErrorCode.PUBLISH_AMBIGUOUS);
@@ -72,6 +77,7 @@ export function toldOf(result: PublishResult | undefined, error: unknown): Told 
     const d = error.details ?? {};
     return {
       kind: "dead-lettered",
+      topic: typeof d.dlqTopic === "string" ? d.dlqTopic : undefined,
       partition: typeof d.dlqPartition === "number" ? d.dlqPartition : undefined,
       offset: typeof d.dlqOffset === "string" ? d.dlqOffset : undefined,
       ambiguous,
@@ -189,7 +195,8 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 60_000)
   return records;
 }
 
-const where = (r: { partition: number; offset: string }) => `${r.partition}@${r.offset}`;
+const where = (r: { topic?: string | undefined; partition: number | undefined; offset: string | undefined }) =>
+  `${r.topic ?? "?"}:${r.partition}@${r.offset}`;
 
 function index(records: readonly StoredRecord[]): {
   byId: Map<string, StoredRecord[]>;
@@ -217,7 +224,7 @@ export interface ProducerVerdict {
   readonly acknowledged: number;
   /** Acknowledged (in the topic or the DLQ) but found nowhere. */
   readonly lost: number;
-  /** Acknowledged and found, but not at the acknowledged offset. */
+  /** Acknowledged and found, but not at the acknowledged offset (or acknowledged without one). */
   readonly misplaced: number;
   /** Told it failed for sure (not ambiguous, not dead-lettered), yet in the topic. */
   readonly misreported: number;
@@ -255,25 +262,16 @@ export function judgePublishes(
   let ambiguous = 0;
   let ambiguousWritten = 0;
   let duplicated = 0;
-  const ackedByKey = new Map<string, { n: number; offset: bigint; partition: number }[]>();
-  const check = (
-    entry: PublishEntry,
-    side: "topic" | "dlq",
-    told: { partition: number | undefined; offset: string | undefined },
-  ) => {
+  const ackedByKey = new Map<string, { n: number; offset: bigint; partition: string }[]>();
+  const check = (entry: PublishEntry, side: "topic" | "dlq", told: Parameters<typeof where>[0]) => {
     const found = (side === "topic" ? topic : dlq).byId.get(entry.id) ?? [];
-    const atOffset =
-      told.partition === undefined || told.offset === undefined
-        ? undefined
-        : (side === "topic" ? topic : dlq).at.get(where({ partition: told.partition, offset: told.offset }));
+    const atOffset = told.offset === undefined ? undefined : (side === "topic" ? topic : dlq).at.get(where(told));
     if (found.length === 0) {
       lost++;
-      note(
-        `${entry.id} acknowledged at ${side} ${told.partition}@${told.offset} but missing (there: ${atOffset?.id ?? "nothing"})`,
-      );
-    } else if (told.offset !== undefined && atOffset?.id !== entry.id) {
+      note(`${entry.id} acknowledged at ${where(told)} but missing (there: ${atOffset?.id ?? "nothing"})`);
+    } else if (atOffset?.id !== entry.id) {
       misplaced++;
-      note(`${entry.id} acknowledged at ${side} ${told.partition}@${told.offset}, found at ${found.map(where)}`);
+      note(`${entry.id} acknowledged at ${where(told)}, found at ${found.map(where)}`);
     }
   };
   for (const entry of ledger.entries.values()) {
@@ -285,9 +283,11 @@ export function judgePublishes(
       case "acknowledged": {
         acknowledged++;
         check(entry, "topic", told);
-        const list = ackedByKey.get(entry.key) ?? [];
-        list.push({ n: entry.n, offset: BigInt(told.offset), partition: told.partition });
-        ackedByKey.set(entry.key, list);
+        if (told.offset !== undefined) {
+          const list = ackedByKey.get(entry.key) ?? [];
+          list.push({ n: entry.n, offset: BigInt(told.offset), partition: `${told.topic}:${told.partition}` });
+          ackedByKey.set(entry.key, list);
+        }
         break;
       }
       case "dead-lettered":

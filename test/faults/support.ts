@@ -15,7 +15,7 @@ export function producerConfig(fc: FaultCluster, topic: string, env: Record<stri
   return producerConfigFromEnv(topic, { KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults", ...env });
 }
 
-/** A consumer configuration for the cluster behind its proxies: oldest offsets, quick heartbeats. */
+/** A consumer configuration for the cluster behind its proxies: oldest offsets, short sessions, quick heartbeats. */
 export function consumerConfig(
   fc: FaultCluster,
   topic: string,
@@ -25,8 +25,8 @@ export function consumerConfig(
   return {
     ...consumerConfigFromEnv(topic, groupId, { KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults" }),
     startOffset: "oldest",
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1000,
+    sessionTimeoutMs: 4000,
+    heartbeatIntervalMs: 400,
     maxWaitMs: 100,
     commitIntervalMs: 200,
     ...overrides,
@@ -38,11 +38,12 @@ export function publishOne(
   producer: Producer,
   ledger: Ledger,
   key: string,
-  options: { topic?: string; bytes?: number } = {},
+  options: { topic?: string; bytes?: number; partition?: number } = {},
 ): Promise<Told> {
   return ledger.track(key, (entry) =>
     producer.publish({
       topic: options.topic,
+      partition: options.partition,
       key,
       value: JSON.stringify({ id: entry.id, pad: "x".repeat(options.bytes ?? 0) }),
       headers: { [idHeader]: entry.id },
@@ -100,3 +101,46 @@ export async function eventually(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Writes `count` records straight to the brokers (not through the proxies, not with the runtime:
+ * the input of a consumer scenario, not what it tests) and records each as acknowledged where the
+ * broker put it. Record `i` has key `k<i % keys>`, and each key stays on one partition.
+ */
+export async function seedRecords(
+  fc: FaultCluster,
+  ledger: Ledger,
+  topic: string,
+  count: number,
+  options: { partitions: number; keys?: number },
+): Promise<void> {
+  const keys = options.keys ?? 16;
+  const producer = fc.kafka("faults-seed").producer({ idempotent: true });
+  await producer.connect();
+  try {
+    for (let from = 0; from < count; from += 500) {
+      const entries = Array.from({ length: Math.min(500, count - from) }, (_, i) => {
+        const k = (from + i) % keys;
+        return { entry: ledger.next(`k${k}`), partition: k % options.partitions };
+      });
+      const acks = await producer.send({
+        topic,
+        acks: -1,
+        messages: entries.map(({ entry, partition }) => ({
+          key: entry.key,
+          value: entry.id,
+          partition,
+          headers: { [idHeader]: entry.id },
+        })),
+      });
+      const next = new Map(acks.map((a) => [a.partition, BigInt(a.baseOffset ?? "-1")]));
+      for (const { entry, partition } of entries) {
+        const offset = next.get(partition) ?? -1n;
+        next.set(partition, offset + 1n);
+        entry.told = { kind: "acknowledged", topic, partition, offset: String(offset) };
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
