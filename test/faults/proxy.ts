@@ -195,12 +195,27 @@ class Link {
   /** Bytes are swallowed both ways (blackhole). */
   swallowed = false;
   closed = false;
+  /** Requests that arrived before the broker connection was up, sent once it is. */
+  private waiting: Buffer[] | undefined = [];
 
   constructor(
     readonly id: number,
     readonly client: Socket,
     readonly upstream: Socket | undefined,
   ) {}
+
+  /** The broker connection is up: sends what waited for it. */
+  connected(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const frame of waiting) this.upstream?.write(frame);
+  }
+
+  /** Writes a frame to `to`, or keeps it until the broker connection is up. */
+  write(to: Socket, frame: Buffer): void {
+    if (to === this.upstream && this.waiting !== undefined) this.waiting.push(frame);
+    else to.write(frame);
+  }
 
   /** Closes both sides; the client's with a reset, as a broken network or a dead peer would. */
   cut(): void {
@@ -370,7 +385,7 @@ export class KafkaProxy {
     clearTimeout(this.stallTimer);
     this.stalled = false;
     for (const link of this.links) {
-      for (const { to, frame } of link.held.splice(0)) if (!link.closed) to.write(frame);
+      for (const { to, frame } of link.held.splice(0)) if (!link.closed) link.write(to, frame);
     }
   }
 
@@ -408,6 +423,7 @@ export class KafkaProxy {
     this.track(link);
     client.on("data", (chunk: Buffer) => this.fromClient(link, chunk));
     upstream.on("data", (chunk: Buffer) => this.fromBroker(link, chunk));
+    upstream.once("connect", () => link.connected());
     // Either side gone (the broker died, the client hung up): the other goes too.
     upstream.on("close", () => link.cut());
   }
@@ -492,6 +508,6 @@ export class KafkaProxy {
 
   private deliver(link: Link, to: Socket, frame: Buffer): void {
     if (this.stalled) link.held.push({ to, frame });
-    else to.write(frame);
+    else link.write(to, frame);
   }
 }
