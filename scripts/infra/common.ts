@@ -192,7 +192,8 @@ export function clusterId(): string {
 export function formatStorage(javaBin: string, libs: string, props: string, id: string, extra: string[] = []): void {
   execFileSync(
     javaBin,
-    [log4jFlag, "-cp", `${libs}/*`, "kafka.tools.StorageTool", "format", "-t", id, "-c", props, ...extra],
+    // `--cluster-id=`: an id may start with "-", which would read as an option on its own.
+    [log4jFlag, "-cp", `${libs}/*`, "kafka.tools.StorageTool", "format", `--cluster-id=${id}`, "-c", props, ...extra],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
 }

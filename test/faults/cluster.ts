@@ -15,23 +15,28 @@ import { KafkaProxy } from "./proxy.ts";
 
 const faultsDir = join(stateDir, "faults");
 
-/** `count` distinct ports that were free a moment ago (held open together, so no two are the same). */
+/**
+ * `count` distinct ports that were free a moment ago (held open together, so no two are the
+ * same). They come from below Linux's ephemeral range (32768 and up), so that no outgoing
+ * connection takes one as its source port while a killed node is down and its ports unbound.
+ */
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
+  const bind = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => {
+        servers.push(server);
+        resolve(true);
+      });
+    });
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            resolve(typeof address === "object" && address !== null ? address.port : 0);
-          });
-        }),
-      );
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries > 1000) throw new Error(`no ${count} free ports between 20000 and 32000`);
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      if (!ports.includes(port) && (await bind(port))) ports.push(port);
     }
     return ports;
   } finally {
