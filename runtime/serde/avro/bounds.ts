@@ -106,6 +106,7 @@ type Scan = (c: Cursor) => void;
 
 const left = (c: Cursor): number => c.end - c.pos;
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : what.endsWith("h") ? "es" : "s"}`;
+const onlyLeft = (c: Cursor): string => `only ${plural(left(c), "byte")} ${left(c) === 1 ? "is" : "are"} left`;
 
 function truncated(c: Cursor, what: string): MalformedRecord {
   return new MalformedRecord(`truncated buffer: ${what}, only ${plural(left(c), "byte")} left`);
@@ -193,23 +194,21 @@ function blockCount(c: Cursor, min: number, what: "array" | "map"): number {
     n = -n;
     const size = varint(c, `the byte size of ${blockOf(what)}`);
     if (size < 0 || size > left(c)) {
-      throw new MalformedRecord(
-        `${blockOf(what)} states a size of ${size} bytes, but only ${plural(left(c), "byte")} are left`,
-      );
+      throw new MalformedRecord(`${blockOf(what)} states a size of ${size} bytes, but ${onlyLeft(c)}`);
     }
     c.blockEnd = c.pos + size;
   }
   if (min > 0) {
     if (n * min > left(c)) {
       throw new MalformedRecord(
-        `${blockOf(what)} claims ${plural(n, "item")}, but only ${plural(left(c), "byte")} are left (each item takes at least ${plural(min, "byte")})`,
+        `${blockOf(what)} claims ${plural(n, "item")}, but ${onlyLeft(c)} (each item takes at least ${plural(min, "byte")})`,
       );
     }
   } else {
     c.empty += n;
     if (c.empty > MAX_EMPTY_ITEMS) {
       throw new MalformedRecord(
-        `${blockOf(what)} claims ${plural(n, "item")} that take no bytes, more than the ${MAX_EMPTY_ITEMS} a record may hold`,
+        `${blockOf(what)} claims ${plural(n, "item")} that take no bytes, ${c.empty} in the record, more than the ${MAX_EMPTY_ITEMS} allowed`,
       );
     }
   }
