@@ -155,11 +155,18 @@ class KafkajsProducer implements ProducerClient {
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       retry: retryPolicy(options.maxAttempts, options.idempotent),
-      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its choice on the message for the acks.
+      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its
+      // choice on the message for the acks. A record keeps its partition on every retry: kafkajs
+      // partitions again on each attempt, and a keyless record would move to the next partition
+      // (round robin), so the retry of a batch whose answer was lost would carry other records
+      // under the same sequence numbers - taken by the broker for the written batch, acknowledged
+      // and never written. The Java client fixes a record's partition once, for the same reason.
       createPartitioner: () => (args) => {
+        this.partitioned++;
+        const chosen = (args.message as Chosen)[chosenPartition];
+        if (chosen !== undefined && chosen < args.partitionMetadata.length) return chosen;
         const partition = this.partitioner(args);
         (args.message as Chosen)[chosenPartition] = partition;
-        this.partitioned++;
         return partition;
       },
     });
