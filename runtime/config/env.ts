@@ -40,6 +40,9 @@ export function clientConfigFromEnv(env: Env = process.env): ClientConfig {
 }
 
 /** Like the Go `NewProducerConfigFromEnv(topic)`: every `KAFKA_PRODUCER_*` variable with its default. */
+/** The Java producer's `max.request.size` default; the broker's `max.message.bytes` default is 12 bytes more. */
+export const defaultMaxMessageBytes = 1024 * 1024;
+
 export function producerConfigFromEnv(topic: string, env: Env = process.env): ProducerConfig {
   const r = new EnvReader(env, secretVariables);
   const client = readClient(r);
@@ -55,6 +58,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     batchTimeoutMs: r.duration("KAFKA_PRODUCER_BATCH_TIMEOUT", 10),
     batchSize: r.int("KAFKA_PRODUCER_BATCH_SIZE", 1000, 1),
     batchBytes: r.size("KAFKA_PRODUCER_BATCH_BYTES", 1024 * 1024),
+    maxMessageBytes: r.size("KAFKA_PRODUCER_MAX_MESSAGE_BYTES", defaultMaxMessageBytes),
     requiredAcks,
     idempotent,
     compression: r.oneOf("KAFKA_PRODUCER_COMPRESSION", compressions, "snappy"),

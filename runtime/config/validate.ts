@@ -22,6 +22,7 @@ export function validateProducerConfig(config: ProducerConfig): void {
   int("maxAttempts", 1);
   int("batchSize", 1);
   int("batchBytes", 1);
+  if (config.maxMessageBytes !== undefined) int("maxMessageBytes", 1);
   if (typeof config.batchTimeoutMs !== "number" || !(config.batchTimeoutMs >= 0)) {
     option("batchTimeoutMs", "expected a number of milliseconds >= 0");
   }
