@@ -8,6 +8,10 @@
  *   resumed after `retryLaterMs`: nothing at or past it is committed, and it is delivered again.
  * - While a batch is handled the consumer heartbeats every `heartbeatIntervalMs`, so slow
  *   handlers and long backoffs do not cost the group a rebalance.
+ * - Fencing: a member that may have lost its partitions (no successful heartbeat for a heartbeat
+ *   interval, one answered "rejoin", a newer generation joined) handles no further record of its
+ *   fetched batches and resolves no offsets for them until it has confirmed or rejoined
+ *   (`membership.ts`): two members never work one partition at once past a handler call.
  * - Shutdown (`stop()` or the `signal` given to `start`): stop taking messages, let in-flight ones
  *   finish within `shutdownTimeoutMs` (then abort their `signal`; they stay uncommitted), commit,
  *   leave the group, close the DLQ producer; `start()` then resolves.
@@ -28,6 +32,7 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { createSerde } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
@@ -242,7 +247,10 @@ class SkejiConsumer implements Consumer {
     this.consumer = consumer;
     const positions = this.options.offsets === "memory" ? new MemoryPositions() : undefined;
     let joinedOnce = false;
+    const membership = new Membership(this.config.heartbeatIntervalMs);
+    consumer.on(consumer.events.HEARTBEAT, () => membership.heartbeatSucceeded());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      membership.joined();
       // Applied by kafkajs before each partition's next fetch; a batch still running from the
       // previous generation sees the seek (the counter changes) and lets go.
       for (const seek of positions?.seeksFor(e.payload.memberAssignment) ?? []) {
@@ -280,6 +288,7 @@ class SkejiConsumer implements Consumer {
       retryLater: (message, pause) => this.retryLater(message, pause),
       progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
       seeks: () => this.seeks,
+      membership,
     });
     this.startup = (async () => {
       await consumer.connect();

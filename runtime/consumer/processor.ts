@@ -61,6 +61,11 @@ export interface MessageRun {
   readonly heartbeat: () => Promise<void>;
   /** True once the consumer stops or loses the partition: give up without committing. */
   readonly shouldStop: () => boolean;
+  /**
+   * Resolves true while the partition is still this member's (its hold is recent, or a heartbeat
+   * now succeeds), false once it may belong to another member: then no retry and no DLQ write.
+   */
+  readonly confirmOwnership: (offset: string) => Promise<boolean>;
 }
 
 /**
@@ -186,6 +191,7 @@ export async function handleFailure(
   let error: unknown = firstError;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) {
+      if (!(await run.confirmOwnership(message.offset))) return done("abandoned", attempt - 1, error);
       try {
         const result = (await attemptOnce(deps, run, message, attempt)) ?? routeResultOf(deps, message);
         return done(result === "skipped" ? "skipped" : "handled", attempt);
@@ -217,6 +223,8 @@ export async function handleFailure(
       deps.logger.warn({ ...base, attempt, err: errorMessage(error) }, "infrastructure unavailable; will retry later");
       return done("retry-later", attempt, error);
     }
+    // A dead letter written for a partition another member now owns would be written twice.
+    if (!(await run.confirmOwnership(message.offset))) return done("abandoned", attempt, error);
     return done(await deadLetter(deps, message, error, errorClass, attempt - 1), attempt, error);
   }
 }
