@@ -23,6 +23,7 @@ import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
+import { defaultDlqMaxRecordBytes } from "../dlq/truncate.ts";
 import { SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
@@ -103,6 +104,13 @@ export interface ConsumerOptions {
   readonly retryLaterMs?: number;
   /** Where dead letters go; default a dedicated acks=all producer on the same cluster. */
   readonly dlq?: DlqSink;
+  /**
+   * The largest dead-letter record (key, value, headers, record overhead) written whole, in
+   * bytes. A larger one - or one the DLQ topic refuses as too large all the same - is written
+   * truncated, with a `dlq-truncated` header, instead of holding its partition forever. Default
+   * 1 MiB, what a topic accepts by default (`max.message.bytes`); set it to the DLQ topic's limit.
+   */
+  readonly dlqMaxRecordBytes?: number;
   /** Decodes values into reader-typed payloads; default the runtime's wire-format decoder. */
   readonly decode?: DecodeFn;
   readonly logger?: Logger;
@@ -398,7 +406,11 @@ class SkejiConsumer implements Consumer {
       ...chain,
       policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
       unclassified: o.unclassified ?? "permanent",
-      dlq: { sink: this.dlq, topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic) },
+      dlq: {
+        sink: this.dlq,
+        topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic),
+        maxRecordBytes: o.dlqMaxRecordBytes ?? defaultDlqMaxRecordBytes,
+      },
       withoutDlq: o.withoutDlq ?? "hold",
       clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,

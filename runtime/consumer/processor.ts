@@ -11,8 +11,9 @@
  * commits nothing at or past this offset and redelivers the message later.
  */
 
-import { buildDlqRecord } from "../dlq/record.ts";
+import { buildDlqRecord, type DlqRecord } from "../dlq/record.ts";
 import type { DlqSink } from "../dlq/sink.ts";
+import { dlqTruncatedHeader, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { classifyError, errorMessage, errorTypeName } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
@@ -41,7 +42,12 @@ export interface ProcessorDeps {
   readonly wasSkipped: (message: ConsumedMessage) => boolean;
   readonly policy: RetryPolicy;
   readonly unclassified: ErrorClass;
-  readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
+  readonly dlq: {
+    readonly sink: DlqSink;
+    readonly topicFor: (sourceTopic: string) => string | undefined;
+    /** The largest dead-letter record written whole; a larger one is written truncated. */
+    readonly maxRecordBytes: number;
+  };
   /** A failure with no DLQ topic: `hold` the partition (retry later) or `skip` (commit) the message. */
   readonly withoutDlq: "hold" | "skip";
   readonly clock: Clock;
@@ -263,13 +269,26 @@ async function deadLetter(
     groupId: deps.groupId,
     now: new Date(deps.clock.now()),
   });
+  let written: DlqRecord;
   try {
-    await deps.dlq.sink.write(topic, record);
+    // A record too large for the DLQ topic is written truncated rather than refused forever.
+    written = await writeFitted((r) => deps.dlq.sink.write(topic, r), record, deps.dlq.maxRecordBytes);
   } catch (e) {
     deps.observer.onDlqWriteFailed?.({ message, error: e });
     deps.logger.error({ ...base, dlqTopic: topic, err: errorMessage(e) }, "DLQ write failed; offset not committed");
     return "retry-later";
   }
-  deps.logger.warn({ ...base, dlqTopic: topic, errorClass, retryCount, err: errorMessage(error) }, "dead-lettered");
+  const truncated = written.headers[dlqTruncatedHeader];
+  deps.logger.warn(
+    {
+      ...base,
+      dlqTopic: topic,
+      errorClass,
+      retryCount,
+      err: errorMessage(error),
+      ...(truncated === undefined ? {} : { truncated: String(truncated) }),
+    },
+    truncated === undefined ? "dead-lettered" : "dead-lettered truncated: too large for the DLQ topic",
+  );
   return "dead-lettered";
 }
