@@ -7,8 +7,8 @@
  * Everything the scenario's oracle needs is appended, one JSON object a line, to `log`,
  * synchronously and in the order it happened in this process (a SIGKILL loses nothing written):
  * - `{"ev":"join","member":...,"assignment":{topic:[partitions]}}` when the member joins;
- * - `{"ev":"handle","p":1,"o":"17","v":"..."}` when a handler call starts (before it returns, so
- *   nothing is committed before its line is written);
+ * - `{"ev":"handle","p":1,"o":"17","v":"..."}` when a handler call starts, and
+ *   `{"ev":"done",...}` (the same fields) when it returns: nothing is committed before its `done`;
  * - `{"ev":"blocked",...}` / `{"ev":"unblocked",...}` around the one blocking handler call;
  * - `{"ev":"commit","offsets":[{"p":0,"o":"12"}]}` when a commit of the group's offsets succeeded.
  * SIGTERM / SIGINT shut it down gracefully (exit code 0).
@@ -55,7 +55,7 @@ const makeConsumer = kafka.consumer.bind(kafka);
 kafka.consumer = (config) => {
   const consumer = makeConsumer(config);
   consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
-    const offsets = e.payload.topics.flatMap((t) => t.partitions.map((p) => ({ p: p.partition, o: p.offset })));
+    const offsets = e.payload.topics.flatMap((t) => t.partitions.map((p) => ({ p: Number(p.partition), o: p.offset })));
     write({ ev: "commit", offsets });
   });
   return consumer;
@@ -96,10 +96,11 @@ const consumer = createConsumer(
       while (!handledThere(block.until, p)) await new Promise((r) => setTimeout(r, 20));
     }
     write({ ev: "unblocked", p, o: message.offset });
-    return;
+  } else {
+    const delayMs = options.delayMs ?? 0;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   }
-  const delayMs = options.delayMs ?? 0;
-  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  write({ ev: "done", p, o: message.offset, v: String(message.value) });
 });
 
 const { signal, dispose } = shutdownOnSignals();

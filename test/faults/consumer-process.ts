@@ -11,7 +11,7 @@ import type { ChildOptions } from "./consumer-child.ts";
 /** One line of a child's log (see consumer-child.ts). */
 export type ChildEvent =
   | { readonly ev: "join"; readonly member: string; readonly assignment: Record<string, number[]> }
-  | { readonly ev: "handle"; readonly p: number; readonly o: string; readonly v: string }
+  | { readonly ev: "handle" | "done"; readonly p: number; readonly o: string; readonly v: string }
   | { readonly ev: "blocked"; readonly p: number; readonly o: string }
   | { readonly ev: "unblocked"; readonly p: number; readonly o: string }
   | { readonly ev: "commit"; readonly offsets: { readonly p: number; readonly o: string }[] };
@@ -76,6 +76,10 @@ export function readChildLog(file: string): ChildEvent[] {
     .map((l) => JSON.parse(l) as ChildEvent);
 }
 
-/** The handler calls in a child's log. */
-export const handled = (events: readonly ChildEvent[]) =>
-  events.filter((e): e is Extract<ChildEvent, { ev: "handle" }> => e.ev === "handle");
+type Call = Extract<ChildEvent, { ev: "handle" | "done" }>;
+
+/** The handler calls in a child's log (as they started). */
+export const handled = (events: readonly ChildEvent[]): Call[] => events.filter((e): e is Call => e.ev === "handle");
+
+/** The handler calls in a child's log that returned. */
+export const completed = (events: readonly ChildEvent[]): Call[] => events.filter((e): e is Call => e.ev === "done");
