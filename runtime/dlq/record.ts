@@ -39,6 +39,8 @@ export const DlqHeader = {
   timestamp: "dlq-timestamp",
   consumerGroup: "dlq-consumer-group",
   retryCount: "retry-count",
+  /** Only on a record dead-lettered truncated (truncate.ts). */
+  truncated: "dlq-truncated",
 } as const;
 
 /** A record ready to be written as-is to the dead-letter topic. */

@@ -20,7 +20,7 @@ import { truncateUtf8 } from "../message/truncate.ts";
 import { DlqHeader } from "./record.ts";
 
 /** The header a truncated dead-letter record carries (see `DlqTruncatedHeader`). */
-export const dlqTruncatedHeader = "dlq-truncated";
+export const dlqTruncatedHeader = DlqHeader.truncated;
 
 /**
  * The value of `dlq-truncated`, JSON: the original size in bytes of the record (`record`) and of
