@@ -65,16 +65,24 @@ export function createBatchHandler(deps: BatchDeps): (payload: EachBatchPayload)
     // than "rejoin" (the coordinator unreachable) cannot prove ownership either: the batch stops,
     // and what it did not handle is fetched again (or handled by the partition's next owner).
     const confirm = async (offset: string): Promise<boolean> => {
+      const before = membership.confirmations;
+      let failure: unknown;
       try {
         await beat();
       } catch (e) {
+        failure = e;
+      }
+      // A heartbeat call that resolved without an answer was not sent (kafkajs had no member id,
+      // or its wall clock disagrees): no proof either.
+      if (failure === undefined && membership.confirmations === before) failure = "no heartbeat was sent";
+      if (failure === undefined) return !shouldStop();
+      if (!membership.lost(generation)) {
         deps.processor.logger.warn(
-          { topic, partition, offset, err: String(e) },
+          { topic, partition, offset, err: String(failure) },
           "could not confirm this member still owns the partition; batch stopped",
         );
-        return false;
       }
-      return !shouldStop();
+      return false;
     };
     const confirmOwnership = (offset: string): Promise<boolean> =>
       membership.recent() ? Promise.resolve(!shouldStop()) : confirm(offset);

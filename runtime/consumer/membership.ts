@@ -27,28 +27,46 @@ export const isRejoinError = (e: unknown): boolean => {
   return (typeof type === "string" && rejoinTypes.has(type)) || /rebalanc/i.test(String(e));
 };
 
+/**
+ * kafkajs sends a heartbeat only once its own count of the interval (wall clock, whole
+ * milliseconds) has passed, and otherwise resolves without asking. Asking a little after the
+ * interval makes sure a heartbeat asked for is sent, so one that resolves without an answer
+ * (see `confirmations`) means something is wrong, not that it was a millisecond early.
+ */
+const askAfterSlackMs = 20;
+
 export class Membership {
   /** Counts joins; a batch remembers the one it was fetched in. */
   generation = 0;
   /** A heartbeat said "rejoin" since the last join. */
   fenced = false;
-  /** When the hold was last confirmed (a join or a successful heartbeat), `performance.now()`. */
+  /** Counts confirmations (joins, successful heartbeats): a heartbeat call that resolved answered iff it moved. */
+  confirmations = 0;
+  /** When the hold was last confirmed, `performance.now()`. */
   private confirmedAt = Number.NEGATIVE_INFINITY;
+  private readonly askAfterMs: number;
 
   constructor(
-    /** The longest a heartbeat may be past before records are handled without a new one. */
-    private readonly heartbeatIntervalMs: number,
-  ) {}
+    /** The heartbeat interval: the longest a confirmation is trusted before records are handled without a new one. */
+    heartbeatIntervalMs: number,
+  ) {
+    this.askAfterMs = heartbeatIntervalMs + askAfterSlackMs;
+  }
 
   /** The member joined (a new generation): it owns its new assignment. */
   joined(): void {
     this.generation++;
     this.fenced = false;
-    this.confirmedAt = performance.now();
+    this.confirmed();
   }
 
   /** A heartbeat succeeded (whoever sent it). */
   heartbeatSucceeded(): void {
+    this.confirmed();
+  }
+
+  private confirmed(): void {
+    this.confirmations++;
     this.confirmedAt = performance.now();
   }
 
@@ -64,6 +82,6 @@ export class Membership {
 
   /** Whether the ownership was confirmed recently enough to handle a record without asking again. */
   recent(): boolean {
-    return performance.now() - this.confirmedAt < this.heartbeatIntervalMs;
+    return performance.now() - this.confirmedAt < this.askAfterMs;
   }
 }
