@@ -192,8 +192,9 @@ describe("consumer process killed and restarted", () => {
       deadLettered: 0,
       ambiguous,
       notes:
-        `duplicates expected: records a killed process had handled after its last commit ` +
-        `(${uncommitted.size} such records over ${kills} kills, ${duplicated} handled again); per-key order of first deliveries held`,
+        `duplicates expected (at least once): records a killed process had handled after the last commit it saw ` +
+        `answered (${uncommitted.size} over ${kills} kills; fewer come back when a commit landed but its answer ` +
+        `came too late), ${duplicated} handled again; per-key order of first deliveries held`,
     });
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
