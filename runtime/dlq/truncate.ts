@@ -154,6 +154,9 @@ function everyPartListed(
  * RECORD_LIST_TOO_LARGE (kafkajs), or the runtime's RECORD_TOO_LARGE, anywhere in the cause chain.
  */
 export function isTooLarge(error: unknown): boolean {
+  // A refusal inside a request that may have written the record (several partitions at once) is
+  // not a refusal of this record: writing a cut copy could leave two dead letters.
+  if (isSkejiError(error, ErrorCode.PUBLISH_AMBIGUOUS)) return false;
   let e: unknown = error;
   for (let depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
     const type = (e as { type?: unknown }).type;

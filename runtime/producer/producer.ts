@@ -6,11 +6,12 @@
  * client's retries (and the dead-letter topic, if configured).
  */
 import { createKafkajsClient } from "../client/kafkajs.ts";
-import type { KafkaClient, ProducerClient, RecordAck } from "../client/types.ts";
+import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
 import { defaultMaxMessageBytes } from "../config/env.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
+import { fitDeadLetter, isTooLarge, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
@@ -394,52 +395,80 @@ class KafkaProducer implements Producer {
         for (const item of group) item.settle(undefined, failure);
         continue;
       }
-      // An ambiguous publish is dead-lettered too: it may be missing from the topic, and a copy
-      // too many (its dlq-error-type says PUBLISH_AMBIGUOUS) is better than a record lost.
-      const ambiguous = failure.code === ErrorCode.PUBLISH_AMBIGUOUS;
-      try {
-        const [acks] = await this.client.send([
-          { topic: dlqTopic, records: group.map((i) => producerDlqRecord(i.record, topic, failure)) },
-        ]);
-        this.metrics.deadLettered(topic, group.length);
-        group.forEach((item, i) => {
-          const ack = acks?.[i];
-          item.settle(
-            undefined,
-            new SkejiError(
-              ErrorCode.PUBLISHED_TO_DLQ,
-              `${failure.message}; the message was written to ${dlqTopic}${ambiguous ? ` (and may be in ${topic} as well)` : ""}`,
-              {
-                cause: failure,
-                details: { topic, dlqTopic, dlqPartition: ack?.partition, dlqOffset: ack?.offset, ambiguous },
-              },
-            ),
-          );
-        });
-      } catch (dlqError) {
-        this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
-        const dlqAmbiguous = isSkejiError(dlqError, ErrorCode.PUBLISH_AMBIGUOUS);
-        for (const item of group) {
-          item.settle(
-            undefined,
-            new SkejiError(
-              ErrorCode.DLQ_FAILED,
-              `${failure.message}; writing to ${dlqTopic} failed as well${dlqAmbiguous ? " (or may have succeeded: its answer was lost)" : ""}`,
-              {
-                cause: failure,
-                details: {
-                  topic,
-                  dlqTopic,
-                  ambiguous,
-                  dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError),
-                  dlqErrorCode: isSkejiError(dlqError) ? dlqError.code : undefined,
-                },
-              },
-            ),
-          );
-        }
-      }
+      await this.deadLetter(topic, group, failure, dlqTopic);
     }
+  }
+
+  /**
+   * Writes failed publishes to the DLQ and settles each: PUBLISHED_TO_DLQ, or DLQ_FAILED. An
+   * ambiguous publish is dead-lettered too: it may be missing from the topic, and a copy too many
+   * (its `dlq-error-type` says PUBLISH_AMBIGUOUS) is better than a record lost. A record larger
+   * than the DLQ accepts (a RECORD_TOO_LARGE publish plus the dlq headers) is written cut to fit,
+   * with `dlq-truncated` saying so; a group the DLQ refuses as too large only as a whole is
+   * written in halves.
+   */
+  private async deadLetter(topic: string, group: ReadyItem[], failure: SkejiError, dlqTopic: string): Promise<void> {
+    const ambiguous = failure.code === ErrorCode.PUBLISH_AMBIGUOUS;
+    const max = this.config.maxMessageBytes ?? defaultMaxMessageBytes;
+    const records = group.map((i) => fitDeadLetter(producerDlqRecord(i.record, topic, failure), max));
+    let acks: RecordAck[] | undefined;
+    try {
+      if (records.length === 1) {
+        await writeFitted(
+          async (record) => {
+            [acks] = await this.client.send([{ topic: dlqTopic, records: [record] }]);
+          },
+          records[0] as OutgoingRecord,
+          max,
+        );
+      } else {
+        [acks] = await this.client.send([{ topic: dlqTopic, records }]);
+      }
+    } catch (dlqError) {
+      if (group.length > 1 && isTooLarge(dlqError)) {
+        const half = Math.ceil(group.length / 2);
+        await this.deadLetter(topic, group.slice(0, half), failure, dlqTopic);
+        await this.deadLetter(topic, group.slice(half), failure, dlqTopic);
+        return;
+      }
+      this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
+      const dlqAmbiguous = isSkejiError(dlqError, ErrorCode.PUBLISH_AMBIGUOUS);
+      for (const item of group) {
+        item.settle(
+          undefined,
+          new SkejiError(
+            ErrorCode.DLQ_FAILED,
+            `${failure.message}; writing to ${dlqTopic} failed as well${dlqAmbiguous ? " (or may have succeeded: its answer was lost)" : ""}`,
+            {
+              cause: failure,
+              details: {
+                topic,
+                dlqTopic,
+                ambiguous,
+                dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError),
+                dlqErrorCode: isSkejiError(dlqError) ? dlqError.code : undefined,
+              },
+            },
+          ),
+        );
+      }
+      return;
+    }
+    this.metrics.deadLettered(topic, group.length);
+    group.forEach((item, i) => {
+      const ack = acks?.[i];
+      item.settle(
+        undefined,
+        new SkejiError(
+          ErrorCode.PUBLISHED_TO_DLQ,
+          `${failure.message}; the message was written to ${dlqTopic}${ambiguous ? ` (and may be in ${topic} as well)` : ""}`,
+          {
+            cause: failure,
+            details: { topic, dlqTopic, dlqPartition: ack?.partition, dlqOffset: ack?.offset, ambiguous },
+          },
+        ),
+      );
+    });
   }
 }
 

@@ -18,7 +18,7 @@ import {
   type SkejiError,
   silentLogger,
 } from "../../../runtime/index.ts";
-import { booking, bookingEvent, endOffsets, newTopic, readRecords, testConfig } from "./support.ts";
+import { booking, bookingEvent, defined, endOffsets, header, newTopic, readRecords, testConfig } from "./support.ts";
 
 const open: Producer[] = [];
 afterAll(async () => {
@@ -91,6 +91,25 @@ describe("a record too large", () => {
     const records = await readRecords(topic, 12);
     expect(records.map((r) => r.value?.toString())).toEqual(values);
     expect(requests.length).toBeGreaterThan(1);
+  });
+
+  it("with a DLQ is dead-lettered cut to fit, saying so, and the caller gets PUBLISHED_TO_DLQ", async () => {
+    const topic = await newTopic("too-large-dlq-src");
+    const dlq = await newTopic("too-large-dlq");
+    const { producer } = counted(topic, { KAFKA_PRODUCER_MAX_MESSAGE_BYTES: "20KB", KAFKA_PRODUCER_DLQ_TOPIC: dlq });
+    const error = (await producer
+      .publish(newMessage().withKey("k").withValue(text(50_000)).withHeader("tenant", "acme").build())
+      .catch((e: unknown) => e)) as SkejiError;
+    expect(isSkejiError(error, "PUBLISHED_TO_DLQ")).toBe(true);
+    expect(isSkejiError(error.cause, "RECORD_TOO_LARGE")).toBe(true);
+    const [record] = await readRecords(dlq, 1);
+    expect(header(defined(record), "original-topic")).toBe(topic);
+    expect(header(defined(record), "dlq-error-type")).toBe("SkejiError:RECORD_TOO_LARGE");
+    expect(header(defined(record), "tenant")).toBe("acme");
+    expect(JSON.parse(header(defined(record), "dlq-truncated") ?? "{}")).toMatchObject({ value: 50_000 });
+    expect(defined(record?.value).length).toBeLessThan(20_480);
+    expect(defined(record?.value).toString()).toMatch(/^x+/);
+    expect(await endOffsets(topic)).toEqual(["0"]);
   });
 });
 
