@@ -15,8 +15,10 @@
  *   and sought back to on every group join (`positions.ts`).
  */
 import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
+import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
+import { validateConsumerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { SkejiError } from "../errors/base.ts";
@@ -137,6 +139,7 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** Creates a consumer; nothing connects until `start()`. Throws INVALID_CONFIG naming each bad option of `config`. */
 export function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Consumer {
   return new SkejiConsumer(config, options);
 }
@@ -168,6 +171,7 @@ class SkejiConsumer implements Consumer {
     private readonly config: ConsumerConfig,
     private readonly options: ConsumerOptions,
   ) {
+    validateConsumerConfig(config);
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
@@ -282,7 +286,9 @@ class SkejiConsumer implements Consumer {
       seeks: () => this.seeks,
     });
     this.startup = (async () => {
-      await consumer.connect();
+      await consumer.connect().catch((e: unknown) => {
+        throw connectionFailed(this.config.brokers, e);
+      });
       await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
       if (this.stopping === undefined)
         await consumer.run({
