@@ -22,7 +22,6 @@ import { validateConsumerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { SkejiError } from "../errors/base.ts";
-import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
@@ -33,6 +32,7 @@ import { serdeDecoder } from "./decode.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
+import { startError } from "./start-error.ts";
 import type {
   ConsumedMessage,
   ConsumerMiddleware,
@@ -242,6 +242,8 @@ class SkejiConsumer implements Consumer {
       minBytes: this.config.minBytes,
       maxBytes: this.config.maxBytes,
       maxWaitTimeInMs: this.config.maxWaitMs,
+      // kafkajs's default (true) lets a broker with auto.create.topics.enable create a missing topic.
+      allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
     const positions = this.options.offsets === "memory" ? new MemoryPositions() : undefined;
@@ -312,11 +314,7 @@ class SkejiConsumer implements Consumer {
       // Leave nothing behind: disconnect the kafkajs consumer, close the DLQ sink, drop the
       // abort listener (the shutdown path does all three), then reject with an error that says
       // which group and topics failed.
-      const error = new SkejiError(
-        ConsumerErrorCode.CONSUMER_START_FAILED,
-        `consumer group ${this.groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(e)}`,
-        { cause: e, details: { groupId: this.groupId, topics } },
-      );
+      const error = await startError(this.kafka, this.groupId, topics, e);
       this.joinFailed(error);
       done.catch(() => {});
       this.crash ??= error;
