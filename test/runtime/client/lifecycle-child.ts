@@ -6,7 +6,8 @@
  *
  * Brokers and timeouts come from the environment (KAFKA_BROKERS, KAFKA_CONNECTION_TIMEOUT, ...).
  * The producer publishes one message; the consumer starts (and, if that works, stops at once).
- * One JSON line on stdout says what happened ({ ok, code, message, causeCode, missingTopics }),
+ * One JSON line on stdout says what happened ({ ok, code, message, causeCode, missingTopics, and
+ * elapsedMs from the publish or start to its outcome }),
  * then the producer is closed or the consumer stopped, and a second line says so. The process is
  * never told to exit: it ends only when nothing is left open (no socket, no timer).
  */
@@ -24,9 +25,11 @@ if ((role !== "producer" && role !== "consumer") || topic === undefined) {
   process.exit(2);
 }
 
+const started = Date.now();
 const report = (line: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
+const outcome = (line: Record<string, unknown>): void => report({ ...line, elapsedMs: Date.now() - started });
 const failure = (e: unknown) => {
   const error = e as {
     code?: unknown;
@@ -47,9 +50,9 @@ if (role === "producer") {
   const producer = createProducer(producerConfigFromEnv(topic), { logger: silentLogger });
   try {
     const result = await producer.publish({ topic, key: "k", value: Buffer.from("lifecycle"), headers: {} });
-    report({ ok: true, offset: result.offset });
+    outcome({ ok: true, offset: result.offset });
   } catch (e) {
-    report(failure(e));
+    outcome(failure(e));
   }
   await producer.close();
   report({ closed: true });
@@ -61,11 +64,11 @@ if (role === "producer") {
   const running = consumer.start();
   try {
     await Promise.race([consumer.ready(), running]);
-    report({ ok: true });
+    outcome({ ok: true });
     await consumer.stop();
     await running;
   } catch (e) {
-    report(failure(e));
+    outcome(failure(e));
     await consumer.stop();
   }
   report({ closed: true });
