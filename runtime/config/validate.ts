@@ -104,7 +104,8 @@ function shown(value: unknown): string {
 /** The settings every client shares: brokers, client id, timeouts, TLS, SASL, the registry. */
 function checkClient(c: ClientConfig, p: Problems): void {
   if (!Array.isArray(c.brokers) || c.brokers.length === 0) {
-    p.add("brokers", `at least one host:port (${brokersForm})`);
+    const reason = Array.isArray(c.brokers) ? "the list is empty" : `it is ${shown(c.brokers)}`;
+    p.add("brokers", "a list of at least one host:port (port 1-65535), e.g. broker1:9092", { reason });
   } else {
     for (const [i, entry] of c.brokers.entries()) {
       const problem = typeof entry === "string" ? brokerProblem(entry.trim()) : "not a string";

@@ -46,7 +46,13 @@ const ms = (from: string, to: string) => `a number of milliseconds from ${from} 
 const rows: [string, "producer" | "consumer", string, unknown, string, (string | undefined)?][] = [
   ["brokers: port out of range", "producer", "brokers", ["broker1:99999"], "port 1-65535"],
   ["brokers: no host", "consumer", "brokers", [":9092"], "host:port"],
-  ["brokers: empty", "producer", "brokers", [], "at least one host:port"],
+  [
+    "brokers: empty",
+    "producer",
+    "brokers",
+    [],
+    "a list of at least one host:port (port 1-65535), e.g. broker1:9092 (the list is empty)",
+  ],
   ["brokers: IPv6 literal", "producer", "brokers", ["[::1]:9092"], "host:port"],
   ["clientId: too long", "producer", "clientId", "x".repeat(256), "printable text of 1 to 255 characters"],
   ["connectionTimeoutMs: 0", "producer", "connectionTimeoutMs", 0, ms("1", "86400000 (1ms to 24h)")],
