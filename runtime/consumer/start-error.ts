@@ -16,7 +16,7 @@ export async function startError(
   cause: unknown,
 ): Promise<SkejiError> {
   const details = { groupId, topics: [...topics] };
-  if ((cause as { type?: unknown } | null)?.type === "UNKNOWN_TOPIC_OR_PARTITION") {
+  if (isUnknownTopic(cause)) {
     const missing = await missingTopics(kafka, topics);
     if (missing !== undefined && missing.length > 0) {
       const list = missing.join(", ");
@@ -49,4 +49,13 @@ async function missingTopics(kafka: Kafka, topics: readonly string[]): Promise<s
   } finally {
     await admin.disconnect().catch(() => {});
   }
+}
+
+/** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, also when wrapped by its retrier (as the `cause`). */
+function isUnknownTopic(e: unknown): boolean {
+  for (let link = e, depth = 0; link !== null && typeof link === "object" && depth < 5; depth++) {
+    if ((link as { type?: unknown }).type === "UNKNOWN_TOPIC_OR_PARTITION") return true;
+    link = (link as { cause?: unknown }).cause;
+  }
+  return false;
 }
