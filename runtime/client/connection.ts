@@ -67,10 +67,10 @@ function boundFirstAnswer(socket: Socket, broker: string, timeoutMs: number): vo
   };
   const arm = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(
-      () => fail(`within ${timeoutMs} ms (it accepted the connection, then sent no Kafka response)`),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      const what = received === 0 ? "then sent no Kafka response" : `then its answer stopped after ${received} bytes`;
+      fail(`within ${timeoutMs} ms (it accepted the connection, ${what})`);
+    }, timeoutMs);
     timer.unref();
   };
   function onData(chunk: Buffer): void {
@@ -97,9 +97,10 @@ function boundFirstAnswer(socket: Socket, broker: string, timeoutMs: number): vo
   }
 
   const write = socket.write;
+  const restore = ownRestorer(socket, "write");
   // Only the first request is looked at; afterwards the socket's own `write` is back.
   socket.write = function firstWrite(this: Socket, ...args: Parameters<Socket["write"]>): boolean {
-    delete (socket as { write?: unknown }).write;
+    restore();
     const [chunk] = args;
     if (Buffer.isBuffer(chunk) && chunk.length >= 6 && promptRequests.has(chunk.readInt16BE(4))) {
       socket.on("data", onData);
@@ -113,8 +114,9 @@ function boundFirstAnswer(socket: Socket, broker: string, timeoutMs: number): vo
 /** Destroys the socket once an `end()` has flushed (or after `graceMs`), whatever the peer does. */
 function releaseOnEnd(socket: Socket, graceMs: number): void {
   const end = socket.end;
+  const restore = ownRestorer(socket, "end");
   socket.end = function endThenRelease(this: Socket, ...args: Parameters<Socket["end"]>): Socket {
-    delete (socket as { end?: unknown }).end;
+    restore();
     const result = end.apply(this, args);
     if (socket.writableFinished) socket.destroy();
     else {
@@ -123,6 +125,20 @@ function releaseOnEnd(socket: Socket, graceMs: number): void {
     }
     return result;
   } as Socket["end"];
+}
+
+/** Puts `socket[name]` back as it was before it is replaced: its own value, or the prototype's. */
+function ownRestorer(socket: Socket, name: "write" | "end"): () => void {
+  const target = socket as unknown as Record<string, unknown>;
+  if (!Object.hasOwn(socket, name)) {
+    return () => {
+      delete target[name];
+    };
+  }
+  const own = target[name];
+  return () => {
+    target[name] = own;
+  };
 }
 
 /**

@@ -74,6 +74,42 @@ export async function stallingProxy(target: string, apiKeys: readonly number[]):
   });
 }
 
+/**
+ * A proxy to a real broker that hands each connection's first `slowBytes` of answers to the
+ * client in `pieces` pieces, `gapMs` apart (a slow link: the answer keeps coming, slowly); the
+ * rest passes at once.
+ */
+export async function dribblingProxy(
+  target: string,
+  slowBytes: number,
+  pieces: number,
+  gapMs: number,
+): Promise<Endpoint> {
+  const [host = "", port = ""] = target.split(":");
+  return serve((client) => {
+    const upstream = connect({ host, port: Number(port) });
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream);
+    let sent = 0;
+    let chain = Promise.resolve();
+    upstream.on("data", (chunk: Buffer) => {
+      chain = chain.then(async () => {
+        let rest = chunk;
+        while (rest.length > 0 && sent < slowBytes) {
+          const piece = rest.subarray(0, Math.ceil(slowBytes / pieces));
+          rest = rest.subarray(piece.length);
+          sent += piece.length;
+          await new Promise((r) => setTimeout(r, gapMs));
+          if (!client.destroyed) client.write(piece);
+        }
+        if (rest.length > 0 && !client.destroyed) client.write(rest);
+      });
+    });
+  });
+}
+
 export interface ChildOutcome {
   /** False when the child was still running at the deadline (something kept it alive) and was killed. */
   readonly exitedByItself: boolean;
