@@ -120,8 +120,11 @@ function releaseOnEnd(socket: Socket, graceMs: number): void {
     const result = end.apply(this, args);
     if (socket.writableFinished) socket.destroy();
     else {
+      // A peer that stops reading keeps `finish` from coming: then destroy after the grace period.
+      const timer = setTimeout(() => socket.destroy(), graceMs);
+      timer.unref();
       socket.once("finish", () => socket.destroy());
-      setTimeout(() => socket.destroy(), graceMs).unref();
+      socket.once("close", () => clearTimeout(timer));
     }
     return result;
   } as Socket["end"];
