@@ -51,6 +51,9 @@ export function clientConfigFromEnv(env: Env = process.env): ClientConfig {
   return client;
 }
 
+/** The Java producer's `max.request.size` default; the broker's `max.message.bytes` default is 12 bytes more. */
+export const defaultMaxMessageBytes = 1024 * 1024;
+
 /** Like the Go `NewProducerConfigFromEnv(topic)`: every `KAFKA_PRODUCER_*` variable with its default. */
 export function producerConfigFromEnv(topic: string, env: Env = process.env): ProducerConfig {
   const r = new EnvReader(env, secretVariables);
@@ -67,6 +70,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     batchTimeoutMs: r.duration("KAFKA_PRODUCER_BATCH_TIMEOUT", 10, durationLimits.batchTimeoutMs),
     batchSize: r.int("KAFKA_PRODUCER_BATCH_SIZE", 1000, countLimits.batchSize),
     batchBytes: r.size("KAFKA_PRODUCER_BATCH_BYTES", 1024 * 1024, countLimits.batchBytes),
+    maxMessageBytes: r.size("KAFKA_PRODUCER_MAX_MESSAGE_BYTES", defaultMaxMessageBytes, countLimits.maxMessageBytes),
     requiredAcks,
     idempotent,
     compression: r.oneOf("KAFKA_PRODUCER_COMPRESSION", compressions, "snappy"),

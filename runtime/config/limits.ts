@@ -41,6 +41,7 @@ export const countLimits = {
   maxRetries: { min: 0, max: 1000 },
   batchSize: { min: 1, max: 1_000_000 },
   batchBytes: { min: 1, max: 100 * MiB },
+  maxMessageBytes: { min: 1, max: 100 * MiB },
   minBytes: { min: 1, max: 1024 * MiB },
   maxBytes: { min: 1, max: 1024 * MiB },
 } as const satisfies Record<string, Range>;

@@ -199,6 +199,7 @@ export function validateProducerConfig(config: ProducerConfig): void {
   p.int("maxAttempts", countLimits.maxAttempts);
   p.int("batchSize", countLimits.batchSize);
   p.bytes("batchBytes", countLimits.batchBytes);
+  if (config.maxMessageBytes !== undefined) p.bytes("maxMessageBytes", countLimits.maxMessageBytes);
   p.millis("batchTimeoutMs", durationLimits.batchTimeoutMs);
   if (![-1, 0, 1].includes(config.requiredAcks)) p.add("requiredAcks", "-1, 0 or 1");
   p.bool("idempotent");
