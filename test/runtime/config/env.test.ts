@@ -380,6 +380,8 @@ describe("every malformed setting is rejected at start-up", () => {
     ["KAFKA_PRODUCER_BATCH_SIZE", "10000001", "an integer from 1 to 1000000"],
     ["KAFKA_PRODUCER_BATCH_BYTES", "0", "a size in bytes from 1 to 100MB"],
     ["KAFKA_PRODUCER_BATCH_BYTES", "1GB", "a size in bytes from 1 to 100MB"],
+    ["KAFKA_PRODUCER_MAX_MESSAGE_BYTES", "0", "a size in bytes from 1 to 100MB"],
+    ["KAFKA_PRODUCER_MAX_MESSAGE_BYTES", "1GB", "a size in bytes from 1 to 100MB"],
     ["KAFKA_PRODUCER_REQUIRE_ACKS", "2", "-1 (all), 0 (none) or 1 (leader)"],
     ["KAFKA_PRODUCER_IDEMPOTENT", "yes please", "true or false"],
     ["KAFKA_PRODUCER_COMPRESSION", "brotli", "one of none, gzip, snappy, lz4, zstd"],

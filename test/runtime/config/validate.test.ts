@@ -62,6 +62,7 @@ const rows: [string, "producer" | "consumer", string, unknown, string, (string |
   ["batchSize: 0", "producer", "batchSize", 0, "an integer from 1 to 1000000"],
   ["batchBytes: 1GB", "producer", "batchBytes", 1024 ** 3, "a number of bytes from 1 to 104857600 (100MB)"],
   ["maxAttempts: 0", "producer", "maxAttempts", 0, "an integer from 1 to 100"],
+  ["maxMessageBytes: 0", "producer", "maxMessageBytes", 0, "a number of bytes from 1 to 104857600 (100MB)"],
   ["requiredAcks: 2", "producer", "requiredAcks", 2, "-1, 0 or 1"],
   ["compression: brotli", "producer", "compression", "brotli", "one of none, gzip, snappy, lz4, zstd"],
   ["partitioner: crc32", "producer", "partitioner", "crc32", "one of murmur2, fnv1a"],
