@@ -16,6 +16,7 @@ import type { ClientConfig } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
+import { brokerSocketFactory } from "./connection.ts";
 import { createPartitioner } from "./partitioners.ts";
 import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
 import type {
@@ -66,6 +67,8 @@ export function kafkajsConfig(config: ClientConfig, logger: Logger): KafkaConfig
     clientId: config.clientId,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    // Also bounds a broker's first answer by the connection timeout, and releases ended sockets.
+    socketFactory: brokerSocketFactory(config.connectionTimeoutMs),
     logLevel: logLevel.INFO,
     logCreator: () => (entry) => logKafkajs(logger, entry.level, entry.log),
   };

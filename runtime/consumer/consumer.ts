@@ -19,13 +19,14 @@
  *   and sought back to on every group join (`positions.ts`).
  */
 import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
+import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
+import { validateConsumerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { defaultDlqMaxRecordBytes } from "../dlq/truncate.ts";
 import { SkejiError } from "../errors/base.ts";
-import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
@@ -37,6 +38,7 @@ import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
+import { startError } from "./start-error.ts";
 import type {
   ConsumedMessage,
   ConsumerMiddleware,
@@ -150,6 +152,7 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** Creates a consumer; nothing connects until `start()`. Throws INVALID_CONFIG naming each bad option of `config`. */
 export function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Consumer {
   return new SkejiConsumer(config, options);
 }
@@ -181,6 +184,7 @@ class SkejiConsumer implements Consumer {
     private readonly config: ConsumerConfig,
     private readonly options: ConsumerOptions,
   ) {
+    validateConsumerConfig(config);
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
@@ -251,6 +255,8 @@ class SkejiConsumer implements Consumer {
       minBytes: this.config.minBytes,
       maxBytes: this.config.maxBytes,
       maxWaitTimeInMs: this.config.maxWaitMs,
+      // kafkajs's default (true) lets a broker with auto.create.topics.enable create a missing topic.
+      allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
     const positions = this.options.offsets === "memory" ? new MemoryPositions() : undefined;
@@ -299,7 +305,9 @@ class SkejiConsumer implements Consumer {
       membership,
     });
     this.startup = (async () => {
-      await consumer.connect();
+      await consumer.connect().catch((e: unknown) => {
+        throw connectionFailed(this.config.brokers, e);
+      });
       await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
       if (this.stopping === undefined)
         await consumer.run({
@@ -323,11 +331,7 @@ class SkejiConsumer implements Consumer {
       // Leave nothing behind: disconnect the kafkajs consumer, close the DLQ sink, drop the
       // abort listener (the shutdown path does all three), then reject with an error that says
       // which group and topics failed.
-      const error = new SkejiError(
-        ConsumerErrorCode.CONSUMER_START_FAILED,
-        `consumer group ${this.groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(e)}`,
-        { cause: e, details: { groupId: this.groupId, topics } },
-      );
+      const error = await startError(this.kafka, this.groupId, topics, e);
       this.joinFailed(error);
       done.catch(() => {});
       this.crash ??= error;

@@ -64,6 +64,7 @@ class KafkaProducer implements Producer {
   private chain: PublishNext;
   private readonly serde: EventSerde;
   private connecting: Promise<void> | undefined;
+  private connectTried = false;
   private closed = false;
   /** False with acks=0: the broker does not answer. */
   private readonly acknowledges: boolean;
@@ -106,6 +107,7 @@ class KafkaProducer implements Producer {
   }
 
   connect(): Promise<void> {
+    this.connectTried = true;
     this.connecting ??= this.client.connect().catch((error: unknown) => {
       this.connecting = undefined;
       // The reason (refused, authentication failed, certificate not trusted...) belongs in the
@@ -207,8 +209,10 @@ class KafkaProducer implements Producer {
     if (this.closed) return;
     this.closed = true;
     await this.batcher.flush();
-    if (this.connecting !== undefined) {
-      await this.connecting.catch(() => {});
+    // A failed connect leaves `connecting` unset but may leave sockets behind: disconnect whenever
+    // a connect was tried, or they keep the process alive.
+    if (this.connectTried) {
+      await this.connecting?.catch(() => {});
       await this.client.disconnect();
     }
   }

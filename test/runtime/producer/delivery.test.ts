@@ -245,7 +245,7 @@ describe("config objects", () => {
     }
     expect(isSkejiError(error, "INVALID_CONFIG")).toBe(true);
     expect((error as Error).message).toBe(
-      'invalid option "brokers": expected at least one host:port; invalid option "maxAttempts": expected an integer >= 1; invalid option "compression": expected none, gzip, snappy, lz4 or zstd',
+      'invalid option "brokers": expected a list of at least one host:port (port 1-65535), e.g. broker1:9092 (the list is empty); invalid option "maxAttempts": expected an integer from 1 to 100, got 0; invalid option "compression": expected one of none, gzip, snappy, lz4, zstd, got "brotli"',
     );
   });
 });
