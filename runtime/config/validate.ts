@@ -238,3 +238,50 @@ export function validateConsumerConfig(config: ConsumerConfig): void {
   if (config.maxWaitMs >= config.sessionTimeoutMs) p.add("maxWaitMs", "less than sessionTimeoutMs");
   p.fail();
 }
+
+/** The consumer's code-only options that are numbers or choices (see `ConsumerOptions`). */
+export interface ConsumerOptionValues {
+  readonly handlerTimeoutMs?: number | undefined;
+  readonly shutdownTimeoutMs?: number | undefined;
+  readonly retryLaterMs?: number | undefined;
+  readonly partitionsConsumedConcurrently?: number | undefined;
+  readonly dlqMaxRecordBytes?: number | undefined;
+  readonly retry?:
+    | {
+        readonly initialDelayMs?: number;
+        readonly maxDelayMs?: number;
+        readonly multiplier?: number;
+        readonly jitter?: number;
+      }
+    | undefined;
+}
+
+/**
+ * Checks the consumer's options as `validateConsumerConfig` checks its config: a duration past a
+ * timer's range would fire at once (a 1000h handler timeout times every handler out after 1 ms).
+ */
+export function validateConsumerOptions(options: ConsumerOptionValues): void {
+  const p = new Problems(options);
+  const day = durationLimits.requestTimeoutMs.max;
+  const optional = (name: keyof ConsumerOptionValues, check: () => void) => {
+    if (options[name] !== undefined) check();
+  };
+  optional("handlerTimeoutMs", () => p.millis("handlerTimeoutMs", { min: 1, max: day }));
+  optional("shutdownTimeoutMs", () => p.millis("shutdownTimeoutMs", { min: 0, max: day }));
+  optional("retryLaterMs", () => p.millis("retryLaterMs", { min: 1, max: day }));
+  optional("partitionsConsumedConcurrently", () => p.int("partitionsConsumedConcurrently", { min: 1, max: 1000 }));
+  optional("dlqMaxRecordBytes", () => p.bytes("dlqMaxRecordBytes", countLimits.maxMessageBytes));
+  const retry = options.retry;
+  if (retry !== undefined) {
+    const r = new Problems(retry);
+    if (retry.initialDelayMs !== undefined) r.millis("initialDelayMs", { min: 0, max: day });
+    if (retry.maxDelayMs !== undefined) r.millis("maxDelayMs", { min: 0, max: day });
+    if (retry.multiplier !== undefined && !(retry.multiplier >= 1 && retry.multiplier <= 100)) {
+      r.add("multiplier", "a number from 1 to 100");
+    }
+    if (retry.jitter !== undefined && !(retry.jitter >= 0 && retry.jitter <= 1))
+      r.add("jitter", "a number from 0 to 1");
+    for (const problem of r.list) p.list.push(problem.replace('invalid option "', 'invalid option "retry.'));
+  }
+  p.fail();
+}

@@ -22,7 +22,7 @@ import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
 import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
-import { validateConsumerConfig } from "../config/validate.ts";
+import { validateConsumerConfig, validateConsumerOptions } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { defaultDlqMaxRecordBytes } from "../dlq/truncate.ts";
@@ -185,6 +185,7 @@ class SkejiConsumer implements Consumer {
     private readonly options: ConsumerOptions,
   ) {
     validateConsumerConfig(config);
+    validateConsumerOptions(options);
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));

@@ -155,3 +155,25 @@ describe("createProducer / createConsumer check the config object", () => {
     expect(() => consumer({ ssl, topic: "" })()).not.toThrow();
   });
 });
+
+describe("consumer options", () => {
+  const withOptions = (options: Record<string, unknown>) => () =>
+    createConsumer(consumerConfigFromEnv("t", "g", env), { logger: silentLogger, ...options });
+  it.each([
+    ["handlerTimeoutMs", { handlerTimeoutMs: 3_600_000_000 }, 'invalid option "handlerTimeoutMs"'],
+    ["shutdownTimeoutMs", { shutdownTimeoutMs: -1 }, 'invalid option "shutdownTimeoutMs"'],
+    ["retryLaterMs", { retryLaterMs: 0 }, 'invalid option "retryLaterMs"'],
+    ["partitionsConsumedConcurrently", { partitionsConsumedConcurrently: 0 }, "an integer from 1 to 1000"],
+    ["dlqMaxRecordBytes", { dlqMaxRecordBytes: 1.5 }, 'invalid option "dlqMaxRecordBytes"'],
+    ["retry.maxDelayMs", { retry: { maxDelayMs: 1e12 } }, 'invalid option "retry.maxDelayMs"'],
+    ["retry.jitter", { retry: { jitter: 2 } }, 'invalid option "retry.jitter": expected a number from 0 to 1'],
+  ])("%s out of range is INVALID_CONFIG naming it", (_, options, text) => {
+    expect(failure(withOptions(options)).message).toContain(text);
+  });
+
+  it("accepts sensible options", () => {
+    expect(() =>
+      withOptions({ handlerTimeoutMs: 30_000, retry: { maxDelayMs: 10_000, jitter: 0.2 }, retryLaterMs: 1000 })(),
+    ).not.toThrow();
+  });
+});
