@@ -20,6 +20,7 @@ import avro from "avsc";
 import { type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { Registry } from "prom-client";
 import { createBatchHandler } from "../runtime/consumer/batch.ts";
+import { Membership } from "../runtime/consumer/membership.ts";
 import type { ProcessorDeps } from "../runtime/consumer/processor.ts";
 import {
   type Consumer,
@@ -76,6 +77,12 @@ async function fetchRecords(): Promise<KafkaMessage[]> {
   return records.slice(0, messages);
 }
 
+// The member's hold on its partitions, as the consumer keeps it: a join, then every heartbeat
+// refreshes it (kafkajs's heartbeat event), so the loop confirms once per heartbeat interval.
+const heartbeatIntervalMs = 3000;
+const membership = new Membership(heartbeatIntervalMs);
+membership.joined();
+
 /** An `eachBatch` payload over fetched records, as kafkajs hands one over (nothing is committed). */
 function payloadOf(records: KafkaMessage[]): EachBatchPayload {
   const last = records[records.length - 1] as KafkaMessage;
@@ -92,7 +99,7 @@ function payloadOf(records: KafkaMessage[]): EachBatchPayload {
       isEmpty: () => records.length === 0,
     },
     resolveOffset: () => {},
-    heartbeat: async () => {},
+    heartbeat: async () => membership.heartbeatSucceeded(),
     pause: () => () => {},
     commitOffsetsIfNecessary: async () => {},
     uncommittedOffsets: () => ({ topics: [] }),
@@ -109,11 +116,12 @@ function sdkBatchHandler(consumer: Consumer): (payload: EachBatchPayload) => Pro
     metrics: consumerMetrics(new Registry()),
     signal: new AbortController().signal,
     isStopping: () => false,
-    heartbeatIntervalMs: 3000,
+    heartbeatIntervalMs,
     commitIntervalMs: 1000,
     retryLater: () => {},
     progressed: () => {},
     seeks: () => 0,
+    membership,
   });
 }
 

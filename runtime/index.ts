@@ -134,6 +134,7 @@ export { createRegistryClient } from "./serde/registry.ts";
 export type { RegistryClient, RegistryClientOptions } from "./serde/registry.ts";
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";
+export { deadLetterSize, fitDeadLetter } from "./dlq/truncate.ts";
 export type { DlqRecord } from "./dlq/record.ts";
 export { kafkaDlqSink, producerDlqSink } from "./dlq/sink.ts";
 export type { DlqSink } from "./dlq/sink.ts";

@@ -9,12 +9,16 @@ import {
   type KafkaConfig,
   type ProducerRecord as KafkajsMessageLike,
   logLevel,
+  type Producer,
   type SASLOptions,
 } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
+import { brokerSocketFactory } from "./connection.ts";
 import { createPartitioner } from "./partitioners.ts";
+import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
 import type {
   KafkaClient,
   OutgoingRecord,
@@ -41,7 +45,15 @@ export function createKafkajsClient(config: ClientConfig, options: KafkajsClient
     ...kafkajsConfig(config, logger),
     ...(options.maxAttempts === undefined ? {} : { retry: retryPolicy(options.maxAttempts, false) }),
   });
-  return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions) };
+  return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions, logger) };
+}
+
+/**
+ * A producer client on an existing kafkajs instance (the consumer's dead-letter writer shares the
+ * consumer's), with the same recovery as the producer's own: see {@link KafkajsProducer}.
+ */
+export function kafkajsProducerClient(kafka: Kafka, options: ProducerClientOptions, logger?: Logger): ProducerClient {
+  return new KafkajsProducer(kafka, options, (logger ?? defaultLogger()).child({ component: "kafkajs" }));
 }
 
 /**
@@ -55,6 +67,8 @@ export function kafkajsConfig(config: ClientConfig, logger: Logger): KafkaConfig
     clientId: config.clientId,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
+    // Also bounds a broker's first answer by the connection timeout, and releases ended sockets.
+    socketFactory: brokerSocketFactory(config.connectionTimeoutMs),
     logLevel: logLevel.INFO,
     logCreator: () => (entry) => logKafkajs(logger, entry.level, entry.log),
   };
@@ -101,50 +115,147 @@ function logKafkajs(logger: Logger, level: logLevel, log: KafkajsLog): void {
   else logger.debug(rest, message);
 }
 
+/**
+ * The kafkajs producer behind the client interface, with the recovery kafkajs lacks.
+ *
+ * kafkajs's idempotent producer winds a partition's sequence number back after any failed produce
+ * request, also when the broker did write the batch (a lost response, a timeout). Sending on with
+ * it makes the broker take the next batch of the same size for a duplicate of the written one -
+ * acknowledged, never written - and any other size fail with OUT_OF_ORDER_SEQUENCE_NUMBER for good.
+ * So after any failed send the kafkajs producer is retired: the next send goes through a new one,
+ * whose InitProducerId gives it a new producer id with sequences from zero (the Java client bumps
+ * its epoch for the same reason). Nothing sent later can then be matched against a batch whose
+ * fate is unknown. The failed send itself rejects with what is known (see send-outcome.ts).
+ */
 class KafkajsProducer implements ProducerClient {
-  private readonly producer;
-  private readonly options: ProducerClientOptions;
+  private current: Producer;
+  private connecting: Promise<void> | undefined;
+  /** A send failed: the current producer's sequence numbers can no longer be trusted. */
+  private stale = false;
+  private closed = false;
+  /** Producers being disconnected after they were retired. */
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly listeners = new Set<(event: ProduceRequestEvent) => void>();
+  /** Partitioner calls: tells whether the failed send got as far as choosing partitions. */
+  private partitioned = 0;
+  private readonly partitioner;
+  /** Producer ids used so far (1 + retirements), for logs and tests. */
+  generation = 1;
 
-  constructor(kafka: Kafka, options: ProducerClientOptions) {
-    this.options = options;
-    const partitioner = createPartitioner(options.partitioner ?? "murmur2");
-    this.producer = kafka.producer({
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ProducerClientOptions,
+    private readonly logger: Logger,
+  ) {
+    this.partitioner = createPartitioner(options.partitioner ?? "murmur2");
+    this.current = this.spawn();
+  }
+
+  private spawn(): Producer {
+    const { options } = this;
+    const producer = this.kafka.producer({
       idempotent: options.idempotent,
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       retry: retryPolicy(options.maxAttempts, options.idempotent),
-      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its choice on the message for the acks.
+      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its
+      // choice on the message for the acks. A record keeps its partition on every retry: kafkajs
+      // partitions again on each attempt, and a keyless record would move to the next partition
+      // (round robin), so the retry of a batch whose answer was lost would carry other records
+      // under the same sequence numbers - taken by the broker for the written batch, acknowledged
+      // and never written. The Java client fixes a record's partition once, for the same reason.
       createPartitioner: () => (args) => {
-        const partition = partitioner(args);
+        this.partitioned++;
+        const chosen = (args.message as Chosen)[chosenPartition];
+        if (chosen !== undefined && chosen < args.partitionMetadata.length) return chosen;
+        const partition = this.partitioner(args);
         (args.message as Chosen)[chosenPartition] = partition;
         return partition;
       },
     });
+    producer.on(producer.events.REQUEST, (e) => {
+      const p = e.payload as { apiName: string; broker: string; duration: number; size: number };
+      if (p.apiName !== "Produce" || this.listeners.size === 0) return;
+      const event = { broker: p.broker, durationMs: p.duration, size: p.size };
+      for (const listener of this.listeners) listener(event);
+    });
+    return producer;
   }
 
   connect(): Promise<void> {
-    return this.producer.connect();
+    if (this.stale) this.retire();
+    this.connecting ??= this.current.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
   }
 
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    const connecting = this.connecting;
+    this.connecting = undefined;
+    if (connecting !== undefined) await connecting.catch(() => {});
+    await Promise.all([this.current.disconnect().catch(() => {}), ...this.retiring]);
   }
 
   onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void {
-    return this.producer.on(this.producer.events.REQUEST, (e) => {
-      const p = e.payload as { apiName: string; broker: string; duration: number; size: number };
-      if (p.apiName === "Produce") listener({ broker: p.broker, durationMs: p.duration, size: p.size });
-    });
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Replaces the current kafkajs producer with a new one (a new producer id on connect). */
+  private retire(): void {
+    const old = this.current;
+    const connecting = this.connecting;
+    this.current = this.spawn();
+    this.connecting = undefined;
+    this.stale = false;
+    this.generation++;
+    this.logger.warn(
+      { generation: this.generation },
+      "a produce request failed; continuing with a new producer id so that no later record is taken for a duplicate of one whose fate is unknown",
+    );
+    // Its requests still in flight (to other brokers) end with it; their records were already
+    // reported as ambiguous with the failed send.
+    const retired = (connecting ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => old.disconnect())
+      .catch(() => {})
+      .finally(() => this.retiring.delete(retired));
+    this.retiring.add(retired);
   }
 
   async send(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
+    if (this.closed) throw new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
+    const topics = batch.map((t) => t.topic);
+    const records = batch.reduce((n, t) => n + t.records.length, 0);
+    try {
+      await this.connect();
+    } catch (error) {
+      throw sendFailure(error, { topics, partitions: 0, records, sent: false });
+    }
     const messages = batch.map((t) => t.records.map(toKafkajs));
-    const metadata = await this.producer.sendBatch({
-      acks: this.options.requiredAcks,
-      timeout: this.options.requestTimeoutMs,
-      compression: compressionType[this.options.compression],
-      topicMessages: batch.map((t, i) => ({ topic: t.topic, messages: messages[i] ?? [] })),
-    });
+    this.partitioned = 0;
+    let metadata: Awaited<ReturnType<Producer["sendBatch"]>>;
+    try {
+      metadata = await this.current.sendBatch({
+        acks: this.options.requiredAcks,
+        timeout: this.options.requestTimeoutMs,
+        compression: compressionType[this.options.compression],
+        topicMessages: batch.map((t, i) => ({ topic: t.topic, messages: messages[i] ?? [] })),
+      });
+    } catch (error) {
+      if (this.options.idempotent) this.stale = true;
+      const missingTopics = pointsToMissingTopic(error) ? await this.missingTopics(topics) : undefined;
+      throw sendFailure(error, {
+        topics,
+        partitions: this.partitionsOf(batch, messages),
+        records,
+        sent: true,
+        ...(missingTopics === undefined ? {} : { missingTopics }),
+      });
+    }
     const acks: RecordAck[][] = [];
     for (const [i, t] of batch.entries()) {
       // Offsets of each partition's records count up from the base offset the broker answered with.
@@ -166,6 +277,34 @@ class KafkajsProducer implements ProducerClient {
       );
     }
     return acks;
+  }
+
+  /** Distinct partitions of a failed send, or 0 when it failed before choosing them. */
+  private partitionsOf(batch: readonly TopicRecords[], messages: KafkajsMessage[][]): number {
+    const seen = new Set<string>();
+    for (const [i, t] of batch.entries()) {
+      for (const message of messages[i] ?? []) {
+        const partition =
+          message.partition ?? (this.partitioned > 0 ? (message as Chosen)[chosenPartition] : undefined);
+        if (partition === undefined) return 0;
+        seen.add(`${t.topic}\u0000${partition}`);
+      }
+    }
+    return seen.size;
+  }
+
+  /** Which of `topics` the cluster does not have; undefined when that cannot be learnt. */
+  private async missingTopics(topics: readonly string[]): Promise<string[] | undefined> {
+    const admin = this.kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      return topics.filter((t) => !existing.has(t));
+    } catch {
+      return undefined;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 }
 

@@ -4,10 +4,22 @@
  * in one INVALID_CONFIG error at start-up; secret values never appear in it.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { partitionerNames } from "../client/partitioners.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import {
+  brokerProblem,
+  brokersForm,
+  clientIdForm,
+  countLimits,
+  durationLimits,
+  isClientId,
+  isTopicName,
+  logLevels,
+  topicForm,
+} from "./limits.ts";
 import { type Env, EnvReader } from "./parse.ts";
+import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
 import type {
   ClientConfig,
   Compression,
@@ -39,6 +51,9 @@ export function clientConfigFromEnv(env: Env = process.env): ClientConfig {
   return client;
 }
 
+/** The Java producer's `max.request.size` default; the broker's `max.message.bytes` default is 12 bytes more. */
+export const defaultMaxMessageBytes = 1024 * 1024;
+
 /** Like the Go `NewProducerConfigFromEnv(topic)`: every `KAFKA_PRODUCER_*` variable with its default. */
 export function producerConfigFromEnv(topic: string, env: Env = process.env): ProducerConfig {
   const r = new EnvReader(env, secretVariables);
@@ -51,10 +66,11 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
   const config: ProducerConfig = {
     ...client,
     topic,
-    maxAttempts: r.int("KAFKA_PRODUCER_MAX_ATTEMPTS", 3, 1, 100),
-    batchTimeoutMs: r.duration("KAFKA_PRODUCER_BATCH_TIMEOUT", 10),
-    batchSize: r.int("KAFKA_PRODUCER_BATCH_SIZE", 1000, 1),
-    batchBytes: r.size("KAFKA_PRODUCER_BATCH_BYTES", 1024 * 1024),
+    maxAttempts: r.int("KAFKA_PRODUCER_MAX_ATTEMPTS", 3, countLimits.maxAttempts),
+    batchTimeoutMs: r.duration("KAFKA_PRODUCER_BATCH_TIMEOUT", 10, durationLimits.batchTimeoutMs),
+    batchSize: r.int("KAFKA_PRODUCER_BATCH_SIZE", 1000, countLimits.batchSize),
+    batchBytes: r.size("KAFKA_PRODUCER_BATCH_BYTES", 1024 * 1024, countLimits.batchBytes),
+    maxMessageBytes: r.size("KAFKA_PRODUCER_MAX_MESSAGE_BYTES", defaultMaxMessageBytes, countLimits.maxMessageBytes),
     requiredAcks,
     idempotent,
     compression: r.oneOf("KAFKA_PRODUCER_COMPRESSION", compressions, "snappy"),
@@ -64,7 +80,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     allowAutoTopicCreation: r.bool("KAFKA_PRODUCER_AUTO_CREATE_TOPICS", false),
     partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2"),
   };
-  if (topic.trim() === "") r.problems.push('topic is ""; expected a topic name');
+  checkTopic(r, topic);
   fail(r);
   return config;
 }
@@ -78,17 +94,17 @@ export function consumerConfigFromEnv(topic: string, groupId: string, env: Env =
     topic,
     groupId,
     startOffset: readStartOffset(r),
-    minBytes: r.size("KAFKA_CONSUMER_MIN_BYTES", 1),
-    maxBytes: r.size("KAFKA_CONSUMER_MAX_BYTES", 10 * 1024 * 1024),
-    maxWaitMs: r.duration("KAFKA_CONSUMER_MAX_WAIT", 500),
-    commitIntervalMs: r.duration("KAFKA_CONSUMER_COMMIT_INTERVAL", 1000),
-    heartbeatIntervalMs: r.duration("KAFKA_CONSUMER_HEARTBEAT_INTERVAL", 3000),
-    sessionTimeoutMs: r.duration("KAFKA_CONSUMER_SESSION_TIMEOUT", 10_000),
-    rebalanceTimeoutMs: r.duration("KAFKA_CONSUMER_REBALANCE_TIMEOUT", 60_000),
+    minBytes: r.size("KAFKA_CONSUMER_MIN_BYTES", 1, countLimits.minBytes),
+    maxBytes: r.size("KAFKA_CONSUMER_MAX_BYTES", 10 * 1024 * 1024, countLimits.maxBytes),
+    maxWaitMs: r.duration("KAFKA_CONSUMER_MAX_WAIT", 500, durationLimits.maxWaitMs),
+    commitIntervalMs: r.duration("KAFKA_CONSUMER_COMMIT_INTERVAL", 1000, durationLimits.commitIntervalMs),
+    heartbeatIntervalMs: r.duration("KAFKA_CONSUMER_HEARTBEAT_INTERVAL", 3000, durationLimits.heartbeatIntervalMs),
+    sessionTimeoutMs: r.duration("KAFKA_CONSUMER_SESSION_TIMEOUT", 10_000, durationLimits.sessionTimeoutMs),
+    rebalanceTimeoutMs: r.duration("KAFKA_CONSUMER_REBALANCE_TIMEOUT", 60_000, durationLimits.rebalanceTimeoutMs),
     dlqTopic: r.topic("KAFKA_CONSUMER_DLQ_TOPIC"),
-    maxRetries: r.int("KAFKA_CONSUMER_MAX_RETRIES", 3, 0, 1000),
+    maxRetries: r.int("KAFKA_CONSUMER_MAX_RETRIES", 3, countLimits.maxRetries),
   };
-  if (topic.trim() === "") r.problems.push('topic is ""; expected a topic name');
+  checkTopic(r, topic);
   if (groupId.trim() === "") r.problems.push('group is ""; expected a consumer group id');
   if (config.minBytes > config.maxBytes) {
     r.problems.push("KAFKA_CONSUMER_MIN_BYTES is larger than KAFKA_CONSUMER_MAX_BYTES; expected min <= max");
@@ -98,33 +114,50 @@ export function consumerConfigFromEnv(topic: string, groupId: string, env: Env =
       "KAFKA_CONSUMER_HEARTBEAT_INTERVAL is not shorter than KAFKA_CONSUMER_SESSION_TIMEOUT; expected heartbeat < session timeout",
     );
   }
+  // The consumer heartbeats between fetches: a fetch that may wait as long as the session lasts
+  // gets the member evicted whenever its topics are idle.
+  if (config.maxWaitMs >= config.sessionTimeoutMs) {
+    r.problems.push(
+      "KAFKA_CONSUMER_MAX_WAIT is not shorter than KAFKA_CONSUMER_SESSION_TIMEOUT; expected max wait < session timeout",
+    );
+  }
   fail(r);
   return config;
 }
 
 function readClient(r: EnvReader): ClientConfig {
   const brokers = readBrokers(r);
+  const clientId = r.string("KAFKA_CLIENT_ID") ?? "skeji-kafka";
+  if (!isClientId(clientId)) r.problem("KAFKA_CLIENT_ID", clientIdForm);
+  // Not part of the config object (the default logger reads it), but a typo fails here, named.
+  r.oneOf("KAFKA_LOG_LEVEL", logLevels, "info");
   return {
     brokers,
-    clientId: r.string("KAFKA_CLIENT_ID") ?? "skeji-kafka",
+    clientId,
     ssl: readTls(r),
     sasl: readSasl(r),
     schemaRegistry: readRegistry(r),
-    connectionTimeoutMs: r.duration("KAFKA_CONNECTION_TIMEOUT", 3000),
-    requestTimeoutMs: r.duration("KAFKA_REQUEST_TIMEOUT", 30_000),
+    connectionTimeoutMs: r.duration("KAFKA_CONNECTION_TIMEOUT", 3000, durationLimits.connectionTimeoutMs),
+    requestTimeoutMs: r.duration("KAFKA_REQUEST_TIMEOUT", 30_000, durationLimits.requestTimeoutMs),
   };
 }
 
 function readBrokers(r: EnvReader): string[] {
-  const accepted = "a comma-separated list of host:port, e.g. broker1:9092,broker2:9092";
-  const v = r.required("KAFKA_BROKERS", accepted);
+  const v = r.required("KAFKA_BROKERS", brokersForm);
   if (v === undefined) return [];
   const list = v.split(",").map((b) => b.trim());
-  if (list.some((b) => !/^[^\s:/]+:\d{1,5}$/.test(b) && !/^\[[0-9a-f:.]+\]:\d{1,5}$/i.test(b))) {
-    r.problem("KAFKA_BROKERS", accepted);
-    return [];
+  for (const [i, entry] of list.entries()) {
+    const problem = brokerProblem(entry);
+    if (problem !== undefined) {
+      r.problem("KAFKA_BROKERS", brokersForm, list.length === 1 ? problem : `entry ${i + 1}: ${problem}`);
+      return [];
+    }
   }
   return list;
+}
+
+function checkTopic(r: EnvReader, topic: string): void {
+  if (!isTopicName(topic)) r.problems.push(`topic is ${JSON.stringify(topic.slice(0, 64))}; expected ${topicForm}`);
 }
 
 function readAcks(r: EnvReader): RequiredAcks {
@@ -145,31 +178,69 @@ function readStartOffset(r: EnvReader): ConsumerConfig["startOffset"] {
 }
 
 function readTls(r: EnvReader): TlsConfig | undefined {
-  const ca = readPem(r, "KAFKA_SSL_CA");
-  const cert = readPem(r, "KAFKA_SSL_CERT");
-  const key = readPem(r, "KAFKA_SSL_KEY");
+  const ca = readPem(r, "KAFKA_SSL_CA", "CA certificates", certificateProblem);
+  const cert = readPem(r, "KAFKA_SSL_CERT", "a certificate", certificateProblem);
+  const key = readPem(r, "KAFKA_SSL_KEY", "an unencrypted private key", privateKeyProblem);
   const anyPem = ca !== undefined || cert !== undefined || key !== undefined;
   const enabled = r.bool("KAFKA_SSL", anyPem);
   const rejectUnauthorized = r.bool("KAFKA_SSL_VERIFY", true);
-  if ((cert === undefined) !== (key === undefined)) {
+  const certSet = r.raw("KAFKA_SSL_CERT") !== undefined;
+  if (certSet !== (r.raw("KAFKA_SSL_KEY") !== undefined)) {
     r.problems.push("KAFKA_SSL_CERT and KAFKA_SSL_KEY must be set together; expected both or neither");
+  } else if (cert !== undefined && key !== undefined) {
+    const mismatch = keyPairProblem(cert, key);
+    if (mismatch !== undefined) r.problem("KAFKA_SSL_KEY", "the private key of KAFKA_SSL_CERT", mismatch);
   }
   if (!enabled) return undefined;
   return { ca, cert, key, rejectUnauthorized };
 }
 
-/** A PEM value given inline (`-----BEGIN ...`) or as a path to a file holding it. */
-function readPem(r: EnvReader, name: string): string | undefined {
+/**
+ * A PEM value given inline (`-----BEGIN ...`) or as the path of a file holding it, checked with
+ * `check` (parsed by node:crypto), so bad TLS material fails here and not at the first connection.
+ */
+function readPem(
+  r: EnvReader,
+  name: string,
+  holding: string,
+  check: (pem: string) => string | undefined,
+): string | undefined {
   const v = r.raw(name);
   if (v === undefined) return undefined;
-  // Inline PEM; a backslash-n pair (common in env files) is a line break. The value was trimmed: end the last line.
-  if (v.startsWith("-----BEGIN ")) return `${v.replace(/\\n/g, "\n")}\n`;
-  if (existsSync(v)) {
-    const text = readFileSync(v, "utf8");
-    if (text.includes("-----BEGIN ")) return text;
+  const accepted = `PEM text (-----BEGIN ...) or the path of a PEM file holding ${holding}`;
+  let text: string;
+  if (v.startsWith("-----BEGIN ")) {
+    // Inline PEM; a backslash-n pair (common in env files) is a line break. The value was trimmed: end the last line.
+    text = `${v.replace(/\\n/g, "\n")}\n`;
+  } else {
+    const file = readTextFile(v);
+    if (file.problem !== undefined) {
+      r.problem(name, accepted, file.problem);
+      return undefined;
+    }
+    text = file.text;
   }
-  r.problem(name, "PEM text (-----BEGIN ...) or the path of a readable PEM file");
-  return undefined;
+  const problem = check(text);
+  if (problem !== undefined) {
+    r.problem(name, accepted, problem);
+    return undefined;
+  }
+  return text;
+}
+
+/** The text of the file at `path`, or why it cannot be read (a directory, missing, not permitted). */
+function readTextFile(path: string): { text: string; problem?: undefined } | { problem: string } {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return { problem: "a directory" };
+    if (!stat.isFile()) return { problem: "not a regular file" };
+    return { text: readFileSync(path, "utf8") };
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { problem: "no such file" };
+    if (code === "EACCES" || code === "EPERM") return { problem: "the file cannot be read: permission denied" };
+    return { problem: `the file cannot be read${typeof code === "string" ? `: ${code}` : ""}` };
+  }
 }
 
 function readSasl(r: EnvReader): SaslConfig | undefined {

@@ -4,6 +4,8 @@
  * form; a secret's value is never echoed.
  */
 
+import { durationForm, isTopicName, type Range, sizeForm, topicForm } from "./limits.ts";
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Collects every problem so that start-up reports all bad variables at once. */
@@ -20,22 +22,21 @@ export class EnvReader {
     return v === undefined || v === "" ? undefined : v;
   }
 
-  problem(name: string, accepted: string): void {
+  /** Records `NAME is "value" (reason); expected accepted`; a secret's value reads `is invalid`. */
+  problem(name: string, accepted: string, reason?: string): void {
     const v = this.raw(name);
     const shown = v === undefined ? "is not set" : this.secrets.has(name) ? "is invalid" : `is ${quote(v)}`;
-    this.problems.push(`${name} ${shown}; expected ${accepted}`);
+    this.problems.push(`${name} ${shown}${reason === undefined ? "" : ` (${reason})`}; expected ${accepted}`);
   }
 
   string(name: string): string | undefined {
     return this.raw(name);
   }
 
-  /** A Kafka topic name: 1-249 of letters, digits, `.`, `_` and `-` (what brokers accept). */
+  /** A Kafka topic name (see `isTopicName`). */
   topic(name: string): string | undefined {
     const v = this.raw(name);
-    if (v !== undefined && !/^[A-Za-z0-9._-]{1,249}$/.test(v)) {
-      this.problem(name, 'a topic name (letters, digits, ".", "_", "-"; at most 249)');
-    }
+    if (v !== undefined && !isTopicName(v)) this.problem(name, topicForm);
     return v;
   }
 
@@ -45,12 +46,12 @@ export class EnvReader {
     return v;
   }
 
-  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  int(name: string, fallback: number, range: Range): number {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const n = /^[+-]?\d+$/.test(v) ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      this.problem(name, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+    if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+      this.problem(name, `an integer from ${range.min} to ${range.max}`);
       return fallback;
     }
     return n;
@@ -73,25 +74,25 @@ export class EnvReader {
     return hit ?? fallback;
   }
 
-  /** A duration such as `10ms`, `1s`, `1m30s`, `2h`; returns milliseconds. */
-  duration(name: string, fallbackMs: number): number {
+  /** A duration such as `10ms`, `1s`, `1m30s`, `2h` within `range`; returns milliseconds. */
+  duration(name: string, fallbackMs: number, range: Range): number {
     const v = this.raw(name);
     if (v === undefined) return fallbackMs;
     const ms = parseDuration(v);
-    if (ms === undefined) {
-      this.problem(name, "a duration such as 10ms, 1s, 1m30s (units ns, us, ms, s, m, h)");
+    if (ms === undefined || ms < range.min || ms > range.max) {
+      this.problem(name, durationForm(range));
       return fallbackMs;
     }
     return ms;
   }
 
-  /** A size such as `10MB`, `512KB`, `1048576`; returns bytes. */
-  size(name: string, fallback: number): number {
+  /** A size such as `10MB`, `512KB`, `1048576` within `range`; returns bytes. */
+  size(name: string, fallback: number, range: Range): number {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const n = parseSize(v);
-    if (n === undefined) {
-      this.problem(name, "a size in bytes such as 1048576, 512KB, 10MB, 1GB (KiB/MiB/GiB also accepted)");
+    if (n === undefined || n < range.min || n > range.max) {
+      this.problem(name, sizeForm(range));
       return fallback;
     }
     return n;

@@ -57,6 +57,12 @@ export interface ProducerConfig extends ClientConfig {
   readonly batchSize: number;
   /** ...or this many bytes of keys and values. */
   readonly batchBytes: number;
+  /**
+   * The largest record (key, value, headers and Kafka's framing) the producer sends; a larger one
+   * fails with RECORD_TOO_LARGE before anything is sent, as Java's `max.request.size` does. Keep it
+   * at or below the topics' `max.message.bytes`. Default 1 MiB (1048576).
+   */
+  readonly maxMessageBytes?: number | undefined;
   readonly requiredAcks: RequiredAcks;
   /** Exactly-once per partition on retries; needs `requiredAcks: -1`. */
   readonly idempotent: boolean;

@@ -8,6 +8,10 @@
  *   resumed after `retryLaterMs`: nothing at or past it is committed, and it is delivered again.
  * - While a batch is handled the consumer heartbeats every `heartbeatIntervalMs`, so slow
  *   handlers and long backoffs do not cost the group a rebalance.
+ * - Fencing: a member that may have lost its partitions (no successful heartbeat for a heartbeat
+ *   interval, one answered "rejoin", a newer generation joined) handles no further record of its
+ *   fetched batches and resolves no offsets for them until it has confirmed or rejoined
+ *   (`membership.ts`): two members never work one partition at once past a handler call.
  * - Shutdown (`stop()` or the `signal` given to `start`): stop taking messages, let in-flight ones
  *   finish within `shutdownTimeoutMs` (then abort their `signal`; they stay uncommitted), commit,
  *   leave the group, close the DLQ producer; `start()` then resolves.
@@ -15,12 +19,14 @@
  *   and sought back to on every group join (`positions.ts`).
  */
 import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
+import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
+import { validateConsumerConfig, validateConsumerOptions } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
+import { defaultDlqMaxRecordBytes } from "../dlq/truncate.ts";
 import { SkejiError } from "../errors/base.ts";
-import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
@@ -28,9 +34,11 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { createSerde } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
+import { startError } from "./start-error.ts";
 import type {
   ConsumedMessage,
   ConsumerMiddleware,
@@ -98,6 +106,13 @@ export interface ConsumerOptions {
   readonly retryLaterMs?: number;
   /** Where dead letters go; default a dedicated acks=all producer on the same cluster. */
   readonly dlq?: DlqSink;
+  /**
+   * The largest dead-letter record (key, value, headers, record overhead) written whole, in
+   * bytes. A larger one - or one the DLQ topic refuses as too large all the same - is written
+   * truncated, with a `dlq-truncated` header, instead of holding its partition forever. Default
+   * 1 MiB, what a topic accepts by default (`max.message.bytes`); set it to the DLQ topic's limit.
+   */
+  readonly dlqMaxRecordBytes?: number;
   /** Decodes values into reader-typed payloads; default the runtime's wire-format decoder. */
   readonly decode?: DecodeFn;
   readonly logger?: Logger;
@@ -137,6 +152,7 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** Creates a consumer; nothing connects until `start()`. Throws INVALID_CONFIG naming each bad option of `config`. */
 export function createConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Consumer {
   return new SkejiConsumer(config, options);
 }
@@ -168,6 +184,8 @@ class SkejiConsumer implements Consumer {
     private readonly config: ConsumerConfig,
     private readonly options: ConsumerOptions,
   ) {
+    validateConsumerConfig(config);
+    validateConsumerOptions(options);
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
@@ -238,11 +256,16 @@ class SkejiConsumer implements Consumer {
       minBytes: this.config.minBytes,
       maxBytes: this.config.maxBytes,
       maxWaitTimeInMs: this.config.maxWaitMs,
+      // kafkajs's default (true) lets a broker with auto.create.topics.enable create a missing topic.
+      allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
     const positions = this.options.offsets === "memory" ? new MemoryPositions() : undefined;
     let joinedOnce = false;
+    const membership = new Membership(this.config.heartbeatIntervalMs);
+    consumer.on(consumer.events.HEARTBEAT, () => membership.heartbeatSucceeded());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      membership.joined();
       // Applied by kafkajs before each partition's next fetch; a batch still running from the
       // previous generation sees the seek (the counter changes) and lets go.
       for (const seek of positions?.seeksFor(e.payload.memberAssignment) ?? []) {
@@ -280,9 +303,12 @@ class SkejiConsumer implements Consumer {
       retryLater: (message, pause) => this.retryLater(message, pause),
       progressed: (topic, partition) => this.retryLaterCount.delete(`${topic}:${partition}`),
       seeks: () => this.seeks,
+      membership,
     });
     this.startup = (async () => {
-      await consumer.connect();
+      await consumer.connect().catch((e: unknown) => {
+        throw connectionFailed(this.config.brokers, e);
+      });
       await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
       if (this.stopping === undefined)
         await consumer.run({
@@ -306,11 +332,7 @@ class SkejiConsumer implements Consumer {
       // Leave nothing behind: disconnect the kafkajs consumer, close the DLQ sink, drop the
       // abort listener (the shutdown path does all three), then reject with an error that says
       // which group and topics failed.
-      const error = new SkejiError(
-        ConsumerErrorCode.CONSUMER_START_FAILED,
-        `consumer group ${this.groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(e)}`,
-        { cause: e, details: { groupId: this.groupId, topics } },
-      );
+      const error = await startError(this.kafka, this.groupId, topics, e);
       this.joinFailed(error);
       done.catch(() => {});
       this.crash ??= error;
@@ -389,7 +411,11 @@ class SkejiConsumer implements Consumer {
       ...chain,
       policy: { ...defaultRetryPolicy, ...o.retry, maxRetries: this.config.maxRetries },
       unclassified: o.unclassified ?? "permanent",
-      dlq: { sink: this.dlq, topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic) },
+      dlq: {
+        sink: this.dlq,
+        topicFor: (topic) => this.config.dlqTopic ?? this.router.dlqTopicOf(topic),
+        maxRecordBytes: o.dlqMaxRecordBytes ?? defaultDlqMaxRecordBytes,
+      },
       withoutDlq: o.withoutDlq ?? "hold",
       clock: o.clock ?? systemClock,
       random: o.random ?? Math.random,

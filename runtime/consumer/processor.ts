@@ -11,8 +11,9 @@
  * commits nothing at or past this offset and redelivers the message later.
  */
 
-import { buildDlqRecord } from "../dlq/record.ts";
+import { buildDlqRecord, type DlqRecord } from "../dlq/record.ts";
 import type { DlqSink } from "../dlq/sink.ts";
+import { dlqTruncatedHeader, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { classifyError, errorMessage, errorTypeName } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
@@ -41,7 +42,12 @@ export interface ProcessorDeps {
   readonly wasSkipped: (message: ConsumedMessage) => boolean;
   readonly policy: RetryPolicy;
   readonly unclassified: ErrorClass;
-  readonly dlq: { readonly sink: DlqSink; readonly topicFor: (sourceTopic: string) => string | undefined };
+  readonly dlq: {
+    readonly sink: DlqSink;
+    readonly topicFor: (sourceTopic: string) => string | undefined;
+    /** The largest dead-letter record written whole; a larger one is written truncated. */
+    readonly maxRecordBytes: number;
+  };
   /** A failure with no DLQ topic: `hold` the partition (retry later) or `skip` (commit) the message. */
   readonly withoutDlq: "hold" | "skip";
   readonly clock: Clock;
@@ -61,6 +67,11 @@ export interface MessageRun {
   readonly heartbeat: () => Promise<void>;
   /** True once the consumer stops or loses the partition: give up without committing. */
   readonly shouldStop: () => boolean;
+  /**
+   * Resolves true while the partition is still this member's (its hold is recent, or a heartbeat
+   * now succeeds), false once it may belong to another member: then no retry and no DLQ write.
+   */
+  readonly confirmOwnership: (offset: string) => Promise<boolean>;
 }
 
 /**
@@ -186,6 +197,7 @@ export async function handleFailure(
   let error: unknown = firstError;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) {
+      if (!(await run.confirmOwnership(message.offset))) return done("abandoned", attempt - 1, error);
       try {
         const result = (await attemptOnce(deps, run, message, attempt)) ?? routeResultOf(deps, message);
         return done(result === "skipped" ? "skipped" : "handled", attempt);
@@ -217,6 +229,8 @@ export async function handleFailure(
       deps.logger.warn({ ...base, attempt, err: errorMessage(error) }, "infrastructure unavailable; will retry later");
       return done("retry-later", attempt, error);
     }
+    // A dead letter written for a partition another member now owns would be written twice.
+    if (!(await run.confirmOwnership(message.offset))) return done("abandoned", attempt, error);
     return done(await deadLetter(deps, message, error, errorClass, attempt - 1), attempt, error);
   }
 }
@@ -255,13 +269,26 @@ async function deadLetter(
     groupId: deps.groupId,
     now: new Date(deps.clock.now()),
   });
+  let written: DlqRecord;
   try {
-    await deps.dlq.sink.write(topic, record);
+    // A record too large for the DLQ topic is written truncated rather than refused forever.
+    written = await writeFitted((r) => deps.dlq.sink.write(topic, r), record, deps.dlq.maxRecordBytes);
   } catch (e) {
     deps.observer.onDlqWriteFailed?.({ message, error: e });
     deps.logger.error({ ...base, dlqTopic: topic, err: errorMessage(e) }, "DLQ write failed; offset not committed");
     return "retry-later";
   }
-  deps.logger.warn({ ...base, dlqTopic: topic, errorClass, retryCount, err: errorMessage(error) }, "dead-lettered");
+  const truncated = written.headers[dlqTruncatedHeader];
+  deps.logger.warn(
+    {
+      ...base,
+      dlqTopic: topic,
+      errorClass,
+      retryCount,
+      err: errorMessage(error),
+      ...(truncated === undefined ? {} : { truncated: String(truncated) }),
+    },
+    truncated === undefined ? "dead-lettered" : "dead-lettered truncated: too large for the DLQ topic",
+  );
   return "dead-lettered";
 }

@@ -14,10 +14,13 @@
  * | `dlq-timestamp`      | when it was dead-lettered, RFC 3339 (UTC), as the Go services write it |
  * | `dlq-consumer-group` | the consumer group that gave up                                      |
  * | `retry-count`        | retries made before giving up (0 = failed on the first attempt), decimal |
+ * | `dlq-truncated`      | only on a record too large to dead-letter whole (see truncate.ts): JSON, the original size in bytes of the record and of each part cut or dropped, e.g. `{"record":2097305,"value":1048576,"header:blob":1048576}` |
  *
  * These headers replace any of the same name on the original record; every other original
  * header is copied exactly as received: its bytes, and every value of a repeated header, in order.
- * Nothing else is added (no `event-id` or `timestamp` is filled in).
+ * Nothing else is added (no `event-id` or `timestamp` is filled in). A record larger than the
+ * dead-letter topic accepts is written truncated instead (truncate.ts): the headers above and the
+ * key (if it fits) whole, the value and the largest other headers cut to their first bytes.
  */
 import type { IHeaders } from "kafkajs";
 import type { ConsumedMessage } from "../consumer/types.ts";
@@ -36,6 +39,8 @@ export const DlqHeader = {
   timestamp: "dlq-timestamp",
   consumerGroup: "dlq-consumer-group",
   retryCount: "retry-count",
+  /** Only on a record dead-lettered truncated (truncate.ts). */
+  truncated: "dlq-truncated",
 } as const;
 
 /** A record ready to be written as-is to the dead-letter topic. */

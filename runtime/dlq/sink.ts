@@ -2,8 +2,9 @@
  * Where dead-letter records are written. The consumer needs only "write this record to that
  * topic and resolve once the broker acknowledged it with acks=all, or reject".
  */
-import { Kafka, type Producer as KafkajsProducer } from "kafkajs";
-import { kafkajsConfig } from "../client/kafkajs.ts";
+import { Kafka } from "kafkajs";
+import { kafkajsConfig, kafkajsProducerClient } from "../client/kafkajs.ts";
+import type { OutgoingHeaderValue } from "../client/types.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Producer } from "../producer/types.ts";
@@ -70,46 +71,58 @@ export function dlqProducerConfig(config: ConsumerConfig): ProducerConfig {
 }
 
 /**
- * A sink on a dedicated kafkajs producer (idempotent, acks=all, one request in flight). The record
- * is written as built: the original header bytes, every value of a repeated header, and nothing
- * filled in. Connects on the first write.
+ * A sink on a dedicated producer client (idempotent, acks=all, one request in flight), with the
+ * producer's recovery: after a failed write it continues with a new producer id, so a later
+ * dead letter is never acknowledged without being written; a write whose answer was lost rejects
+ * with PUBLISH_AMBIGUOUS (the consumer then holds the message and writes it again later: a
+ * duplicate dead letter rather than a lost one). The record is written as built: the original
+ * header bytes, every value of a repeated header, and nothing filled in. Connects on the first write.
  */
-export function kafkaDlqSink(kafka: Kafka, options: { readonly maxAttempts?: number } = {}): DlqSink {
-  const producer: KafkajsProducer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: { retries: Math.max(1, (options.maxAttempts ?? 3) - 1) },
-  });
-  let connecting: Promise<void> | undefined;
+export function kafkaDlqSink(
+  kafka: Kafka,
+  options: { readonly maxAttempts?: number; readonly requestTimeoutMs?: number; readonly logger?: Logger } = {},
+): DlqSink {
+  const client = kafkajsProducerClient(
+    kafka,
+    {
+      requiredAcks: -1,
+      idempotent: true,
+      compression: "none",
+      maxAttempts: options.maxAttempts ?? 3,
+      allowAutoTopicCreation: false,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    },
+    options.logger,
+  );
   let closed = false;
   return {
     async write(topic, record) {
       if (closed) throw new Error("the DLQ sink is closed");
-      connecting ??= producer.connect();
-      try {
-        await connecting;
-      } catch (e) {
-        connecting = undefined; // the next write tries again
-        throw e;
-      }
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: [{ key: record.key, value: record.value, headers: { ...record.headers } }],
-      });
+      await client.send([{ topic, records: [{ key: record.key, value: record.value, headers: dlqHeaders(record) }] }]);
     },
     async close() {
       closed = true;
-      if (connecting === undefined) return;
-      await connecting.catch(() => {});
-      await producer.disconnect();
+      await client.disconnect();
     },
   };
+}
+
+/** The record's headers without absent values (kafkajs's header type allows `undefined`). */
+function dlqHeaders(record: DlqRecord): Record<string, OutgoingHeaderValue> {
+  const out: Record<string, OutgoingHeaderValue> = {};
+  for (const name of Object.keys(record.headers)) {
+    const value = record.headers[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 /** The default sink: a dedicated acks=all kafkajs producer built from the consumer's configuration. */
 export function defaultDlqSink(config: ConsumerConfig, logger: Logger): DlqSink {
   const producerConfig = dlqProducerConfig(config);
-  return kafkaDlqSink(new Kafka(kafkajsConfig(producerConfig, logger)), { maxAttempts: producerConfig.maxAttempts });
+  return kafkaDlqSink(new Kafka(kafkajsConfig(producerConfig, logger)), {
+    maxAttempts: producerConfig.maxAttempts,
+    requestTimeoutMs: producerConfig.requestTimeoutMs,
+    logger,
+  });
 }

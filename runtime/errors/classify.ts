@@ -40,6 +40,8 @@ const permanentCodes: ReadonlySet<string> = new Set([
   ErrorCode.INVALID_MESSAGE,
   ErrorCode.ENCODE_FAILED,
   ErrorCode.INVALID_CONFIG,
+  // A writer schema the reader cannot read (decoding): no retry changes either schema.
+  ErrorCode.INVALID_SCHEMA,
   ConsumerErrorCode.NO_HANDLER,
 ]);
 

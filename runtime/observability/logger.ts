@@ -4,6 +4,8 @@
  * Pass your application's pino logger (or a child of it) to share its output.
  */
 import { pino } from "pino";
+import { logLevels } from "../config/limits.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
 
 /** The subset of pino's API the runtime uses, so any pino instance (or child) fits. */
 export interface Logger {
@@ -21,10 +23,24 @@ export interface Logger {
 
 let fallback: Logger | undefined;
 
-/** The shared default logger, created on first use. */
+/**
+ * The shared default logger, created on first use. A `KAFKA_LOG_LEVEL` pino does not know fails
+ * with INVALID_CONFIG naming the variable (pino's own error does not say where the level came from).
+ */
 export function defaultLogger(): Logger {
-  fallback ??= pino({ name: "skeji-kafka", level: process.env.KAFKA_LOG_LEVEL ?? "info" });
+  fallback ??= pino({ name: "skeji-kafka", level: levelFromEnv(process.env.KAFKA_LOG_LEVEL) });
   return fallback;
+}
+
+function levelFromEnv(value: string | undefined): string {
+  const level = value?.trim().toLowerCase() || "info";
+  if (!(logLevels as readonly string[]).includes(level)) {
+    const problem = `KAFKA_LOG_LEVEL is ${JSON.stringify(value?.slice(0, 64))}; expected one of ${logLevels.join(", ")}`;
+    throw new SkejiError(ErrorCode.INVALID_CONFIG, `invalid Kafka configuration: ${problem}`, {
+      details: { problems: [problem] },
+    });
+  }
+  return level;
 }
 
 /** A logger that drops everything (for tests and benchmarks). */

@@ -82,6 +82,29 @@ export function recordBytes(record: OutgoingRecord): number {
   return n;
 }
 
+/**
+ * Kafka's framing around a record sent alone: the record batch header (61 bytes) and the record's
+ * own length, attributes, timestamp and offset deltas and key/value lengths (varints, at most 36).
+ */
+export const recordFramingBytes = 61 + 36;
+
+/**
+ * A record's size on the wire when sent alone, at most: its bytes (text as UTF-8), the framing,
+ * and two length varints per header value.
+ */
+export function wireBytes(record: OutgoingRecord): number {
+  const key = record.key;
+  let n = recordFramingBytes + (typeof key === "string" ? Buffer.byteLength(key) : (key?.length ?? 0));
+  n += record.value?.length ?? 0;
+  for (const name in record.headers) {
+    const value = record.headers[name];
+    const values = typeof value === "string" || Buffer.isBuffer(value) ? [value] : (value ?? []);
+    for (const v of values)
+      n += 10 + Buffer.byteLength(name) + (typeof v === "string" ? Buffer.byteLength(v) : v.length);
+  }
+  return n;
+}
+
 function repeatedBytes(values: readonly (string | Buffer)[]): number {
   let n = 0;
   for (const v of values) n += v.length;

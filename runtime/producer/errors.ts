@@ -29,6 +29,20 @@ export function toSkejiError(error: unknown): SkejiError {
   });
 }
 
+/**
+ * An error raised while reading a payload to encode it: the payload's own (a getter that throws,
+ * a value whose `toJSON` fails) when it is not one of ours. Permanent like any invalid payload:
+ * publishing the same value again fails the same way.
+ */
+export function payloadError(error: unknown, what: string): SkejiError {
+  if (isSkejiError(error)) return toSkejiError(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new SkejiError(ErrorCode.INVALID_PAYLOAD, `${what}: reading the payload threw: ${message}`, {
+    cause: error,
+    details: { path: "", expected: "a payload whose fields can be read" },
+  });
+}
+
 export function closedError(): SkejiError {
   return new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
 }

@@ -5,6 +5,7 @@ import type { ProducerMetrics } from "../observability/metrics.ts";
 import type { EncodedValue, EventEncoder } from "../serde/types.ts";
 import type { BatchItem } from "./batcher.ts";
 import { recordBytes } from "./encode.ts";
+import { payloadError } from "./errors.ts";
 import type { PublishContext, PublishResult } from "./types.ts";
 
 /**
@@ -46,7 +47,12 @@ export class Pending implements BatchItem {
   }
 
   build(): OutgoingRecord {
-    const encoded = (this.encoder as EventEncoder).encode(this.ctx.value, this.topic) as EncodedValue;
+    let encoded: EncodedValue;
+    try {
+      encoded = (this.encoder as EventEncoder).encode(this.ctx.value, this.topic) as EncodedValue;
+    } catch (error) {
+      throw payloadError(error, this.ctx.descriptor?.type ?? this.topic);
+    }
     this.setValue(withHeaders(this.ctx, encoded));
     return this.record as OutgoingRecord;
   }

@@ -6,11 +6,13 @@
  * client's retries (and the dead-letter topic, if configured).
  */
 import { createKafkajsClient } from "../client/kafkajs.ts";
-import type { KafkaClient, ProducerClient, RecordAck } from "../client/types.ts";
+import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
+import { defaultMaxMessageBytes } from "../config/env.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
-import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { fitDeadLetter, isTooLarge, writeFitted } from "../dlq/truncate.ts";
+import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
 import { type Message, withStandardHeaders } from "../message/message.ts";
@@ -21,8 +23,8 @@ import { createSerde } from "../serde/serde.ts";
 import type { EncodedValue, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
-import { keyFromPayload, messageValueBytes, outgoingHeaders } from "./encode.ts";
-import { closedError, toPublishFailure, toSkejiError } from "./errors.ts";
+import { keyFromPayload, messageValueBytes, outgoingHeaders, recordFramingBytes, wireBytes } from "./encode.ts";
+import { closedError, payloadError, toPublishFailure, toSkejiError } from "./errors.ts";
 import { Pending, withHeaders } from "./pending.ts";
 import type {
   Producer,
@@ -62,6 +64,7 @@ class KafkaProducer implements Producer {
   private chain: PublishNext;
   private readonly serde: EventSerde;
   private connecting: Promise<void> | undefined;
+  private connectTried = false;
   private closed = false;
   /** False with acks=0: the broker does not answer. */
   private readonly acknowledges: boolean;
@@ -104,6 +107,7 @@ class KafkaProducer implements Producer {
   }
 
   connect(): Promise<void> {
+    this.connectTried = true;
     this.connecting ??= this.client.connect().catch((error: unknown) => {
       this.connecting = undefined;
       // The reason (refused, authentication failed, certificate not trusted...) belongs in the
@@ -205,8 +209,10 @@ class KafkaProducer implements Producer {
     if (this.closed) return;
     this.closed = true;
     await this.batcher.flush();
-    if (this.connecting !== undefined) {
-      await this.connecting.catch(() => {});
+    // A failed connect leaves `connecting` unset but may leave sockets behind: disconnect whenever
+    // a connect was tried, or they keep the process alive.
+    if (this.connectTried) {
+      await this.connecting?.catch(() => {});
       await this.client.disconnect();
     }
   }
@@ -248,7 +254,7 @@ class KafkaProducer implements Producer {
     try {
       encoded = encoder.encode(ctx.value, ctx.topic);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(payloadError(error, ctx.descriptor.type));
     }
     if (encoded instanceof Promise) {
       return encoded.then((e) =>
@@ -286,11 +292,13 @@ class KafkaProducer implements Producer {
   }
 
   /** Sends one batch (the batcher's callback). Settles every item; never rejects. */
-  private async sendBatch(items: ReadyItem[]): Promise<void> {
+  private async sendBatch(all: ReadyItem[]): Promise<void> {
     this.metrics.batch(
-      items.length,
-      items.reduce((n, i) => n + i.bytes, 0),
+      all.length,
+      all.reduce((n, i) => n + i.bytes, 0),
     );
+    const items = await this.withoutOversized(all);
+    if (items.length === 0) return;
     try {
       await this.connect();
     } catch (error) {
@@ -307,19 +315,70 @@ class KafkaProducer implements Producer {
       });
     } catch (error) {
       if (groups.length === 1) {
-        await this.fail(items, error);
+        await this.failGroup((groups[0] as [string, ReadyItem[]])[0], items, error);
         return;
       }
-      // One bad topic must not fail the others: send each topic on its own.
-      for (const [topic, group] of groups) {
-        try {
-          const acks = await this.client.send([{ topic, records: group.map((i) => i.record) }]);
-          this.succeed(topic, group, acks[0] ?? []);
-        } catch (topicError) {
-          await this.fail(group, topicError);
-        }
-      }
+      // One bad topic must not fail the others: send each topic on its own. The client has
+      // already moved to a new producer id, so a record that was written after all can be written
+      // a second time (at-least-once), never acknowledged without being written.
+      for (const [topic, group] of groups) await this.sendGroup(topic, group);
     }
+  }
+
+  private async sendGroup(topic: string, group: ReadyItem[]): Promise<void> {
+    try {
+      const acks = await this.client.send([{ topic, records: group.map((i) => i.record) }]);
+      this.succeed(topic, group, acks[0] ?? []);
+    } catch (error) {
+      await this.failGroup(topic, group, error);
+    }
+  }
+
+  /**
+   * A batch of several records that the broker refused for its size was not written (the refusal
+   * is definite only for a single partition's batch, see send-outcome.ts): send it again in
+   * halves, as the Java client splits such a batch, until each record has its own answer.
+   */
+  private async failGroup(topic: string, group: ReadyItem[], error: unknown): Promise<void> {
+    if (isSkejiError(error, ErrorCode.RECORD_TOO_LARGE) && group.length > 1) {
+      const half = Math.ceil(group.length / 2);
+      await this.sendGroup(topic, group.slice(0, half));
+      await this.sendGroup(topic, group.slice(half));
+      return;
+    }
+    await this.fail(group, error);
+  }
+
+  /**
+   * Fails (without sending) the records larger than `maxMessageBytes`, as Java's
+   * `max.request.size` does: the broker would refuse them, and one of them must not take the
+   * rest of its batch down with it. Returns the others.
+   */
+  private async withoutOversized(items: ReadyItem[]): Promise<ReadyItem[]> {
+    const max = this.config.maxMessageBytes ?? defaultMaxMessageBytes;
+    let oversized: ReadyItem[] | undefined;
+    for (const item of items) {
+      // `bytes` counts text by UTF-16 units: three times that bounds its UTF-8 size. Only a record
+      // within reach of the limit is measured exactly.
+      if (item.bytes * 3 + recordFramingBytes <= max / 2) continue;
+      if (wireBytes(item.record) <= max) continue;
+      oversized ??= [];
+      oversized.push(item);
+    }
+    if (oversized === undefined) return items;
+    for (const item of oversized) {
+      const size = wireBytes(item.record);
+      await this.fail(
+        [item],
+        new SkejiError(
+          ErrorCode.RECORD_TOO_LARGE,
+          `the record for ${item.topic} is ${size} bytes with Kafka's framing, more than maxMessageBytes (${max}, KAFKA_PRODUCER_MAX_MESSAGE_BYTES); it was not sent`,
+          { details: { topic: item.topic, bytes: size, maxMessageBytes: max, written: false } },
+        ),
+      );
+    }
+    const skip = new Set(oversized);
+    return items.filter((i) => !skip.has(i));
   }
 
   private succeed(topic: string, items: ReadyItem[], acks: RecordAck[]): void {
@@ -340,35 +399,80 @@ class KafkaProducer implements Producer {
         for (const item of group) item.settle(undefined, failure);
         continue;
       }
-      try {
-        await this.connect();
-        const [acks] = await this.client.send([
-          { topic: dlqTopic, records: group.map((i) => producerDlqRecord(i.record, topic, failure)) },
-        ]);
-        this.metrics.deadLettered(topic, group.length);
-        group.forEach((item, i) => {
-          const ack = acks?.[i];
-          item.settle(
-            undefined,
-            new SkejiError(ErrorCode.PUBLISHED_TO_DLQ, `${failure.message}; the message was written to ${dlqTopic}`, {
-              cause: failure,
-              details: { topic, dlqTopic, dlqPartition: ack?.partition, dlqOffset: ack?.offset },
-            }),
-          );
-        });
-      } catch (dlqError) {
-        this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
-        for (const item of group) {
-          item.settle(
-            undefined,
-            new SkejiError(ErrorCode.DLQ_FAILED, `${failure.message}; writing to ${dlqTopic} failed as well`, {
-              cause: failure,
-              details: { topic, dlqTopic, dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError) },
-            }),
-          );
-        }
-      }
+      await this.deadLetter(topic, group, failure, dlqTopic);
     }
+  }
+
+  /**
+   * Writes failed publishes to the DLQ and settles each: PUBLISHED_TO_DLQ, or DLQ_FAILED. An
+   * ambiguous publish is dead-lettered too: it may be missing from the topic, and a copy too many
+   * (its `dlq-error-type` says PUBLISH_AMBIGUOUS) is better than a record lost. A record larger
+   * than the DLQ accepts (a RECORD_TOO_LARGE publish plus the dlq headers) is written cut to fit,
+   * with `dlq-truncated` saying so; a group the DLQ refuses as too large only as a whole is
+   * written in halves.
+   */
+  private async deadLetter(topic: string, group: ReadyItem[], failure: SkejiError, dlqTopic: string): Promise<void> {
+    const ambiguous = failure.code === ErrorCode.PUBLISH_AMBIGUOUS;
+    const max = this.config.maxMessageBytes ?? defaultMaxMessageBytes;
+    const records = group.map((i) => fitDeadLetter(producerDlqRecord(i.record, topic, failure), max));
+    let acks: RecordAck[] | undefined;
+    try {
+      if (records.length === 1) {
+        await writeFitted(
+          async (record) => {
+            [acks] = await this.client.send([{ topic: dlqTopic, records: [record] }]);
+          },
+          records[0] as OutgoingRecord,
+          max,
+        );
+      } else {
+        [acks] = await this.client.send([{ topic: dlqTopic, records }]);
+      }
+    } catch (dlqError) {
+      if (group.length > 1 && isTooLarge(dlqError)) {
+        const half = Math.ceil(group.length / 2);
+        await this.deadLetter(topic, group.slice(0, half), failure, dlqTopic);
+        await this.deadLetter(topic, group.slice(half), failure, dlqTopic);
+        return;
+      }
+      this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
+      const dlqAmbiguous = isSkejiError(dlqError, ErrorCode.PUBLISH_AMBIGUOUS);
+      for (const item of group) {
+        item.settle(
+          undefined,
+          new SkejiError(
+            ErrorCode.DLQ_FAILED,
+            `${failure.message}; writing to ${dlqTopic} failed as well${dlqAmbiguous ? " (or may have succeeded: its answer was lost)" : ""}`,
+            {
+              cause: failure,
+              details: {
+                topic,
+                dlqTopic,
+                ambiguous,
+                dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError),
+                dlqErrorCode: isSkejiError(dlqError) ? dlqError.code : undefined,
+              },
+            },
+          ),
+        );
+      }
+      return;
+    }
+    this.metrics.deadLettered(topic, group.length);
+    group.forEach((item, i) => {
+      const ack = acks?.[i];
+      item.settle(
+        undefined,
+        new SkejiError(
+          ErrorCode.PUBLISHED_TO_DLQ,
+          `${failure.message}; the message was written to ${dlqTopic}${ambiguous ? ` (and may be in ${topic} as well)` : ""}`,
+          {
+            cause: failure,
+            details: { topic, dlqTopic, dlqPartition: ack?.partition, dlqOffset: ack?.offset, ambiguous },
+          },
+        ),
+      );
+    });
   }
 }
 

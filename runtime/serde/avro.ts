@@ -13,6 +13,7 @@
 import avro from "avsc";
 import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { compileScan, isStackOverflow, MalformedRecord, TOO_DEEP } from "./avro/bounds.ts";
 import { fillDefaults } from "./avro/defaults.ts";
 import { compileFastPath, FAIL } from "./avro/fast.ts";
 import { compileFastDecode } from "./avro/fast-decode.ts";
@@ -20,7 +21,14 @@ import { compileFastRead, type FastReader } from "./avro/fast-read.ts";
 import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
 import { fromJsonValue, toJsonValue } from "./avro/json.ts";
 import { type AvroNode, parseSchema } from "./avro/model.ts";
-import { fromRaw, type LongRepresentation, toRaw, type ValidationIssue, type ValueOptions } from "./avro/values.ts";
+import {
+  BoundedIssues,
+  fromRaw,
+  type LongRepresentation,
+  toRaw,
+  type ValidationIssue,
+  type ValueOptions,
+} from "./avro/values.ts";
 
 export type { AvroSchema } from "../descriptor.ts";
 export type { LongRepresentation, ValidationIssue } from "./avro/values.ts";
@@ -195,12 +203,13 @@ function avscType(schema: AvroSchema, long: avro.Type = decodeLong): avro.Type {
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function summarize(issues: readonly ValidationIssue[]): string {
+function summarize(issues: readonly ValidationIssue[], omitted = 0): string {
   const shown = issues
     .slice(0, 3)
     .map((i) => `${i.path || "(payload)"}: expected ${i.expected}, got ${i.actual}`)
     .join("; ");
-  return issues.length > 3 ? `${shown}; and ${issues.length - 3} more` : shown;
+  const more = issues.length - Math.min(3, issues.length) + omitted;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
 }
 
 function schemaName(root: AvroNode): string {
@@ -209,7 +218,14 @@ function schemaName(root: AvroNode): string {
 
 /** A parsed schema with its avsc type; throws `INVALID_SCHEMA` listing every problem. */
 function compile(schema: AvroSchema): Compiled {
-  const parsed = parseSchema(schema);
+  let parsed: ReturnType<typeof parseSchema>;
+  try {
+    parsed = parseSchema(schema);
+  } catch (e) {
+    // A schema from a registry may be nested deeper than the parser's stack allows.
+    if (isStackOverflow(e)) throw new SkejiError(INVALID_SCHEMA, "invalid Avro schema: nested too deeply");
+    throw e;
+  }
   if (parsed.problems.length > 0) {
     const list = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
     throw new SkejiError(INVALID_SCHEMA, `invalid Avro schema: ${list}`, { details: { problems: parsed.problems } });
@@ -241,6 +257,8 @@ class Codec<T> implements AvroCodec<T> {
   #fastDecode: ((raw: unknown) => unknown) | undefined;
   /** The compiled binary reader (bytes -> TypeScript value); null when the schema has none. */
   #fastRead: FastReader | null | undefined;
+  /** Checks bytes written with this schema before avsc reads them (see `avro/bounds.ts`). */
+  #scan: ((bytes: Buffer) => void) | undefined;
 
   constructor(
     readonly schema: AvroSchema,
@@ -256,6 +274,12 @@ class Codec<T> implements AvroCodec<T> {
   /** The parsed model and avsc type (for resolving codecs in this module). */
   get compiled(): Compiled {
     return { root: this.#root, type: this.#type };
+  }
+
+  /** The bounds check of bytes written with this schema (shared with resolving codecs that read them). */
+  get scan(): (bytes: Buffer) => void {
+    this.#scan ??= compileScan(this.#root);
+    return this.#scan;
   }
 
   /** The decoder's fast path of this schema (shared with resolving codecs that read into it). */
@@ -330,11 +354,17 @@ class Codec<T> implements AvroCodec<T> {
     return this.decodeRaw(buf);
   }
 
-  /** The full decoding path: avsc's read, then the value conversion (public for differential tests). */
+  /**
+   * The full decoding path: the bounds check, avsc's read, then the value conversion (public for
+   * differential tests). avsc believes every count and length it reads: it must never see bytes
+   * the check did not accept.
+   */
   decodeRaw(bytes: Uint8Array): T {
+    const buf = asBuffer(bytes);
+    checkBounds(this.#name, this.scan, buf);
     let raw: unknown;
     try {
-      raw = this.#type.fromBuffer(asBuffer(bytes));
+      raw = this.#type.fromBuffer(buf);
     } catch (cause) {
       throw readFailed(this.#name, cause);
     }
@@ -353,14 +383,35 @@ class Codec<T> implements AvroCodec<T> {
     } catch (cause) {
       throw new SkejiError(ErrorCode.DECODE_FAILED, `invalid JSON for ${this.#name}: ${(cause as Error).message}`);
     }
-    const issues: ValidationIssue[] = [];
-    const value = fromJsonValue(this.#root, parsed, "", issues, this.#opts);
-    const reported = new Set(issues.map((i) => i.path));
-    for (const issue of this.validate(value)) if (!reported.has(issue.path)) issues.push(issue);
+    // Bounded: the text comes from a record, and may have an issue per item.
+    const issues = new BoundedIssues();
+    let value: unknown;
+    try {
+      value = fromJsonValue(this.#root, parsed, "", issues, this.#opts);
+      const reported = new Set<string>();
+      for (const issue of issues) reported.add(issue.path);
+      const invalid = new BoundedIssues();
+      toRaw(this.#root, value, undefined, invalid, this.#opts);
+      for (const issue of invalid) if (!reported.has(issue.path)) issues.push(issue);
+      // Past the kept ones, both walks usually report the same paths: count them once.
+      issues.omitted = Math.max(issues.omitted, invalid.omitted);
+    } catch (e) {
+      // Only a recursive schema can be walked this deep; JSON.parse itself is not recursive.
+      if (isStackOverflow(e)) throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${this.#name}: ${TOO_DEEP}`);
+      throw e;
+    }
     if (issues.length > 0) {
-      throw new SkejiError(ErrorCode.DECODE_FAILED, `JSON does not match ${this.#name}: ${summarize(issues)}`, {
-        details: { schema: this.#name, issues },
-      });
+      throw new SkejiError(
+        ErrorCode.DECODE_FAILED,
+        `JSON does not match ${this.#name}: ${summarize(issues, issues.omitted)}`,
+        {
+          details: {
+            schema: this.#name,
+            issues: [...issues],
+            ...(issues.omitted > 0 ? { omitted: issues.omitted } : {}),
+          },
+        },
+      );
     }
     return value as T;
   }
@@ -370,13 +421,32 @@ class Codec<T> implements AvroCodec<T> {
   }
 }
 
-/** The error of a read that avsc rejected (truncated or trailing bytes, bad data). */
+/** Throws DECODE_FAILED, naming the broken rule and where, unless `bytes` pass the bounds check. */
+function checkBounds(name: string, scan: (bytes: Buffer) => void, bytes: Buffer): void {
+  try {
+    scan(bytes);
+  } catch (e) {
+    if (!(e instanceof MalformedRecord)) throw e;
+    const path = e.path;
+    throw new SkejiError(
+      ErrorCode.DECODE_FAILED,
+      `cannot decode ${name}: ${path === "" ? "" : `${path}: `}${e.reason}`,
+      {
+        details: { schema: name, path, reason: e.reason },
+      },
+    );
+  }
+}
+
+/** The error of a read that avsc rejected (bad data the bounds check does not look at). */
 function readFailed(name: string, cause: unknown): SkejiError {
   const message = (cause as Error).message;
   const reason =
     message === "potential precision loss"
       ? 'a long exceeds the safe integer range (read it with the codec option long: "bigint")'
-      : message;
+      : isStackOverflow(cause)
+        ? TOO_DEEP
+        : message;
   return new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`);
 }
 
@@ -391,12 +461,13 @@ function convertRaw(
   fast: (raw: unknown) => unknown,
   raw: unknown,
 ): unknown {
-  const value = fast(raw);
-  if (value !== FAIL) return value;
   try {
+    const value = fast(raw);
+    if (value !== FAIL) return value;
     return fromRaw(root, raw, opts);
   } catch (cause) {
-    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${(cause as Error).message}`);
+    const reason = isStackOverflow(cause) ? TOO_DEEP : (cause as Error).message;
+    throw new SkejiError(ErrorCode.DECODE_FAILED, `cannot decode ${name}: ${reason}`);
   }
 }
 
@@ -445,7 +516,7 @@ export function resolvingCodec<T = unknown>(
   }
   let resolving = byWriter.get(writerCodec);
   if (!resolving) {
-    resolving = createResolving(writerCodec.compiled, readerCodec.compiled, { long: key }, readerCodec.fastDecode);
+    resolving = createResolving(writerCodec, readerCodec.compiled, { long: key }, readerCodec.fastDecode);
     byWriter.set(writerCodec, resolving);
   }
   return resolving as ResolvingCodec<T>;
@@ -455,12 +526,13 @@ export function resolvingCodec<T = unknown>(
 const resolvers = new WeakMap<Codec<unknown>, WeakMap<Codec<unknown>, ResolvingCodec<unknown>>>();
 
 function createResolving(
-  w: Compiled,
+  writer: Codec<unknown>,
   r: Compiled,
   opts: ValueOptions,
   fast: (raw: unknown) => unknown,
 ): ResolvingCodec<unknown> {
   const name = schemaName(r.root);
+  const w = writer.compiled;
   let resolver: ReturnType<avro.Type["createResolver"]>;
   try {
     resolver = r.type.createResolver(w.type);
@@ -472,9 +544,12 @@ function createResolving(
   }
   return {
     decode: (bytes) => {
+      const buf = asBuffer(bytes);
+      // The bytes are the writer's: checked against the writer schema before avsc reads (or skips) them.
+      checkBounds(name, writer.scan, buf);
       let raw: unknown;
       try {
-        raw = r.type.fromBuffer(asBuffer(bytes), resolver);
+        raw = r.type.fromBuffer(buf, resolver);
       } catch (cause) {
         throw readFailed(name, cause);
       }

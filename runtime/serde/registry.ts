@@ -213,7 +213,18 @@ export function createRegistryClient(
               details: { schemaId: id },
             });
           }
-          return JSON.parse(body.schema) as AvroSchema;
+          try {
+            return JSON.parse(body.schema) as AvroSchema;
+          } catch {
+            // The registry's answer, not the record, is broken: an infrastructure error (held, not dead-lettered).
+            throw new SkejiError(
+              ErrorCode.REGISTRY_ERROR,
+              `schema registry answered schema id ${id} with invalid JSON`,
+              {
+                details: { schemaId: id, url: base },
+              },
+            );
+          }
         })().catch((error: unknown) => {
           schemas.delete(id);
           throw error;

@@ -249,11 +249,7 @@ async function decodeConfluent(
     });
   }
   const id = value.readUInt32BE(1);
-  if (registry === undefined) {
-    throw new SkejiError(ErrorCode.REGISTRY_ERROR, `schema id ${id} needs a schema registry; none is configured`, {
-      details: { schemaId: id },
-    });
-  }
+  if (registry === undefined) throw registryNeeded(id, known === undefined ? descriptors : [known]);
   const writer = await registry.schemaById(id);
   const descriptor = known ?? descriptors.find((d) => schemaName(latestVersion(d).schema) === schemaName(writer));
   if (descriptor === undefined) {
@@ -376,6 +372,28 @@ function schemaName(schema: AvroSchema): string | undefined {
   return s.name.includes(".") || typeof s.namespace !== "string" || s.namespace === ""
     ? s.name
     : `${s.namespace}.${s.name}`;
+}
+
+/**
+ * A Confluent record read without a registry. When the event (or, without an `event-type` header,
+ * one of the events it may be) is declared in the Confluent format, this reader is misconfigured: REGISTRY_ERROR, which holds the partition like a registry that
+ * refuses us (dead-lettering would empty the topic into the DLQ). Otherwise the record is not in
+ * the format its event is read in, and this reader can never read it: DECODE_FAILED (dead-lettered).
+ */
+function registryNeeded(id: number, candidates: readonly AnyEventDescriptor[]): SkejiError {
+  const descriptor = candidates.find((d) => d.format === "confluent");
+  if (descriptor !== undefined) {
+    return new SkejiError(
+      ErrorCode.REGISTRY_ERROR,
+      `${descriptor.type} uses the confluent wire format (schema id ${id}) but no schema registry is configured; set SCHEMA_REGISTRY_URL`,
+      { details: { schemaId: id, eventType: descriptor.type } },
+    );
+  }
+  return new SkejiError(
+    ErrorCode.DECODE_FAILED,
+    `the record is in the Confluent wire format (schema id ${id}), which needs a schema registry to read, and this reader has none (SCHEMA_REGISTRY_URL)`,
+    { details: { schemaId: id, registryRequired: true } },
+  );
 }
 
 function noRegistry(descriptor: AnyEventDescriptor): SkejiError {

@@ -10,7 +10,7 @@
  */
 import { FAIL, memoizeConverters } from "./fast.ts";
 import { type AvroNode, branchName, type LogicalNode, nullableBranch } from "./model.ts";
-import { bytesToBigint, formatDecimal, parseDecimal, type ValueOptions } from "./values.ts";
+import { bytesToBigint, formatDecimal, isUuid, parseDecimal, type ValueOptions } from "./values.ts";
 
 type Convert = (raw: unknown) => unknown;
 
@@ -155,8 +155,16 @@ function logical(node: LogicalNode): Convert {
       };
     case "date":
       return (raw) => (typeof raw === "number" ? dateOrFail(raw * MS_PER_DAY) : FAIL);
+    // Times of day and uuids: what the encoder would accept, else the full conversion says why not.
+    case "time-millis":
+      return (raw) => (Number.isInteger(raw) && (raw as number) >= 0 && (raw as number) < MS_PER_DAY ? raw : FAIL);
     case "time-micros":
-      return safeNumber;
+      return (raw) => {
+        const n = safeNumber(raw);
+        return n !== FAIL && n >= 0 && n < MS_PER_DAY * 1000 ? n : FAIL;
+      };
+    case "uuid":
+      return (raw) => (isUuid(raw) ? raw : FAIL);
     case "decimal": {
       const { precision, scale } = node;
       return (raw) => {
@@ -165,8 +173,5 @@ function logical(node: LogicalNode): Convert {
         return parseDecimal(text, precision, scale) === undefined ? FAIL : text;
       };
     }
-    default:
-      // time-millis and uuid: the raw value itself.
-      return identity;
   }
 }

@@ -5,24 +5,34 @@
  * a nullable union is the value or null.
  *
  * It gives up (returns FAIL) at the first thing it does not handle exactly like the full path
- * (avsc's read, then the value conversion): truncated or trailing bytes, an unknown union branch
- * or enum symbol, a long outside +-2^52, a Date out of range, a map key `__proto__`. The caller
+ * (the bounds check, avsc's read, then the value conversion): bytes that break a rule of
+ * `bounds.ts` (a count or length the bytes left cannot hold, a varint over 10 bytes, an int over
+ * 32 bits, a boolean byte other than 0 or 1, an unknown union branch or enum symbol, truncated or
+ * trailing bytes), a long outside +-2^52, a Date out of range, a value its logical type does not
+ * allow (a uuid that is not one, a time of day out of range), a map key `__proto__`. The caller
  * then runs the full path, which produces the value or throws the precise error. So this path
  * may only ever return what the full path returns for the same bytes; the differential tests in
- * `test/generator/avro-codec.test.ts` hold it to that.
+ * `test/generator/avro-codec.test.ts` hold it to that. Like the bounds check, it never allocates
+ * for a count before the bytes left could hold that many items.
  *
  * Schemas it does not compile (decimals, `long: "bigint"`, a record field named `__proto__`)
  * have no reader: `compileFastRead` returns undefined.
  */
+import { MAX_EMPTY_ITEMS, minEncodedSize } from "./bounds.ts";
 import { FAIL } from "./fast.ts";
 import { type AvroNode, branchName, type LogicalNode, nullableBranch, type RecordNode } from "./model.ts";
-import type { ValueOptions } from "./values.ts";
+import { isUuid, type ValueOptions } from "./values.ts";
 
 export type FastReader = (bytes: Buffer) => unknown;
 
 /** Thrown inside a reader to give up; never leaves it. */
 const STOP: unique symbol = Symbol("stop");
 const MAX_DATE_MS = 8.64e15;
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const MS_PER_DAY = 86_400_000;
+/** The scale of a varint's 11th byte: no varint of 64 bits has one. */
+const ELEVENTH = 128 ** 10;
 /**
  * Short ASCII strings (ids, codes, phone numbers, enum-like values: most strings of an event)
  * are built in JavaScript: one `String.fromCharCode` call with the bytes as its arguments costs
@@ -52,6 +62,10 @@ function runtime() {
   let buf: Buffer = Buffer.alloc(0);
   let pos = 0;
   let end = 0;
+  /** Array items that take no bytes, read so far in this record (see MAX_EMPTY_ITEMS). */
+  let emptyItems = 0;
+  /** Where the block just counted must end, when it stated its byte size; else -1. */
+  let blockEnd = -1;
 
   /** A zigzag varint as a number; gives up beyond 2^52 in magnitude (the full path reads those). */
   const long = (): number => {
@@ -61,6 +75,7 @@ function runtime() {
     if (b < 0x80) return z & 1 ? -(z + 1) / 2 : z / 2;
     let scale = 128;
     do {
+      if (scale === ELEVENTH) throw STOP; // over 10 bytes, even if its high bytes are zero
       b = buf[pos++];
       if (b === undefined) throw STOP;
       z += (b & 0x7f) * scale;
@@ -69,6 +84,11 @@ function runtime() {
     // Exact while below 2^53; rounding is monotonic, so a larger value never lands below it.
     if (z > 9007199254740991) throw STOP;
     return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+  };
+  const int = (): number => {
+    const v = long();
+    if (v < INT_MIN || v > INT_MAX) throw STOP;
+    return v;
   };
   const length = (): number => {
     const n = long();
@@ -95,8 +115,8 @@ function runtime() {
   };
   const boolean = (): boolean => {
     const b = buf[pos++];
-    if (b === undefined) throw STOP;
-    return b !== 0;
+    if (b === undefined || b > 1) throw STOP;
+    return b === 1;
   };
   const float = (): number => {
     if (pos + 4 > end) throw STOP;
@@ -110,16 +130,40 @@ function runtime() {
     pos += 8;
     return v;
   };
-  /** A block count of an array or map (a negative count is followed by the block's byte size). */
-  const count = (): number => {
+  /**
+   * A block count of an array or map whose items take at least `min` bytes, checked against the
+   * bytes left before anything is allocated. A negative count is followed by the block's byte
+   * size, which sets `blockEnd`.
+   */
+  const count = (min: number): number => {
     let n = long();
+    blockEnd = -1;
     if (n < 0) {
       n = -n;
-      long();
+      const size = long();
+      if (size < 0 || size > end - pos) throw STOP;
+      blockEnd = pos + size;
     }
-    // More items than bytes left only for zero-size items; leave those to the full path.
-    if (n > end) throw STOP;
+    if (min > 0) {
+      if (n * min > end - pos) throw STOP;
+    } else {
+      emptyItems += n;
+      if (emptyItems > MAX_EMPTY_ITEMS) throw STOP;
+    }
     return n;
+  };
+  /** The end `count` set for the block it just read; `endBlock` checks it once the items are read. */
+  const block = (): number => blockEnd;
+  const endBlock = (e: number): void => {
+    if (e >= 0 && pos !== e) throw STOP;
+  };
+  const uuid = (s: string): string => {
+    if (!isUuid(s)) throw STOP;
+    return s;
+  };
+  const timeOfDay = (v: number, limit: number): number => {
+    if (v < 0 || v >= limit) throw STOP;
+    return v;
   };
   const date = (ms: number): Date => {
     if (ms > MAX_DATE_MS || ms < -MAX_DATE_MS) throw STOP;
@@ -138,6 +182,7 @@ function runtime() {
     buf = bytes;
     pos = 0;
     end = bytes.length;
+    emptyItems = 0;
     try {
       const value = root();
       return pos === end ? value : FAIL;
@@ -147,7 +192,25 @@ function runtime() {
       buf = empty;
     }
   };
-  return { long, length, string, fixed, boolean, float, double, count, date, micros, mapKey, read };
+  return {
+    long,
+    int,
+    length,
+    string,
+    fixed,
+    boolean,
+    float,
+    double,
+    count,
+    block,
+    endBlock,
+    uuid,
+    timeOfDay,
+    date,
+    micros,
+    mapKey,
+    read,
+  };
 }
 const empty = Buffer.alloc(0);
 
@@ -186,6 +249,7 @@ class Generator {
           case "boolean":
             return "r.boolean()";
           case "int":
+            return "r.int()";
           case "long":
             return "r.long()";
           case "float":
@@ -208,12 +272,14 @@ class Generator {
       case "array":
         return this.fn(node, () => {
           const item = this.expr(node.items);
-          return `const out = [];\nfor (let n = r.count(); n !== 0; n = r.count()) {\n  for (let i = 0; i < n; i++) out.push(${item});\n}\nreturn out;`;
+          const min = minEncodedSize(node.items);
+          return `const out = [];\nfor (let n = r.count(${min}); n !== 0; n = r.count(${min})) {\n  const e = r.block();\n  for (let i = 0; i < n; i++) out.push(${item});\n  r.endBlock(e);\n}\nreturn out;`;
         });
       case "map":
         return this.fn(node, () => {
           const value = this.expr(node.values);
-          return `const out = {};\nfor (let n = r.count(); n !== 0; n = r.count()) {\n  for (let i = 0; i < n; i++) { const key = r.mapKey(); out[key] = ${value}; }\n}\nreturn out;`;
+          const min = 1 + minEncodedSize(node.values); // the key's length, at least
+          return `const out = {};\nfor (let n = r.count(${min}); n !== 0; n = r.count(${min})) {\n  const e = r.block();\n  for (let i = 0; i < n; i++) { const key = r.mapKey(); out[key] = ${value}; }\n  r.endBlock(e);\n}\nreturn out;`;
         });
       case "union":
         return this.fn(node, () => this.union(node.branches, nullableBranch(node)));
@@ -255,9 +321,12 @@ class Generator {
         return `r.date(${underlying} * 86400000)`;
       case "decimal":
         return unsupported();
-      default:
-        // time-millis, time-micros (a safe integer, as `long` reads it) and uuid: the value itself.
-        return underlying;
+      case "uuid":
+        return `r.uuid(${underlying})`;
+      case "time-millis":
+        return `r.timeOfDay(${underlying}, ${MS_PER_DAY})`;
+      case "time-micros":
+        return `r.timeOfDay(${underlying}, ${MS_PER_DAY * 1000})`;
     }
   }
 

@@ -23,6 +23,24 @@ export interface ValidationIssue {
   readonly actual: string;
 }
 
+/**
+ * Issues of a payload read from the outside, bounded: a hostile record can carry one issue per
+ * item (a megabyte of JSON, half a million of them), and keeping them all would exhaust the heap.
+ * The first `max` are kept; the rest are only counted in `omitted`.
+ */
+export class BoundedIssues extends Array<ValidationIssue> {
+  omitted = 0;
+  max = 100;
+
+  override push(...items: ValidationIssue[]): number {
+    for (const item of items) {
+      if (this.length < this.max) super.push(item);
+      else this.omitted++;
+    }
+    return this.length;
+  }
+}
+
 /** How `long` (without a logical type) is represented: `number` (safe integers only, the default) or `bigint`. */
 export type LongRepresentation = "number" | "bigint";
 
@@ -54,6 +72,8 @@ const MAX_DATE_MS = 8.64e15;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
+/** A uuid as the `uuid` logical type allows it (8-4-4-4-12 hex digits, either case). */
+export const isUuid = (v: unknown): v is string => typeof v === "string" && UUID_RE.test(v);
 export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === "[object Date]";
 const isValidDate = (v: unknown): v is Date => isDate(v) && !Number.isNaN(v.getTime());
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
@@ -271,7 +291,7 @@ function logicalToRaw(node: LogicalNode, v: unknown): unknown {
         ? BigInt(v as number)
         : undefined;
     case "uuid":
-      return typeof v === "string" && UUID_RE.test(v) ? v : undefined;
+      return isUuid(v) ? v : undefined;
     case "decimal": {
       if (typeof v !== "string") return undefined;
       const unscaled = parseDecimal(v, node.precision, node.scale);
@@ -404,15 +424,21 @@ function logicalFromRaw(node: LogicalNode, raw: unknown, path: Path): unknown {
     }
     case "date":
       return dateFromMs((raw as number) * MS_PER_DAY, path);
+    // Decoding accepts what encoding accepts: a value the type cannot hold is the record's error.
     case "time-millis":
+      if (!(Number.isInteger(raw) && (raw as number) >= 0 && (raw as number) < MS_PER_DAY)) {
+        throw new Error(`${pathText(path) || "value"}: time-millis ${String(raw)} is not a time of day (0..86399999)`);
+      }
       return raw;
     case "time-micros": {
       const n = toBig(raw);
-      if (n > MAX_SAFE || n < -MAX_SAFE)
-        throw new Error(`${pathText(path) || "value"}: time-micros ${n} is out of range`);
+      if (n < 0n || n >= BigInt(MS_PER_DAY) * 1000n) {
+        throw new Error(`${pathText(path) || "value"}: time-micros ${n} is not a time of day (0..86399999999)`);
+      }
       return Number(n);
     }
     case "uuid":
+      if (!isUuid(raw)) throw new Error(`${pathText(path) || "value"}: ${describe(raw)} is not a uuid`);
       return raw;
     case "decimal": {
       const unscaled = bytesToBigint(raw as Uint8Array);

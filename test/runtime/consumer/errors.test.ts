@@ -60,6 +60,11 @@ describe("classifyError", () => {
     ["consumer code HANDLER_TIMEOUT", new SkejiError("HANDLER_TIMEOUT", "slow"), "transient"],
     ["runtime code UNKNOWN_SCHEMA", new SkejiError("UNKNOWN_SCHEMA", "id 42"), "permanent"],
     ["runtime code UNKNOWN_VERSION", new SkejiError("UNKNOWN_VERSION", "v9"), "permanent"],
+    [
+      "runtime code INVALID_SCHEMA (a writer the reader cannot resolve), even with a transient-looking message",
+      new SkejiError("INVALID_SCHEMA", "field timeout: cannot read string as int"),
+      "permanent",
+    ],
     ...["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EPIPE", "ENETUNREACH", "EAI_AGAIN"].map(
       (code): [string, unknown, ErrorClass] => [`node code ${code}`, sysError(code), "transient"],
     ),

@@ -144,13 +144,13 @@ describe("decoding", () => {
         "truncated",
         valid.subarray(0, valid.length - 1),
         avroHeaders(),
-        /^cannot decode test\.SlotBooked: truncated buffer$/,
+        /^cannot decode test\.SlotBooked: minutes: truncated buffer: an int is cut off, only 0 bytes left$/,
       ],
       [
         "trailing bytes",
         Buffer.concat([valid, Buffer.from([0x02, 0x02])]),
         avroHeaders(),
-        /^cannot decode test\.SlotBooked: trailing data$/,
+        /^cannot decode test\.SlotBooked: trailing data: 2 bytes after the record$/,
       ],
       ["null value", null, avroHeaders(), /^the record has no value \(a tombstone\)$/],
       [

@@ -5,6 +5,7 @@
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  classifyError,
   createProducer,
   createRegistryClient,
   decodeRecord,
@@ -65,13 +66,34 @@ describe("decodeRecord", () => {
       Buffer.from('{"x":1}'),
     ],
     [
-      "a Confluent record without a registry",
-      "REGISTRY_ERROR",
+      "a Confluent record for an event read as embedded Avro, without a registry",
+      "DECODE_FAILED",
       { ...headers, "content-type": "application/vnd.confluent.avro" },
       Buffer.from([0, 0, 0, 0, 1, 2]),
     ],
   ] as const)("%s: %s", async (_what, code, h, value) => {
     expect(await codeOf(decodeRecord({ headers: h, value }, [event]))).toBe(code);
+  });
+
+  it("a Confluent record without a registry: permanent unless its event is declared Confluent (a misconfigured reader)", async () => {
+    const value = Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), valid]);
+    const h = { ...headers, "content-type": "application/vnd.confluent.avro" };
+    const foreign = await decodeRecord({ headers: h, value }, [event]).catch((e: unknown) => e);
+    expect(foreign).toMatchObject({
+      code: "DECODE_FAILED",
+      message:
+        "the record is in the Confluent wire format (schema id 42), which needs a schema registry to read, and this reader has none (SCHEMA_REGISTRY_URL)",
+      details: { schemaId: 42, registryRequired: true },
+    });
+    expect(classifyError(foreign)).toBe("permanent");
+    const declared = await decodeRecord({ headers: h, value }, [bookingEvent("x", "confluent")]).catch(
+      (e: unknown) => e,
+    );
+    expect(declared).toMatchObject({
+      code: "REGISTRY_ERROR",
+      message:
+        "booking.created uses the confluent wire format (schema id 42) but no schema registry is configured; set SCHEMA_REGISTRY_URL",
+    });
   });
 
   it("with one descriptor and no event-type header, reads the record as that event", async () => {

@@ -245,7 +245,7 @@ describe("config objects", () => {
     }
     expect(isSkejiError(error, "INVALID_CONFIG")).toBe(true);
     expect((error as Error).message).toBe(
-      'invalid option "brokers": expected at least one host:port; invalid option "maxAttempts": expected an integer >= 1; invalid option "compression": expected none, gzip, snappy, lz4 or zstd',
+      'invalid option "brokers": expected a list of at least one host:port (port 1-65535), e.g. broker1:9092 (the list is empty); invalid option "maxAttempts": expected an integer from 1 to 100, got 0; invalid option "compression": expected one of none, gzip, snappy, lz4, zstd, got "brotli"',
     );
   });
 });
@@ -275,12 +275,14 @@ describe("middleware", () => {
 });
 
 describe("failures", () => {
-  it("without a DLQ, an unreachable topic fails with PUBLISH_FAILED carrying the client's error", async () => {
+  it("without a DLQ, a missing topic fails with PUBLISH_FAILED that names it and says nothing was written", async () => {
     const missing = uniqueName("missing");
     const { producer, metrics } = countedProducer(missing);
     const error = await producer.publishEvent(bookingEvent(missing), booking(1)).catch((e: unknown) => e);
     expect(isSkejiError(error, "PUBLISH_FAILED")).toBe(true);
     expect((error as Error).cause).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain(`topic ${missing} does not exist`);
+    expect((error as SkejiError).details).toMatchObject({ missingTopics: [missing], written: false });
     expect(await metrics.metrics()).toMatch(
       new RegExp(
         `skeji_kafka_producer_messages_total\\{topic="${missing}",outcome="failed",code="PUBLISH_FAILED"\\} 1`,
@@ -308,7 +310,7 @@ describe("failures", () => {
     const [record] = await readRecords(dlq, 1);
     expect(header(defined(record), "original-topic")).toBe(missing);
     expect(header(defined(record), "dlq-error-type")).toBe("SkejiError:PUBLISH_FAILED");
-    expect(header(defined(record), "dlq-error")).toContain(`publishing to ${missing} failed`);
+    expect(header(defined(record), "dlq-error")).toContain(`topic ${missing} does not exist`);
     expect(header(defined(record), "dlq-timestamp")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // The original record is intact: its headers, key and value decode as the event.
     expect(header(defined(record), "correlation-id")).toBe("corr-7");

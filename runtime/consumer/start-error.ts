@@ -1,0 +1,61 @@
+/**
+ * The error `start()` rejects with. The consumer never creates topics (kafkajs's consumer would,
+ * on a broker with `auto.create.topics.enable`: a mistyped topic would be created empty and
+ * joined without a word), so a topic that does not exist fails the start; the error names the
+ * missing topics, looked up in the cluster's topic list.
+ */
+import type { Kafka } from "kafkajs";
+import { SkejiError } from "../errors/base.ts";
+import { errorMessage } from "../errors/classify.ts";
+import { ConsumerErrorCode } from "../errors/processing.ts";
+
+export async function startError(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  cause: unknown,
+): Promise<SkejiError> {
+  const details = { groupId, topics: [...topics] };
+  if (isUnknownTopic(cause)) {
+    const missing = await missingTopics(kafka, topics);
+    if (missing !== undefined && missing.length > 0) {
+      const list = missing.join(", ");
+      return new SkejiError(
+        ConsumerErrorCode.CONSUMER_START_FAILED,
+        `consumer group ${groupId} could not start: ${missing.length === 1 ? "topic" : "topics"} ${list} ` +
+          `${missing.length === 1 ? "does" : "do"} not exist (the consumer never creates topics: create ` +
+          `${missing.length === 1 ? "it" : "them"}, or correct the name)`,
+        { cause, details: { ...details, missingTopics: missing } },
+      );
+    }
+  }
+  return new SkejiError(
+    ConsumerErrorCode.CONSUMER_START_FAILED,
+    `consumer group ${groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(cause)}`,
+    { cause, details },
+  );
+}
+
+/** The topics of `topics` the cluster does not have; undefined when the list cannot be read. */
+async function missingTopics(kafka: Kafka, topics: readonly string[]): Promise<string[] | undefined> {
+  // kafkajs's admin never asks the broker to create topics.
+  const admin = kafka.admin({ retry: { retries: 1 } });
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  } catch {
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, also when wrapped by its retrier (as the `cause`). */
+function isUnknownTopic(e: unknown): boolean {
+  for (let link = e, depth = 0; link !== null && typeof link === "object" && depth < 5; depth++) {
+    if ((link as { type?: unknown }).type === "UNKNOWN_TOPIC_OR_PARTITION") return true;
+    link = (link as { cause?: unknown }).cause;
+  }
+  return false;
+}
