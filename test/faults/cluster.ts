@@ -76,8 +76,6 @@ export class FaultCluster {
         dir: join(faultsDir, `${name}-${randomUUID().slice(0, 8)}`),
         nodes: specs,
         owner: process.pid,
-        // Consumers may use short sessions, so a member lost with a killed broker is replaced quickly.
-        properties: { "group.min.session.timeout.ms": "2000" },
       });
       return new FaultCluster(cluster, proxies);
     } catch (e) {

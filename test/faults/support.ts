@@ -25,8 +25,8 @@ export function consumerConfig(
   return {
     ...consumerConfigFromEnv(topic, groupId, { KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults" }),
     startOffset: "oldest",
-    sessionTimeoutMs: 4000,
-    heartbeatIntervalMs: 400,
+    sessionTimeoutMs: 6000, // the shortest the consumer's configuration accepts (and the broker's default minimum)
+    heartbeatIntervalMs: 500,
     maxWaitMs: 100,
     commitIntervalMs: 200,
     ...overrides,
