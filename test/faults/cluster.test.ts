@@ -1,8 +1,8 @@
 /**
  * The way past one machine: a three-broker cluster (replication factor 3, min.insync.replicas 2,
  * acks=all, no unclean leader election). Under a publish and consume load the leader of a
- * partition is SIGKILLed and later brought back. A write acknowledged by acks=all is on at least
- * two replicas, so the new leader has it: nothing acknowledged may be lost, and the consumer
+ * partition is SIGKILLed and later brought back, twice. A write acknowledged by acks=all is on at
+ * least two replicas, so the new leader has it: nothing acknowledged may be lost, and the consumer
  * group must handle every record.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,26 +63,35 @@ describe("three-broker cluster", () => {
     const state = { stop: false };
     const stream = publishStream(producer, ledger, 6, state);
     await sleep(1500);
-    // Killed right after it wrote a batch (and replicated it, acks=all) whose answer the proxy holds back.
-    const leader = await fc.leaderOf(topic, 0);
-    const held = fc.proxy(leader).dropProduceResponses({ topic, cut: false });
-    await held.done;
-    await fc.kill(leader);
-    // The controller fences the dead node and elects a leader from the in-sync replicas.
-    let newLeader = leader;
-    await eventually(
-      async () => {
-        newLeader = await fc.leaderOf(topic, 0).catch(() => leader);
-        return newLeader !== leader;
-      },
-      "a new leader for partition 0",
-      30_000,
-      200,
-    );
-    await sleep(1500);
-    await fc.restart(leader);
-    await fc.waitInSync([topic]);
-    await sleep(1500);
+    // Killed twice: right after it wrote a batch (and replicated it, acks=all) whose answer the
+    // proxy holds back; then - the next leader - with a batch on its way that it never receives.
+    const leaders: { old: number; new: number }[] = [];
+    for (const lose of ["response", "request"] as const) {
+      const leader = await fc.leaderOf(topic, 0);
+      const proxy = fc.proxy(leader);
+      const lost =
+        lose === "response"
+          ? proxy.dropProduceResponses({ topic, cut: false })
+          : proxy.dropProduceRequests({ topic, cut: false });
+      await lost.done;
+      await fc.kill(leader);
+      // The controller fences the dead node and elects a leader from the in-sync replicas.
+      let next = leader;
+      await eventually(
+        async () => {
+          next = await fc.leaderOf(topic, 0).catch(() => leader);
+          return next !== leader;
+        },
+        "a new leader for partition 0",
+        30_000,
+        200,
+      );
+      leaders.push({ old: leader, new: next });
+      await sleep(1500);
+      await fc.restart(leader);
+      await fc.waitInSync([topic]);
+      await sleep(1000);
+    }
     state.stop = true;
     await stream;
     // Every partition takes publishes again (a producer wedged on one partition never gets there).
@@ -125,7 +134,7 @@ describe("three-broker cluster", () => {
         "cluster: partition leader SIGKILLed under load, brought back (RF 3, min ISR 2, acks=all)",
         p,
         c,
-        `Three brokers; 6 publishing loops on 3 partitions and a consumer group; the leader of partition 0 (node ${leader}) is killed right after writing a batch whose answer the proxy held back, node ${newLeader} takes over, the old leader rejoins and catches up; then every partition must take publishes again (${recovered ? "it did" : "it did not: wedged"}). ${c.handled} of ${c.expected} records handled; ${p.ambiguous} ambiguous publishes (${p.ambiguousWritten} written). Duplicates expected (at-least-once): records handled again after the group rebalanced.`,
+        `Three brokers; 6 publishing loops on 3 partitions and a consumer group; the leader of partition 0 is killed right after writing a batch whose answer the proxy held back (node ${leaders[0]?.old}, node ${leaders[0]?.new} takes over), brought back, then the new leader is killed with a batch on its way that it never receives (node ${leaders[1]?.old}, node ${leaders[1]?.new} takes over) and brought back; then every partition must take publishes again (${recovered ? "it did" : "it did not: wedged"}). ${c.handled} of ${c.expected} records handled; ${p.ambiguous} ambiguous publishes (${p.ambiguousWritten} written). Duplicates expected (at-least-once): records handled again after the group rebalanced.`,
       ),
     );
     const detail = `${JSON.stringify(ledger.summary())}\n${[...p.examples, ...c.examples].join("\n")}`;

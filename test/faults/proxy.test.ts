@@ -154,6 +154,19 @@ describe("faults", () => {
     expect(await endOffset(lost)).toBe(2);
   });
 
+  it("loses a Produce request on its way: the broker never sees it", async () => {
+    const topic = await fc.topic("lost-request");
+    const producer = client().producer({ retry: { retries: 0 } });
+    await producer.connect();
+    const drop = proxy.dropProduceRequests({ topic });
+    await expect(producer.send({ topic, acks: -1, messages: [{ value: "never arrives" }] })).rejects.toThrow();
+    await drop.done;
+    expect(await endOffset(topic)).toBe(0);
+    await producer.send({ topic, acks: -1, messages: [{ value: "arrives" }] });
+    await producer.disconnect();
+    expect(await endOffset(topic)).toBe(1);
+  });
+
   it("cuts every connection; clients connect again", async () => {
     const topic = await fc.topic("cut");
     const producer = client().producer({ retry: { retries: 2, initialRetryTime: 50 } });

@@ -10,6 +10,7 @@
  *
  * Faults, each switched on and off while clients run: lose the responses of the next N Produce
  * requests (the broker wrote the batch, the client never learns it) and cut their connections;
+ * lose the next N Produce requests themselves (the broker never sees them);
  * cut every connection; stall (hold all bytes both ways); refuse new connections; blackhole
  * (accept and never answer).
  */
@@ -40,25 +41,27 @@ export interface ResponseFrame {
 }
 
 export interface DropOptions {
-  /** How many Produce requests lose their response. Default 1; `Infinity` until `stop()` or `heal()`. */
+  /** How many Produce requests are hit. Default 1; `Infinity` until `stop()` or `heal()`. */
   readonly count?: number;
   /** Only requests that write to this topic. */
   readonly topic?: string;
-  /** Cut the connection when the response is dropped (default), as a broken network would. */
+  /** Cut the connection when a frame is dropped (default), as a broken network would. */
   readonly cut?: boolean;
 }
 
-/** A running "lose Produce responses" fault. */
+/** A running "lose Produce requests or their responses" fault. */
 export interface DropHandle {
-  /** Responses dropped so far. */
+  /** Frames dropped so far. */
   readonly dropped: number;
-  /** Resolves once `count` responses were dropped (never, for `Infinity`). */
+  /** Resolves once `count` frames were dropped (never, for `Infinity`). */
   readonly done: Promise<void>;
   /** No further requests are marked (responses already marked are still dropped). */
   stop(): void;
 }
 
 interface DropRule {
+  /** Which frame is lost: the request (the broker never sees it) or its response. */
+  readonly frame: "request" | "response";
   readonly count: number;
   remaining: number;
   readonly topic: string | undefined;
@@ -298,12 +301,26 @@ export class KafkaProxy {
    * for an answer that does not come).
    */
   dropProduceResponses(options: DropOptions = {}): DropHandle {
+    return this.drop("response", options);
+  }
+
+  /**
+   * Loses the next `count` Produce requests (that write to `topic`, if given) on their way: the
+   * broker never sees them, and the connection is cut (unless `cut: false`, when the client waits
+   * for an answer that does not come).
+   */
+  dropProduceRequests(options: DropOptions = {}): DropHandle {
+    return this.drop("request", options);
+  }
+
+  private drop(frame: "request" | "response", options: DropOptions): DropHandle {
     let resolve: () => void = () => {};
     const done = new Promise<void>((r) => {
       resolve = r;
     });
     const count = options.count ?? 1;
     const rule: DropRule = {
+      frame,
       count,
       remaining: count,
       topic: options.topic,
@@ -455,10 +472,19 @@ export class KafkaProxy {
         return;
       }
       const drop = request.acks === 0 ? undefined : this.claim(request);
+      for (const listener of this.requestListeners) listener(request);
+      if (drop?.frame === "request") {
+        drop.dropped++;
+        if (drop.dropped >= drop.count) drop.resolve();
+        if (drop.cut) {
+          link.cut();
+          return;
+        }
+        continue;
+      }
       if (request.apiKey !== ApiKey.Produce || request.acks !== 0) {
         link.pending.set(request.correlationId, { apiKey: request.apiKey, drop });
       }
-      for (const listener of this.requestListeners) listener(request);
       if (link.upstream !== undefined) this.deliver(link, link.upstream, frame);
     }
   }
