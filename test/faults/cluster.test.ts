@@ -40,7 +40,7 @@ function publishStream(producer: Producer, ledger: Ledger, workers: number, stat
 }
 
 describe("three-broker cluster", () => {
-  it("the partition leader SIGKILLed under load and brought back: nothing acknowledged lost, everything handled", async () => {
+  it("the partition leader SIGKILLed under load and brought back, twice: nothing acknowledged lost, everything handled", async () => {
     const topic = await fc.topic("leader-kill", { partitions: 3 });
     const ledger = new Ledger();
     const producer = createProducer(producerConfig(fc, topic, { KAFKA_PRODUCER_MAX_ATTEMPTS: "8" }), {
@@ -131,7 +131,7 @@ describe("three-broker cluster", () => {
     const c = judgeConsumption(topicRecords, deliveries, [], await committedOffsets(fc.kafka(), config.groupId, topic));
     recordScenario(
       consumerRow(
-        "cluster: partition leader SIGKILLed under load, brought back (RF 3, min ISR 2, acks=all)",
+        "cluster: partition leader SIGKILLed under load, twice, brought back (RF 3, min ISR 2, acks=all)",
         p,
         c,
         `Three brokers; 6 publishing loops on 3 partitions and a consumer group; the leader of partition 0 is killed right after writing a batch whose answer the proxy held back (node ${leaders[0]?.old}, node ${leaders[0]?.new} takes over), brought back, then the new leader is killed with a batch on its way that it never receives (node ${leaders[1]?.old}, node ${leaders[1]?.new} takes over) and brought back; then every partition must take publishes again (${recovered ? "it did" : "it did not: wedged"}). ${c.handled} of ${c.expected} records handled; ${p.ambiguous} ambiguous publishes (${p.ambiguousWritten} written). Duplicates expected (at-least-once): records handled again after the group rebalanced.`,
