@@ -6,18 +6,31 @@
  * State lives under `.local/infra/` (git-ignored): jars, data, logs and pid files.
  * Used by `scripts/kafka` (up/down/status) and by the Vitest global setup.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Kafka, logLevel } from "kafkajs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+  kafkaAnswers as answers,
+  clusterId,
+  fetchKafka,
+  formatStorage,
+  InfraError,
+  java,
+  launch,
+  log,
+  log4jFlag,
+  mvn,
+  pomProperty,
+  portOpen,
+  readPid,
+  type Service,
+  stateDir,
+  terminate,
+  waitFor,
+} from "./common.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = resolve(here, "..", "..");
-const stateDir = process.env.SKEJI_INFRA_DIR ?? join(repoRoot, ".local", "infra");
-const pomFile = join(here, "pom.xml");
+export { InfraError, repoRoot } from "./common.ts";
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -46,134 +59,28 @@ export const endpoints = {
   registry: `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
 };
 
-export class InfraError extends Error {
-  override name = "InfraError";
-}
-
-function pomProperty(name: string): string {
-  const m = readFileSync(pomFile, "utf8").match(new RegExp(`<${name}>([^<]+)</${name}>`));
-  if (!m?.[1]) throw new InfraError(`${pomFile} has no <${name}> property`);
-  return m[1];
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[infra] ${msg}\n`);
-}
-
-// ---------------------------------------------------------------------------
-// Prerequisites
-
-function javaMajor(javaBin: string): number {
-  const res = spawnSync(javaBin, ["-version"], { encoding: "utf8" });
-  if (res.error) throw new InfraError(`java not found (${javaBin}): install a JDK 17+ or set JAVA_HOME`);
-  const m = `${res.stderr}${res.stdout}`.match(/version "(\d+)(?:\.(\d+))?/);
-  if (!m?.[1]) throw new InfraError(`cannot read the Java version from \`${javaBin} -version\``);
-  return m[1] === "1" ? Number(m[2]) : Number(m[1]);
-}
-
-function java(): string {
-  const home = process.env.JAVA_HOME;
-  const bin = home ? join(home, "bin", "java") : "java";
-  const major = javaMajor(bin);
-  if (major < 17) throw new InfraError(`Java ${major} found at ${bin}; Kafka 4 and Apicurio 3.0 need Java 17 or newer`);
-  return bin;
-}
-
-function mvn(args: string[]): void {
-  try {
-    execFileSync("mvn", ["-B", "-q", "-f", pomFile, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-  } catch (err) {
-    const e = err as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === "ENOENT")
-      throw new InfraError("mvn not found: install Apache Maven (it fetches the Kafka and Apicurio artifacts)");
-    const detail = `${e.stdout ?? ""}${e.stderr ?? ""}`
-      .split("\n")
-      .filter((l) => l.includes("ERROR"))
-      .slice(0, 5)
-      .join("\n");
-    throw new InfraError(`mvn ${args[0]} failed:\n${detail}`);
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const sock = createConnection({ host: "127.0.0.1", port });
-    sock.once("connect", () => {
-      sock.destroy();
-      res(true);
-    });
-    sock.once("error", () => res(false));
-  });
-}
-
 // ---------------------------------------------------------------------------
 // Process bookkeeping
 
-interface Service {
-  name: "kafka" | "registry";
-  pidFile: string;
-  logFile: string;
-  ports: number[];
+interface LocalService extends Service {
+  readonly name: "kafka" | "registry";
+  readonly ports: number[];
 }
 
-const kafkaService: Service = {
+const kafkaService: LocalService = {
   name: "kafka",
   pidFile: join(stateDir, "kafka.pid"),
   logFile: join(stateDir, "kafka.log"),
   ports: [ports.kafka, ports.controller, ports.kafkaSasl, ports.kafkaTls, ports.kafkaMtls],
 };
-const registryService: Service = {
+const registryService: LocalService = {
   name: "registry",
   pidFile: join(stateDir, "registry.pid"),
   logFile: join(stateDir, "registry.log"),
   ports: [ports.registry],
 };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readPid(svc: Service): number | undefined {
-  if (!existsSync(svc.pidFile)) return undefined;
-  const pid = Number(readFileSync(svc.pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
-}
-
-function tail(file: string, lines = 25): string {
-  if (!existsSync(file)) return "(no log)";
-  return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
-}
-
-async function waitFor(svc: Service, pid: number, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive(pid)) {
-      throw new InfraError(`${svc.name} exited during start-up. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
-    }
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new InfraError(
-    `${svc.name} did not answer within ${timeoutMs / 1000}s. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`,
-  );
-}
-
-function launch(svc: Service, cmd: string, args: string[], cwd: string): number {
-  mkdirSync(stateDir, { recursive: true });
-  const out = openSync(svc.logFile, "w");
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", out, out] });
-  if (child.pid === undefined) throw new InfraError(`could not start ${svc.name}`);
-  child.unref();
-  writeFileSync(svc.pidFile, `${child.pid}\n`);
-  return child.pid;
-}
-
-async function ensurePortsFree(svc: Service): Promise<void> {
+async function ensurePortsFree(svc: LocalService): Promise<void> {
   for (const port of svc.ports) {
     if (await portOpen(port)) {
       throw new InfraError(
@@ -187,37 +94,8 @@ async function ensurePortsFree(svc: Service): Promise<void> {
 // ---------------------------------------------------------------------------
 // Kafka
 
-const kafkaLibs = () => join(stateDir, `kafka-${pomProperty("kafka.version")}-libs`);
-
-function fetchKafka(): string {
-  const libs = kafkaLibs();
-  if (existsSync(join(libs, ".complete"))) return libs;
-  log(`fetching Kafka ${pomProperty("kafka.version")} jars with Maven (cached in ~/.m2 afterwards)`);
-  rmSync(libs, { recursive: true, force: true });
-  mvn(["dependency:copy-dependencies", `-DoutputDirectory=${libs}`]);
-  writeFileSync(join(libs, ".complete"), "");
-  return libs;
-}
-
-export async function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean> {
-  const kafka = new Kafka({
-    brokers: [brokers],
-    clientId: "skeji-infra-probe",
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    await admin.fetchTopicMetadata({ topics: [] });
-    return cluster.brokers.length > 0 && cluster.controller !== null;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+export function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean> {
+  return answers(brokers);
 }
 
 /**
@@ -404,41 +282,28 @@ async function kafkaUp(): Promise<void> {
       "",
     ].join("\n"),
   );
-  const cp = `${libs}/*`;
-  const log4j = `-Dlog4j2.configurationFile=${join(here, "log4j2.xml")}`;
   const scramUser = (mechanism: string) => ["--add-scram", `${mechanism}=[name=skeji,password=${secret}]`];
-  execFileSync(
-    javaBin,
-    [
-      log4j,
-      "-cp",
-      cp,
-      "kafka.tools.StorageTool",
-      "format",
-      "-t",
-      clusterId(),
-      "-c",
-      props,
-      ...scramUser("SCRAM-SHA-256"),
-      ...scramUser("SCRAM-SHA-512"),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  formatStorage(javaBin, libs, props, clusterId(), [...scramUser("SCRAM-SHA-256"), ...scramUser("SCRAM-SHA-512")]);
   writeFileSync(securedFile, JSON.stringify(secured, null, 2));
   const pid = launch(
     kafkaService,
     javaBin,
-    ["-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true", log4j, "-cp", cp, "kafka.Kafka", props],
+    [
+      "-Xms256m",
+      "-Xmx768m",
+      "-XX:+UseG1GC",
+      "-Djava.awt.headless=true",
+      log4jFlag,
+      "-cp",
+      `${libs}/*`,
+      "kafka.Kafka",
+      props,
+    ],
     dir,
   );
   log(`starting kafka (pid ${pid}) on ${endpoints.brokers}; log: ${kafkaService.logFile}`);
   await waitFor(kafkaService, pid, () => kafkaAnswers(), 90_000);
   log("kafka is up");
-}
-
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding. */
-function clusterId(): string {
-  return Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
 }
 
 // ---------------------------------------------------------------------------
@@ -516,21 +381,7 @@ async function stop(svc: Service): Promise<boolean> {
   const pid = readPid(svc);
   rmSync(svc.pidFile, { force: true });
   if (pid === undefined) return false;
-  try {
-    process.kill(-pid, "SIGTERM");
-  } catch {
-    process.kill(pid, "SIGTERM");
-  }
-  const deadline = Date.now() + 20_000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  if (alive(pid)) {
-    log(`${svc.name} (pid ${pid}) did not stop in 20s; killing it`);
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      process.kill(pid, "SIGKILL");
-    }
-  }
+  await terminate(pid, svc.name);
   return true;
 }
 
