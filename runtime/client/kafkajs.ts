@@ -257,6 +257,7 @@ class KafkajsProducer implements ProducerClient {
       });
     }
     const acks: RecordAck[][] = [];
+    let unanswered: SkejiError | undefined;
     for (const [i, t] of batch.entries()) {
       // Offsets of each partition's records count up from the base offset the broker answered with.
       const next = new Map<number, bigint | number>();
@@ -270,13 +271,31 @@ class KafkajsProducer implements ProducerClient {
         (messages[i] ?? []).map((message) => {
           const partition = message.partition ?? (message as Chosen)[chosenPartition] ?? -1;
           const offset = next.get(partition);
-          if (offset === undefined) return { topic: t.topic, partition, offset: undefined };
+          if (offset === undefined) {
+            if (this.options.requiredAcks === 0) return { topic: t.topic, partition, offset: undefined };
+            unanswered ??= this.unanswered(t.topic, partition);
+            return { topic: t.topic, partition, offset: undefined, error: unanswered };
+          }
           next.set(partition, typeof offset === "number" ? offset + 1 : offset + 1n);
           return { topic: t.topic, partition, offset: String(offset) };
         }),
       );
     }
+    // kafkajs keeps each broker's answer across its retries: when a partition's leader moved to a
+    // broker that had already answered for other partitions, that partition is never sent again,
+    // and the send "succeeds" without it. Its records may have been written by the first attempt
+    // (to the old leader) or not at all - and the sequence numbers kafkajs kept for the partition
+    // no longer say which, so the producer id goes too.
+    if (unanswered !== undefined && this.options.idempotent) this.stale = true;
     return acks;
+  }
+
+  private unanswered(topic: string, partition: number): SkejiError {
+    return new SkejiError(
+      ErrorCode.PUBLISH_AMBIGUOUS,
+      `publishing to ${topic} may or may not have succeeded: the broker's answer did not cover partition ${partition} (its leader moved while the request was retried); the record may be in the topic (publishing it again may duplicate it)`,
+      { details: { topics: [topic], partition, written: "unknown" } },
+    );
   }
 
   /** Distinct partitions of a failed send, or 0 when it failed before choosing them. */

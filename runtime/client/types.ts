@@ -4,6 +4,7 @@
  */
 
 import type { Compression, RequiredAcks } from "../config/types.ts";
+import type { SkejiError } from "../errors/base.ts";
 import type { PartitionerName } from "./partitioners.ts";
 
 /** A header value on the wire: text (written as UTF-8), bytes, or the values of a repeated header. */
@@ -31,6 +32,12 @@ export interface RecordAck {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string | undefined;
+  /**
+   * Set when the send as a whole succeeded but this record is not confirmed by it (with acks 1 or
+   * all, the broker's answer did not cover its partition): the record's own failure, e.g.
+   * PUBLISH_AMBIGUOUS. Never set with acks=0, where no record is confirmed.
+   */
+  readonly error?: SkejiError | undefined;
 }
 
 export interface ProducerClientOptions {

@@ -98,7 +98,11 @@ export function kafkaDlqSink(
   return {
     async write(topic, record) {
       if (closed) throw new Error("the DLQ sink is closed");
-      await client.send([{ topic, records: [{ key: record.key, value: record.value, headers: dlqHeaders(record) }] }]);
+      const [acks] = await client.send([
+        { topic, records: [{ key: record.key, value: record.value, headers: dlqHeaders(record) }] },
+      ]);
+      const error = acks?.[0]?.error;
+      if (error !== undefined) throw error;
     },
     async close() {
       closed = true;

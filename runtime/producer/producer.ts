@@ -310,9 +310,7 @@ class KafkaProducer implements Producer {
       const acks = await this.client.send(
         groups.map(([topic, group]) => ({ topic, records: group.map((i) => i.record) })),
       );
-      groups.forEach(([topic, group], g) => {
-        this.succeed(topic, group, acks[g] ?? []);
-      });
+      for (const [g, [topic, group]] of groups.entries()) await this.succeed(topic, group, acks[g] ?? []);
     } catch (error) {
       if (groups.length === 1) {
         await this.failGroup((groups[0] as [string, ReadyItem[]])[0], items, error);
@@ -328,7 +326,7 @@ class KafkaProducer implements Producer {
   private async sendGroup(topic: string, group: ReadyItem[]): Promise<void> {
     try {
       const acks = await this.client.send([{ topic, records: group.map((i) => i.record) }]);
-      this.succeed(topic, group, acks[0] ?? []);
+      await this.succeed(topic, group, acks[0] ?? []);
     } catch (error) {
       await this.failGroup(topic, group, error);
     }
@@ -381,11 +379,22 @@ class KafkaProducer implements Producer {
     return items.filter((i) => !skip.has(i));
   }
 
-  private succeed(topic: string, items: ReadyItem[], acks: RecordAck[]): void {
-    this.metrics.published(topic, items.length);
+  /** Settles each item with its ack; an item the ack does not confirm (`error`) fails on its own. */
+  private async succeed(topic: string, items: ReadyItem[], acks: RecordAck[]): Promise<void> {
+    let unconfirmed: ReadyItem[] | undefined;
+    let error: unknown;
     items.forEach((item, i) => {
-      item.settle(acks[i] ?? { topic, partition: -1, offset: undefined }, undefined);
+      const ack = acks[i] ?? { topic, partition: -1, offset: undefined };
+      if (ack.error === undefined) {
+        item.settle(ack, undefined);
+        return;
+      }
+      unconfirmed ??= [];
+      unconfirmed.push(item);
+      error = ack.error;
     });
+    this.metrics.published(topic, items.length - (unconfirmed?.length ?? 0));
+    if (unconfirmed !== undefined) await this.fail(unconfirmed, error);
   }
 
   /** Writes the failed items to the DLQ when one is configured, then rejects each with a typed error. */
@@ -435,32 +444,19 @@ class KafkaProducer implements Producer {
         await this.deadLetter(topic, group.slice(half), failure, dlqTopic);
         return;
       }
-      this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
-      const dlqAmbiguous = isSkejiError(dlqError, ErrorCode.PUBLISH_AMBIGUOUS);
-      for (const item of group) {
-        item.settle(
-          undefined,
-          new SkejiError(
-            ErrorCode.DLQ_FAILED,
-            `${failure.message}; writing to ${dlqTopic} failed as well${dlqAmbiguous ? " (or may have succeeded: its answer was lost)" : ""}`,
-            {
-              cause: failure,
-              details: {
-                topic,
-                dlqTopic,
-                ambiguous,
-                dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError),
-                dlqErrorCode: isSkejiError(dlqError) ? dlqError.code : undefined,
-              },
-            },
-          ),
-        );
-      }
+      this.dlqFailed(topic, group, failure, dlqTopic, dlqError);
       return;
     }
-    this.metrics.deadLettered(topic, group.length);
+    let unconfirmed: ReadyItem[] | undefined;
+    let dlqError: unknown;
     group.forEach((item, i) => {
       const ack = acks?.[i];
+      if (ack?.error !== undefined) {
+        unconfirmed ??= [];
+        unconfirmed.push(item);
+        dlqError = ack.error;
+        return;
+      }
       item.settle(
         undefined,
         new SkejiError(
@@ -473,6 +469,33 @@ class KafkaProducer implements Producer {
         ),
       );
     });
+    this.metrics.deadLettered(topic, group.length - (unconfirmed?.length ?? 0));
+    if (unconfirmed !== undefined) this.dlqFailed(topic, unconfirmed, failure, dlqTopic, dlqError);
+  }
+
+  private dlqFailed(topic: string, group: ReadyItem[], failure: SkejiError, dlqTopic: string, dlqError: unknown): void {
+    this.logger.error({ topic, dlqTopic, err: dlqError, count: group.length }, "dead-letter write failed");
+    const ambiguous = failure.code === ErrorCode.PUBLISH_AMBIGUOUS;
+    const dlqAmbiguous = isSkejiError(dlqError, ErrorCode.PUBLISH_AMBIGUOUS);
+    for (const item of group) {
+      item.settle(
+        undefined,
+        new SkejiError(
+          ErrorCode.DLQ_FAILED,
+          `${failure.message}; writing to ${dlqTopic} failed as well${dlqAmbiguous ? " (or may have succeeded: its answer was lost)" : ""}`,
+          {
+            cause: failure,
+            details: {
+              topic,
+              dlqTopic,
+              ambiguous,
+              dlqError: dlqError instanceof Error ? dlqError.message : String(dlqError),
+              dlqErrorCode: isSkejiError(dlqError) ? dlqError.code : undefined,
+            },
+          },
+        ),
+      );
+    }
   }
 }
 
