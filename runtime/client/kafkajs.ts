@@ -19,6 +19,7 @@ import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { brokerSocketFactory } from "./connection.ts";
 import { createPartitioner } from "./partitioners.ts";
 import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
+import { missingTopics } from "./topics.ts";
 import type {
   KafkaClient,
   OutgoingRecord,
@@ -247,13 +248,13 @@ class KafkajsProducer implements ProducerClient {
       });
     } catch (error) {
       if (this.options.idempotent) this.stale = true;
-      const missingTopics = pointsToMissingTopic(error) ? await this.missingTopics(topics) : undefined;
+      const missing = pointsToMissingTopic(error) ? await missingTopics(this.kafka, topics) : undefined;
       throw sendFailure(error, {
         topics,
         partitions: this.partitionsOf(batch, messages),
         records,
         sent: true,
-        ...(missingTopics === undefined ? {} : { missingTopics }),
+        ...(missing === undefined ? {} : { missingTopics: missing }),
       });
     }
     const acks: RecordAck[][] = [];
@@ -310,20 +311,6 @@ class KafkajsProducer implements ProducerClient {
       }
     }
     return seen.size;
-  }
-
-  /** Which of `topics` the cluster does not have; undefined when that cannot be learnt. */
-  private async missingTopics(topics: readonly string[]): Promise<string[] | undefined> {
-    const admin = this.kafka.admin({ retry: { retries: 0 } });
-    try {
-      await admin.connect();
-      const existing = new Set(await admin.listTopics());
-      return topics.filter((t) => !existing.has(t));
-    } catch {
-      return undefined;
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
   }
 }
 

@@ -5,6 +5,8 @@
  * missing topics, looked up in the cluster's topic list.
  */
 import type { Kafka } from "kafkajs";
+import { pointsToMissingTopic } from "../client/send-outcome.ts";
+import { missingTopics } from "../client/topics.ts";
 import { SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
@@ -16,7 +18,7 @@ export async function startError(
   cause: unknown,
 ): Promise<SkejiError> {
   const details = { groupId, topics: [...topics] };
-  if (isUnknownTopic(cause)) {
+  if (pointsToMissingTopic(cause)) {
     const missing = await missingTopics(kafka, topics);
     if (missing !== undefined && missing.length > 0) {
       const list = missing.join(", ");
@@ -34,28 +36,4 @@ export async function startError(
     `consumer group ${groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(cause)}`,
     { cause, details },
   );
-}
-
-/** The topics of `topics` the cluster does not have; undefined when the list cannot be read. */
-async function missingTopics(kafka: Kafka, topics: readonly string[]): Promise<string[] | undefined> {
-  // kafkajs's admin never asks the broker to create topics.
-  const admin = kafka.admin({ retry: { retries: 1 } });
-  try {
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    return topics.filter((t) => !existing.has(t));
-  } catch {
-    return undefined;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-/** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, also when wrapped by its retrier (as the `cause`). */
-function isUnknownTopic(e: unknown): boolean {
-  for (let link = e, depth = 0; link !== null && typeof link === "object" && depth < 5; depth++) {
-    if ((link as { type?: unknown }).type === "UNKNOWN_TOPIC_OR_PARTITION") return true;
-    link = (link as { cause?: unknown }).cause;
-  }
-  return false;
 }

@@ -24,12 +24,12 @@ import { recordScenario } from "./report.ts";
 import {
   committedOffsets,
   consumerConfig,
-  endOffsets,
   eventually,
   producerConfig,
   publishOne,
   seedRecords,
   sleep,
+  untilAllCommitted,
 } from "./support.ts";
 
 let fc: FaultCluster;
@@ -157,16 +157,7 @@ describe("broker SIGKILL and restart", () => {
     await eventually(() => deliveries.length > 1500, "consumption under way again");
     await fc.kill();
     await fc.restart();
-    const ends = await endOffsets(fc.kafka(), topic);
-    await eventually(
-      async () => {
-        const committed = await committedOffsets(fc.kafka(), config.groupId, topic);
-        return [...ends].every(([p, end]) => committed.get(p) === end);
-      },
-      "every offset committed",
-      90_000,
-      500,
-    );
+    await untilAllCommitted(fc.kafka(), config.groupId, topic, 90_000, 500);
     await consumer.stop();
     await running;
 

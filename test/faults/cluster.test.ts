@@ -14,11 +14,11 @@ import { recordScenario } from "./report.ts";
 import {
   committedOffsets,
   consumerConfig,
-  endOffsets,
   eventually,
   producerConfig,
   publishOne,
   sleep,
+  untilAllCommitted,
 } from "./support.ts";
 
 let fc: FaultCluster;
@@ -113,16 +113,7 @@ describe("three-broker cluster", () => {
     );
     await producer.close();
 
-    const ends = await endOffsets(fc.kafka(), topic);
-    await eventually(
-      async () => {
-        const committed = await committedOffsets(fc.kafka(), config.groupId, topic);
-        return [...ends].every(([p, end]) => committed.get(p) === end);
-      },
-      "every offset committed",
-      60_000,
-      250,
-    );
+    await untilAllCommitted(fc.kafka(), config.groupId, topic);
     await consumer.stop();
     await consuming;
 

@@ -24,12 +24,11 @@ import { recordScenario } from "./report.ts";
 import {
   committedOffsets,
   consumerConfig,
-  endOffsets,
-  eventually,
   producerConfig,
   publishBatch,
   publishOne,
   seedRecords,
+  untilAllCommitted,
 } from "./support.ts";
 
 let fc: FaultCluster;
@@ -178,11 +177,7 @@ describe("a produce response lost until retries run out", () => {
       throw newPermanentError("every record of this topic is dead-lettered");
     });
     const running = consumer.start();
-    const ends = await endOffsets(fc.kafka(), topic);
-    await eventually(async () => {
-      const committed = await committedOffsets(fc.kafka(), config.groupId, topic);
-      return [...ends].every(([p, end]) => committed.get(p) === end);
-    }, "every source offset committed");
+    await untilAllCommitted(fc.kafka(), config.groupId, topic);
     await consumer.stop();
     await running;
 

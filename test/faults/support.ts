@@ -102,6 +102,26 @@ export async function eventually(
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `groupId` has committed every partition of `topic` up to the end the topic has now. */
+export async function untilAllCommitted(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<void> {
+  const ends = await endOffsets(kafka, topic);
+  await eventually(
+    async () => {
+      const committed = await committedOffsets(kafka, groupId, topic);
+      return [...ends].every(([p, end]) => committed.get(p) === end);
+    },
+    `every offset of ${topic} committed by ${groupId}`,
+    timeoutMs,
+    everyMs,
+  );
+}
+
 /**
  * Writes `count` records straight to the brokers (not through the proxies, not with the runtime:
  * the input of a consumer scenario, not what it tests) and records each as acknowledged where the
