@@ -12,7 +12,6 @@ import {
   consumerRow,
   type Delivery,
   idHeader,
-  judgeConsumption,
   judgePublishes,
   Ledger,
   producerRow,
@@ -22,9 +21,9 @@ import {
 } from "./oracle.ts";
 import { recordScenario } from "./report.ts";
 import {
-  committedOffsets,
   consumerConfig,
   eventually,
+  judgeGroup,
   producerConfig,
   publishOne,
   seedRecords,
@@ -138,7 +137,6 @@ describe("broker SIGKILL and restart", () => {
     const ledger = new Ledger();
     const count = 3000;
     await seedRecords(fc, ledger, topic, count, { partitions: 2 });
-    const topicRecords = await readTopic(fc.kafka(), topic);
 
     const config = consumerConfig(fc, topic, uniqueName("kill-consume"), { dlqTopic, maxRetries: 0 });
     const deliveries: Delivery[] = [];
@@ -161,14 +159,7 @@ describe("broker SIGKILL and restart", () => {
     await consumer.stop();
     await running;
 
-    const dlqRecords = await readTopic(fc.kafka(), dlqTopic);
-    const p = judgePublishes(ledger, topicRecords);
-    const c = judgeConsumption(
-      topicRecords,
-      deliveries,
-      dlqRecords,
-      await committedOffsets(fc.kafka(), config.groupId, topic),
-    );
+    const { p, c } = await judgeGroup(fc.kafka(), ledger, { topic, groupId: config.groupId, deliveries, dlqTopic });
     recordScenario(
       consumerRow(
         "consumer: broker SIGKILL and restart, twice, during consumption",

@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumer, createProducer, type Producer, silentLogger } from "../../runtime/index.ts";
 import { uniqueName } from "../infra/env.ts";
 import { FaultCluster } from "./cluster.ts";
-import { consumerRow, type Delivery, idHeader, judgeConsumption, judgePublishes, Ledger, readTopic } from "./oracle.ts";
+import { consumerRow, type Delivery, idHeader, Ledger } from "./oracle.ts";
 import { recordScenario } from "./report.ts";
 import {
-  committedOffsets,
   consumerConfig,
   eventually,
+  judgeGroup,
   producerConfig,
   publishOne,
   sleep,
@@ -117,9 +117,7 @@ describe("three-broker cluster", () => {
     await consumer.stop();
     await consuming;
 
-    const topicRecords = await readTopic(fc.kafka(), topic);
-    const p = judgePublishes(ledger, topicRecords);
-    const c = judgeConsumption(topicRecords, deliveries, [], await committedOffsets(fc.kafka(), config.groupId, topic));
+    const { p, c } = await judgeGroup(fc.kafka(), ledger, { topic, groupId: config.groupId, deliveries });
     recordScenario(
       consumerRow(
         "cluster: partition leader SIGKILLed under load, twice, brought back (RF 3, min ISR 2, acks=all)",

@@ -13,7 +13,6 @@ import {
   consumerRow,
   type Delivery,
   idHeader,
-  judgeConsumption,
   judgePublishes,
   Ledger,
   producerRow,
@@ -22,8 +21,8 @@ import {
 } from "./oracle.ts";
 import { recordScenario } from "./report.ts";
 import {
-  committedOffsets,
   consumerConfig,
+  judgeGroup,
   producerConfig,
   publishBatch,
   publishOne,
@@ -181,15 +180,7 @@ describe("a produce response lost until retries run out", () => {
     await consumer.stop();
     await running;
 
-    const topicRecords = await readTopic(fc.kafka(), topic);
-    const dlqRecords = await readTopic(fc.kafka(), dlqTopic);
-    const p = judgePublishes(ledger, topicRecords);
-    const c = judgeConsumption(
-      topicRecords,
-      deliveries,
-      dlqRecords,
-      await committedOffsets(fc.kafka(), config.groupId, topic),
-    );
+    const { p, c } = await judgeGroup(fc.kafka(), ledger, { topic, groupId: config.groupId, deliveries, dlqTopic });
     recordScenario(
       consumerRow(
         "consumer DLQ: lost dead-letter write response, retries exhausted",

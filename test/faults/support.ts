@@ -8,7 +8,17 @@ import {
   producerConfigFromEnv,
 } from "../../runtime/index.ts";
 import type { FaultCluster } from "./cluster.ts";
-import { idHeader, type Ledger, type Told } from "./oracle.ts";
+import {
+  type ConsumerVerdict,
+  type Delivery,
+  idHeader,
+  judgeConsumption,
+  judgePublishes,
+  type Ledger,
+  type ProducerVerdict,
+  readTopic,
+  type Told,
+} from "./oracle.ts";
 
 /** A producer configuration for the cluster behind its proxies; `env` as the KAFKA_* variables. */
 export function producerConfig(fc: FaultCluster, topic: string, env: Record<string, string> = {}): ProducerConfig {
@@ -163,4 +173,22 @@ export async function seedRecords(
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * The verdict on a consumer scenario once its group has stopped: the publishes against the topic
+ * as it is now, and the handler calls and dead letters against it and the group's committed offsets.
+ */
+export async function judgeGroup(
+  kafka: Kafka,
+  ledger: Ledger,
+  group: { topic: string; groupId: string; deliveries: readonly Delivery[]; dlqTopic?: string },
+): Promise<{ p: ProducerVerdict; c: ConsumerVerdict }> {
+  const topicRecords = await readTopic(kafka, group.topic);
+  const dlqRecords = group.dlqTopic === undefined ? [] : await readTopic(kafka, group.dlqTopic);
+  const committed = await committedOffsets(kafka, group.groupId, group.topic);
+  return {
+    p: judgePublishes(ledger, topicRecords),
+    c: judgeConsumption(topicRecords, group.deliveries, dlqRecords, committed),
+  };
 }
