@@ -1,12 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    // Resolve `@skeji/kafka` to the TypeScript sources (see package.json "exports").
+    // `@skeji/kafka` (the runtime/ workspace) resolves to its TypeScript sources (runtime/package.json "exports").
     conditions: ["skeji-source"],
-    // Vite does not resolve a package's imports of itself; generated code imports `@skeji/kafka`.
-    alias: { "@skeji/kafka": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -9,7 +8,6 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     conditions: ["skeji-source"],
-    alias: { "@skeji/kafka": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
   },
   test: {
     include: ["test/faults/**/*.test.ts"],

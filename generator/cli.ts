@@ -1,7 +1,8 @@
 /**
- * Entry point of `skeji-gen` (launched by bin/skeji-gen.js): the generator command plus
- * the subcommands other parts of the generator contribute.
+ * Entry point of `skeji-gen` (bin/skeji-gen.js runs its compiled form, dist/cli.js): the generator command
+ * plus the subcommands other parts of the generator contribute.
  */
+import { Command } from "commander";
 import { checkCommand, registerCommand } from "./check/index.ts";
 import { createProgram, processIo } from "./program.ts";
 
@@ -13,6 +14,19 @@ const program = createProgram(processIo);
 program.enablePositionalOptions();
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
+// `skeji-gen kafka up|down|status`, `skeji-gen kafka cluster ...`: the local broker and registry the
+// project's own tests use (generator/infra/). Loaded on use: it is the only part that needs kafkajs.
+program.addCommand(
+  new Command("kafka")
+    .description("start, stop or show a local Kafka broker and schema registry (Java 17+ and Maven)")
+    .argument("[args...]", "up|down|status [kafka|registry], or cluster up|down|status")
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      const { runInfra } = await import("./infra/cli.ts");
+      process.exitCode = await runInfra(args);
+    }),
+);
 // -----------------------------------------------------------------------------------------------------
 
 try {

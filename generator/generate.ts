@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { codegenSymbols } from "../runtime/codegen-symbols.ts";
+import { codegenSymbols } from "@skeji/kafka/codegen";
 import { emitEvent } from "./emit/event.ts";
 import { HEADER_PREFIX, Printer } from "./emit/module.ts";
 import { emitIndex, emitTopics } from "./emit/topics.ts";

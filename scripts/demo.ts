@@ -2,9 +2,13 @@
  * `npm run demo`: runs examples/demo.ts against the local broker, starting it first when
  * KAFKA_BROKERS does not name one, and stopping afterwards only what it started.
  */
+
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { down, endpoints, InfraError, repoRoot, running, up } from "./infra/services.ts";
+import { fileURLToPath } from "node:url";
+import { down, endpoints, InfraError, running, up } from "../generator/infra/services.ts";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 const ownBroker = process.env.KAFKA_BROKERS === undefined;
 const started = ownBroker && !running("kafka");

@@ -3,10 +3,13 @@
  * as the table between the markers in docs/reliability.md. Run by `npm run test:faults` after the
  * suite; `--check` only prints the table.
  */
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { resultsFile, type ScenarioRow } from "../test/faults/report.ts";
-import { repoRoot } from "./infra/services.ts";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 const begin = "<!-- faults:begin -->";
 const end = "<!-- faults:end -->";

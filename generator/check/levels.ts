@@ -5,7 +5,7 @@
  * FORWARD: the old version reads data written with the new one (upgrade producers first).
  * FULL: both. `_TRANSITIVE`: against every earlier version, not only the previous one.
  */
-import type { CompatibilityLevel } from "@skeji/kafka";
+import type { CompatibilityLevel } from "@skeji/kafka/codegen";
 import { compatibilityLevels } from "../load/manifest.ts";
 import { hintFor } from "./hints.ts";
 import { checkCompatibility, type Incompatibility } from "./rules.ts";

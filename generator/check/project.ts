@@ -4,7 +4,7 @@
  * Read from the `schemas/` layout (`schemas/<event-type>/v<N>.avsc`) and its manifest by the
  * generator's loader, so `check` and code generation agree on what the schemas are.
  */
-import type { CompatibilityLevel } from "@skeji/kafka";
+import type { CompatibilityLevel } from "@skeji/kafka/codegen";
 import { formatProblem, loadProject as loadSchemas } from "../load/index.ts";
 import { CheckError } from "./errors.ts";
 import { resolveSchema, type SchemaNode } from "./schema.ts";

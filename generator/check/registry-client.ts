@@ -2,7 +2,7 @@
  * The few Confluent Schema Registry API calls `check` and `register` make, over fetch.
  * Works against Confluent and against Apicurio's Confluent-compatible API (`/apis/ccompat/v7`).
  */
-import type { CompatibilityLevel } from "@skeji/kafka";
+import type { CompatibilityLevel } from "@skeji/kafka/codegen";
 import { CheckError } from "./errors.ts";
 import { isLevel } from "./levels.ts";
 import {

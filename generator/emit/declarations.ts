@@ -2,13 +2,7 @@
  * Declarations for named Avro types: records (an interface, plus an `Init` interface when
  * fields have defaults), enums (a string literal union) and fixed (a `Uint8Array` alias).
  */
-import {
-  type InterfaceDeclarationStructure,
-  type JSDocStructure,
-  type PropertySignatureStructure,
-  StructureKind,
-  type TypeAliasDeclarationStructure,
-} from "ts-morph";
+
 import {
   type AvroNode,
   type EnumNode,
@@ -16,7 +10,14 @@ import {
   nullableBranch,
   type RecordField,
   type RecordNode,
-} from "../../runtime/serde/avro/model.ts";
+} from "@skeji/kafka/codegen";
+import {
+  type InterfaceDeclarationStructure,
+  type JSDocStructure,
+  type PropertySignatureStructure,
+  StructureKind,
+  type TypeAliasDeclarationStructure,
+} from "ts-morph";
 import { jsdoc } from "./module.ts";
 import { type TypeContext, typeExpr } from "./type-expr.ts";
 

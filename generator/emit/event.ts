@@ -2,8 +2,9 @@
  * One module per event: named types and the payload type of the current version, its
  * `Init` type, the descriptor (every version's schema embedded), `publishX` and `onX`.
  */
+
+import { codegenSymbols } from "@skeji/kafka/codegen";
 import { type StatementStructures, StructureKind } from "ts-morph";
-import { codegenSymbols } from "../../runtime/codegen-symbols.ts";
 import type { EventModel } from "../model/event-model.ts";
 import { docs, enumDeclaration, fixedDeclaration, recordDeclarations } from "./declarations.ts";
 import { constStatement, type GeneratedModule, runtimeImport } from "./module.ts";

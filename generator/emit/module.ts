@@ -2,6 +2,8 @@
  * Generated modules as ts-morph structures, and their printing: one in-memory ts-morph
  * project per run, fixed formatting settings, so output is byte-identical everywhere.
  */
+
+import { codegenSymbols, runtimeModule } from "@skeji/kafka/codegen";
 import {
   type CodeBlockWriter,
   IndentationText,
@@ -11,7 +13,6 @@ import {
   type StatementStructures,
   type WriterFunction,
 } from "ts-morph";
-import { codegenSymbols, runtimeModule } from "../../runtime/codegen-symbols.ts";
 
 export interface GeneratedModule {
   /** Path relative to the output folder, `/`-separated. */

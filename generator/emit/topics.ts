@@ -2,8 +2,9 @@
  * The topics module (one descriptor per topic, its discriminated union of events and a
  * typed `onXTopic` registration) and the index module re-exporting everything.
  */
+
+import { codegenSymbols } from "@skeji/kafka/codegen";
 import { type StatementStructures, StructureKind } from "ts-morph";
-import { codegenSymbols } from "../../runtime/codegen-symbols.ts";
 import type { ProjectModel } from "../model/event-model.ts";
 import { docs } from "./declarations.ts";
 import { compareNames, constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";

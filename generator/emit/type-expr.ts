@@ -3,7 +3,7 @@
  * (the same mapping the runtime codec implements):
  * primitives, logical types, arrays, maps and unions. Named types are referenced by name.
  */
-import { type AvroNode, branchName, nullableBranch } from "../../runtime/serde/avro/model.ts";
+import { type AvroNode, branchName, nullableBranch } from "@skeji/kafka/codegen";
 
 export interface TypeContext {
   /** TypeScript name of each named type (records, enums, fixed). */

@@ -15,7 +15,7 @@ import {
   primitiveNames,
   type SchemaProblem,
   suggest,
-} from "../../runtime/serde/avro/model.ts";
+} from "@skeji/kafka/codegen";
 
 /** The underlying types each supported logical type applies to. */
 const appliesTo: Readonly<Record<string, readonly string[]>> = {

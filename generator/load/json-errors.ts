@@ -4,7 +4,7 @@
  * only for some errors, and its wording changes between Node versions, so this small scanner
  * runs (only) after `JSON.parse` has failed and reads the text the way the JSON grammar does.
  */
-import { childPath } from "../../runtime/serde/avro/model.ts";
+import { childPath } from "@skeji/kafka/codegen";
 
 export interface JsonErrorLocation {
   /** Offset into the text (UTF-16 code units). */

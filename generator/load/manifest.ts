@@ -3,8 +3,8 @@
  * on each, each event's partition-key field, wire format and compatibility level, and
  * each topic's dead-letter topic. See docs/generator.md for the format.
  */
-import type { CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
-import { childPath, suggest } from "../../runtime/serde/avro/model.ts";
+import type { CompatibilityLevel, WireFormat } from "@skeji/kafka/codegen";
+import { childPath, suggest } from "@skeji/kafka/codegen";
 import type { Problem } from "./problems.ts";
 
 export const compatibilityLevels: readonly CompatibilityLevel[] = [

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import type { AvroSchema, CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
-import { type AvroNode, nullableBranch, type ParsedSchema, parseSchema } from "../../runtime/serde/avro/model.ts";
+import type { AvroSchema, CompatibilityLevel, WireFormat } from "@skeji/kafka/codegen";
+import { type AvroNode, nullableBranch, type ParsedSchema, parseSchema } from "@skeji/kafka/codegen";
 import { logicalTypeFallbacks } from "./fallbacks.ts";
 import { EVENT_TYPE, type Manifest, readManifest } from "./manifest.ts";
 import { type Problem, parseJson, sortProblems } from "./problems.ts";

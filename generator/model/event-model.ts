@@ -3,8 +3,14 @@
  * (TypeScript names of every named type, which records need an `Init` variant)
  * and per topic. Pure data; no TypeScript text here.
  */
-import type { CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
-import type { AvroNode, LogicalNode, NamedNode, RecordNode } from "../../runtime/serde/avro/model.ts";
+import type {
+  AvroNode,
+  CompatibilityLevel,
+  LogicalNode,
+  NamedNode,
+  RecordNode,
+  WireFormat,
+} from "@skeji/kafka/codegen";
 import type { LoadedProject } from "../load/project.ts";
 
 export interface EventModel {

@@ -1,4 +1,7 @@
-/** `skeji-gen check` as a real process, through bin/skeji-gen.js: exit codes and output. */
+/**
+ * `skeji-gen check` as a real process (the CLI's sources through tsx; test/package runs the built
+ * package): exit codes and output.
+ */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -6,12 +9,14 @@ import { describe, expect, it } from "vitest";
 import { record, writeSchemas } from "./helpers.ts";
 
 const exec = promisify(execFile);
-const bin = join(import.meta.dirname, "..", "..", "bin", "skeji-gen.js");
+const cli = join(import.meta.dirname, "..", "..", "generator", "cli.ts");
+/** tsx by absolute URL: the command runs in temporary folders outside the repository. */
+const tsx = import.meta.resolve("tsx");
 
 /** Runs the CLI; resolves with the exit code and output whatever the code. */
 async function skejiGen(args: string[], cwd: string) {
   try {
-    const { stdout, stderr } = await exec("node", [bin, ...args], { cwd });
+    const { stdout, stderr } = await exec("node", ["--conditions=skeji-source", "--import", tsx, cli, ...args], { cwd });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };

@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { type Admin, type ITopicConfig, Kafka, logLevel } from "kafkajs";
-import { KafkaCluster, reapOrphans } from "../../scripts/infra/cluster.ts";
-import { stateDir } from "../../scripts/infra/common.ts";
+import { KafkaCluster, reapOrphans } from "../../generator/infra/cluster.ts";
+import { stateDir } from "../../generator/infra/common.ts";
 import { KafkaProxy } from "./proxy.ts";
 
 const faultsDir = join(stateDir, "faults");

@@ -9,7 +9,13 @@ import { runCli } from "../../generator/program.ts";
 import { manifestFor, record, validProject, writeProject } from "./helpers.ts";
 
 const exec = promisify(execFile);
-const bin = join(import.meta.dirname, "..", "..", "bin", "skeji-gen.js");
+/** The CLI's sources as a process (tsx by absolute URL: it runs in temporary folders). */
+const cliArgs = [
+  "--conditions=skeji-source",
+  "--import",
+  import.meta.resolve("tsx"),
+  join(import.meta.dirname, "..", "..", "generator", "cli.ts"),
+];
 
 describe("skeji-gen", () => {
   it("generates into --out and reports what it wrote; a second run writes nothing", async () => {
@@ -213,7 +219,7 @@ describe("skeji-gen", () => {
 
   it("as a process: a user error prints its lines, no stack trace, and exits with 1", async () => {
     const root = writeProject(validProject({ "schemas/manifest.json": manifestFor({ "thing.created": "nope" }) }));
-    const failure = await exec("node", [bin], { cwd: root }).catch(
+    const failure = await exec("node", cliArgs, { cwd: root }).catch(
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     expect("code" in failure && failure.code).toBe(1);

@@ -1,7 +1,7 @@
 /** Where the real broker and registry of this test run are, and unique names for test resources. */
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import type { SecuredListeners } from "../../scripts/infra/services.ts";
+import type { SecuredListeners } from "../../generator/infra/services.ts";
 
 export const brokers = (): string[] => inject("kafkaBrokers").split(",");
 export const registryUrl = (): string => inject("schemaRegistryUrl");

@@ -4,7 +4,7 @@
  * only what it started.
  */
 import type { TestProject } from "vitest/node";
-import { down, endpoints, running, type ServiceName, securedListeners, up } from "../../scripts/infra/services.ts";
+import { down, endpoints, running, type ServiceName, securedListeners, up } from "../../generator/infra/services.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -30,7 +30,7 @@ import {
   waitFor,
 } from "./common.ts";
 
-export { InfraError, repoRoot } from "./common.ts";
+export { InfraError, projectRoot } from "./common.ts";
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

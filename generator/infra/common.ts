@@ -12,11 +12,25 @@ import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = resolve(here, "..", "..");
-export const stateDir = process.env.SKEJI_INFRA_DIR ?? join(repoRoot, ".local", "infra");
-const pomFile = join(here, "pom.xml");
+/**
+ * The Maven and log4j2 files sit next to the sources (generator/infra/) and are shipped as they are;
+ * the compiled modules run from dist/infra/, two levels below the package's infra/ folder.
+ */
+const assets = existsSync(join(here, "pom.xml")) ? here : resolve(here, "..", "..", "infra");
+
+/** The nearest folder at or above `from` that holds a package.json (the project), else `from`. */
+export function projectRoot(from: string = process.cwd()): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return resolve(from);
+  }
+}
+
+/** Where brokers keep data, logs and pid files: `.local/infra` in the project, or SKEJI_INFRA_DIR. */
+export const stateDir = process.env.SKEJI_INFRA_DIR ?? join(projectRoot(), ".local", "infra");
+const pomFile = join(assets, "pom.xml");
 /** The JVM flag that points the broker's logging at the project's log4j2 configuration. */
-export const log4jFlag = `-Dlog4j2.configurationFile=${join(here, "log4j2.xml")}`;
+export const log4jFlag = `-Dlog4j2.configurationFile=${join(assets, "log4j2.xml")}`;
 
 export class InfraError extends Error {
   override name = "InfraError";

@@ -2,11 +2,12 @@ import { KafkaCluster, localClusterSpec } from "./cluster.ts";
 import { stateDir } from "./common.ts";
 import { down, InfraError, type ServiceName, status, up } from "./services.ts";
 
-const usage = `usage: scripts/kafka <up|down|status> [kafka|registry]
-       scripts/kafka cluster <up|down|status>
+const usage = `usage: skeji-gen kafka <up|down|status> [kafka|registry]
+       skeji-gen kafka cluster <up|down|status>
 
   up      start the local Kafka broker and schema registry (idempotent)
   down    stop them (broker data is discarded; logs are kept)
+          state and logs live in .local/infra of the project (SKEJI_INFRA_DIR to move them)
   status  show what runs where; exit 1 unless both answer
 
   cluster up      start a three-broker Kafka cluster (KRaft, replication factor 3,
@@ -15,7 +16,8 @@ const usage = `usage: scripts/kafka <up|down|status> [kafka|registry]
   cluster status  show each node; exit 1 unless every node sees all three
 
 Ports: SKEJI_KAFKA_PORT (19092), SKEJI_KAFKA_CONTROLLER_PORT (19093), SKEJI_REGISTRY_PORT (18081),
-SKEJI_CLUSTER_PORT (19192: the cluster's brokers on 19192-19194).`;
+SKEJI_CLUSTER_PORT (19192: the cluster's brokers on 19192-19194).
+Needs Java 17+ and Maven (they fetch Kafka and Apicurio Registry from Maven Central once).`;
 
 async function clusterStatus(cluster: KafkaCluster | undefined): Promise<boolean> {
   if (cluster === undefined) {
@@ -88,13 +90,20 @@ async function serviceCommand(cmd: string | undefined, rest: string[]): Promise<
   }
 }
 
-const [cmd, ...rest] = process.argv.slice(2);
-try {
-  if (cmd === "cluster") await clusterCommand(rest[0]);
-  else await serviceCommand(cmd, rest);
-} catch (err) {
-  if (err instanceof InfraError) {
+/**
+ * `skeji-gen kafka <args>` (and the repository's scripts/kafka): runs one infra command and
+ * returns the process exit code. Infra errors (no Java, no Maven, a port taken...) are one line.
+ */
+export async function runInfra(args: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = args;
+  process.exitCode = 0;
+  try {
+    if (cmd === "cluster") await clusterCommand(rest[0]);
+    else await serviceCommand(cmd, rest);
+  } catch (err) {
+    if (!(err instanceof InfraError)) throw err;
     console.error(`error: ${err.message}`);
     process.exitCode = 1;
-  } else throw err;
+  }
+  return Number(process.exitCode ?? 0);
 }

@@ -1,0 +1,28 @@
+// Builds one workspace package into its dist/: `node scripts/build-package.mjs runtime|generator`.
+// runtime: an ES module build (dist/esm) and a CommonJS build (dist/cjs) with types for each, so
+// `import` and `require` both work on Node 20. generator: the skeji-gen CLI as plain JavaScript.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkg = process.argv[2];
+if (pkg !== "runtime" && pkg !== "generator") {
+  console.error("usage: node scripts/build-package.mjs runtime|generator");
+  process.exit(2);
+}
+const dir = join(dirname(fileURLToPath(import.meta.url)), "..", pkg);
+const tsc = createRequire(join(dir, "package.json")).resolve("typescript/bin/tsc");
+const compile = (config) => execFileSync(process.execPath, [tsc, "-p", join(dir, config)], { stdio: "inherit" });
+
+rmSync(join(dir, "dist"), { recursive: true, force: true });
+if (pkg === "runtime") {
+  compile("tsconfig.build.json");
+  compile("tsconfig.cjs.json");
+  // The .js and .d.ts files under dist/cjs are CommonJS; Node and TypeScript read that from here.
+  mkdirSync(join(dir, "dist", "cjs"), { recursive: true });
+  writeFileSync(join(dir, "dist", "cjs", "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
+} else {
+  compile("tsconfig.build.json");
+}
