@@ -2,7 +2,7 @@
  * The packages as a registry would serve them (`npm pack` of each workspace, which builds it), and
  * temporary projects that install them with npm, outside this repository.
  */
-import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { type ExecFileSyncOptions, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
