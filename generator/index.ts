@@ -1,0 +1,14 @@
+/**
+ * `@skeji/kafka-gen` for programs: generate in memory, write or compare the output, load a schema
+ * project, and check compatibility - what the `skeji-gen` command does, without the command line.
+ */
+export * from "./check/index.ts";
+export {
+  diffOutput,
+  type GenerateOptions,
+  type GenerateResult,
+  generate,
+  type OutputDiff,
+  writeOutput,
+} from "./generate.ts";
+export * from "./load/index.ts";
