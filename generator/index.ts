@@ -2,7 +2,17 @@
  * `@skeji/kafka-gen` for programs: generate in memory, write or compare the output, load a schema
  * project, and check compatibility - what the `skeji-gen` command does, without the command line.
  */
-export * from "./check/index.ts";
+export {
+  type CheckResult,
+  checkAgainstRef,
+  checkOffline,
+  checkRegistry,
+  type Finding,
+  loadProject as loadCheckedProject,
+  type PlacedFinding,
+  RegistryClient,
+  registerAll,
+} from "./check/index.ts";
 export {
   diffOutput,
   type GenerateOptions,
