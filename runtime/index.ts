@@ -120,6 +120,8 @@ export type { SubjectSource } from "./serde/subjects.ts";
 // For tools and tests that work below the producer and consumer (reading a DLQ, replaying, custom
 // sinks). Services normally do not need them.
 export { avroCodec, INVALID_SCHEMA, resolvingCodec } from "./serde/avro.ts";
+export { expandReferences, splitReferences } from "./serde/avro/references.ts";
+export type { SplitSchema, SplitType } from "./serde/avro/references.ts";
 export type {
   AvroCodec,
   AvroCodecOptions,
