@@ -4,11 +4,17 @@
  */
 import { type StatementStructures, StructureKind } from "ts-morph";
 import { codegenSymbols } from "../../runtime/codegen-symbols.ts";
+import type { AvroNode } from "../../runtime/serde/avro/model.ts";
 import type { EventModel } from "../model/event-model.ts";
 import { docs, enumDeclaration, fixedDeclaration, recordDeclarations } from "./declarations.ts";
-import { constStatement, type GeneratedModule, runtimeImport } from "./module.ts";
+import { constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
 
-export function emitEvent(event: EventModel, schemaHeader: string): GeneratedModule {
+/**
+ * `schemaHeader` names the source files; `sharedImport` is the specifier of the shared types
+ * module (e.g. `./types.ts`), which the module imports the shared types it uses from.
+ */
+export function emitEvent(event: EventModel, schemaHeader: string, sharedImport = ""): GeneratedModule {
+  const sharedNames = new Set<string>();
   const imports = new Set<keyof typeof codegenSymbols>([
     "defineEvent",
     "Producer",
@@ -21,6 +27,9 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
     needsInit: event.needsInit,
     unionHelper: codegenSymbols.AvroUnion.name,
     useUnionHelper: () => imports.add("AvroUnion"),
+    useName: (node: AvroNode, name: string) => {
+      if (event.shared.has(node)) sharedNames.add(name);
+    },
   };
   const statements: (StatementStructures | string)[] = [];
   for (const node of event.namedTypes) {
@@ -49,7 +58,10 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
   }
 
   const descriptor = `${event.name}Event`;
-  const versions = event.versions.map((v) => `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)} },`);
+  const versions = event.versions.map(
+    (v) =>
+      `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)}${v.references.length > 0 ? `, references: ${JSON.stringify(v.references)}` : ""} },`,
+  );
   const { defineEvent, Producer, PublishOptions, Consumer, EventHandler } = codegenSymbols;
   statements.push(
     constStatement(
@@ -84,7 +96,18 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
   return {
     path: `${event.module}.ts`,
     header: schemaHeader,
-    imports: [runtimeImport([...imports])],
+    imports: [
+      runtimeImport([...imports]),
+      ...(sharedNames.size > 0
+        ? [
+            importText(
+              "import",
+              sharedImport,
+              [...sharedNames].map((name) => ({ name, typeOnly: true })),
+            ),
+          ]
+        : []),
+    ],
     statements,
   };
 }

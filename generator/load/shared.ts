@@ -60,7 +60,9 @@ function scan(json: unknown, path: string) {
       return;
     }
     if (Array.isArray(v)) {
-      v.forEach((b, i) => walk(b, ns, childPath(p, i)));
+      v.forEach((b, i) => {
+        walk(b, ns, childPath(p, i));
+      });
       return;
     }
     if (!isObj(v) || typeof v.type !== "string") return;
