@@ -11,7 +11,7 @@
  */
 import { checkAgainst, type VersionedSchema } from "./levels.ts";
 import { place } from "./locate.ts";
-import type { CheckedEvent, Project } from "./project.ts";
+import type { CheckedEvent, Project, SharedTypeSource } from "./project.ts";
 import type { RegistryClient } from "./registry-client.ts";
 import type { CheckResult, PlacedFinding, Problem } from "./result.ts";
 import { canonical, parseSchema } from "./schema.ts";
@@ -31,7 +31,12 @@ async function registered(client: RegistryClient, subject: string, event: Checke
   return { schemas: out, unmatched };
 }
 
-async function checkEvent(client: RegistryClient, event: CheckedEvent, result: Mutable): Promise<void> {
+async function checkEvent(
+  client: RegistryClient,
+  event: CheckedEvent,
+  result: Mutable,
+  shared: ReadonlyMap<string, SharedTypeSource> | undefined,
+): Promise<void> {
   const subject = subjectFor(event);
   const latest = event.versions.at(-1);
   if (!latest) return;
@@ -61,7 +66,7 @@ async function checkEvent(client: RegistryClient, event: CheckedEvent, result: M
   const earlier = schemas.filter((s) => s.version < latest.version);
   const findings = checkAgainst(event.type, event.compatibility, latest, earlier);
   result.pairs += event.compatibility.endsWith("_TRANSITIVE") ? earlier.length : Math.min(1, earlier.length);
-  result.findings.push(...place(findings, latest));
+  result.findings.push(...place(findings, latest, shared));
   if (!verdict && findings.length === 0) {
     result.problems.push({
       rule: "registry-incompatible",
@@ -84,7 +89,7 @@ interface Mutable {
 
 export async function checkRegistry(project: Project, client: RegistryClient): Promise<CheckResult> {
   const result: Mutable = { pairs: 0, findings: [], problems: [], notes: [] };
-  for (const event of project.events) await checkEvent(client, event, result);
+  for (const event of project.events) await checkEvent(client, event, result, project.shared);
   return { mode: "registry", events: project.events.length, ...result };
 }
 
