@@ -113,7 +113,7 @@ export type {
   PayloadOf,
   WireFormat,
 } from "./descriptor.ts";
-export { subjectFor } from "./serde/subjects.ts";
+export { sharedTypeSubject, subjectFor } from "./serde/subjects.ts";
 export type { SubjectSource } from "./serde/subjects.ts";
 
 // --- Building blocks: codecs, wire formats, DLQ records, retry policy -----------------------------
@@ -132,8 +132,8 @@ export type {
 export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
 export type { DecodeOptions, EncoderOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";
-export { createRegistryClient } from "./serde/registry.ts";
-export type { RegistryClient, RegistryClientOptions } from "./serde/registry.ts";
+export { createRegistryClient, schemaIdWithReferences } from "./serde/registry.ts";
+export type { RegistryClient, RegistryClientOptions, SchemaReference } from "./serde/registry.ts";
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";
 export { deadLetterSize, fitDeadLetter } from "./dlq/truncate.ts";
