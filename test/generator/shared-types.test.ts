@@ -128,7 +128,7 @@ describe("loading shared types", () => {
 describe("the embedded schema", () => {
   const loaded = load(project());
   const version = loaded.events[0]?.versions[0];
-  const expanded = version?.expanded as object;
+  const expanded = version?.expanded as { readonly [key: string]: unknown };
 
   it("is self-contained: it parses on its own, each shared type defined once, at its first use", () => {
     const text = JSON.stringify(expanded);
