@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { codegenSymbols } from "@skeji/kafka/codegen";
 import { emitEvent } from "./emit/event.ts";
 import { HEADER_PREFIX, Printer } from "./emit/module.ts";
+import { emitShared } from "./emit/shared.ts";
 import { emitIndex, emitTopics } from "./emit/topics.ts";
 import type { Problem } from "./load/problems.ts";
 import { type LoadedProject, loadProject } from "./load/project.ts";
@@ -79,11 +80,27 @@ export function generate(options: GenerateOptions): GenerateResult {
       });
     }
   }
+  const sharedModule = model.shared?.module;
+  for (const event of model.events) {
+    if (event.module === sharedModule || event.module === "topics" || event.module === "index") {
+      clashes.push({
+        file: manifestFile,
+        path: "$",
+        message: `event "${event.type}" would be generated as ${event.module}.ts, a module skeji-gen writes itself (rename the event type)`,
+      });
+    }
+  }
   if (clashes.length > 0) return { project, files: new Map(), problems: clashes, warnings };
   const printer = new Printer();
   const files = new Map<string, string>();
+  const sharedImport = `./${sharedModule}${ext}`;
   for (const event of model.events) {
-    const module = emitEvent(event, event.versions.map((v) => headerPath(v.file)).join(", "));
+    const sources = [...event.versions.map((v) => v.file), ...event.sharedFiles].map(headerPath);
+    const module = emitEvent(event, sources.join(", "), sharedImport);
+    files.set(module.path, printer.print(module));
+  }
+  if (model.shared) {
+    const module = emitShared(model.shared, model.shared.files.map(headerPath).join(", "));
     files.set(module.path, printer.print(module));
   }
   if (model.topics.length > 0) {

@@ -7,4 +7,4 @@
 export * from "./codegen-symbols.ts";
 export type { AvroSchema, CompatibilityLevel, WireFormat } from "./descriptor.ts";
 export * from "./serde/avro/model.ts";
-export { type SubjectSource, subjectFor } from "./serde/subjects.ts";
+export { type SubjectSource, sharedTypeSubject, subjectFor } from "./serde/subjects.ts";

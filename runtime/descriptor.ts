@@ -32,7 +32,14 @@ export type WireFormat = "avro" | "confluent" | "json";
 /** One published version of an event's schema. Versions count up from 1 without gaps. */
 export interface EventVersion {
   readonly version: number;
+  /** The writer schema, self-contained: shared named types are defined inline, at their first use. */
   readonly schema: AvroSchema;
+  /**
+   * Full names of the shared named types the schema uses (defined in other schema files), each
+   * after the types it uses. The Confluent format registers each under its own subject and the
+   * event's schema with references to them; other formats ignore it.
+   */
+  readonly references?: readonly string[] | undefined;
 }
 
 /**

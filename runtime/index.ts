@@ -113,13 +113,15 @@ export type {
   PayloadOf,
   WireFormat,
 } from "./descriptor.ts";
-export { subjectFor } from "./serde/subjects.ts";
+export { sharedTypeSubject, subjectFor } from "./serde/subjects.ts";
 export type { SubjectSource } from "./serde/subjects.ts";
 
 // --- Building blocks: codecs, wire formats, DLQ records, retry policy -----------------------------
 // For tools and tests that work below the producer and consumer (reading a DLQ, replaying, custom
 // sinks). Services normally do not need them.
 export { avroCodec, INVALID_SCHEMA, resolvingCodec } from "./serde/avro.ts";
+export { expandReferences, splitReferences } from "./serde/avro/references.ts";
+export type { SplitSchema, SplitType } from "./serde/avro/references.ts";
 export type {
   AvroCodec,
   AvroCodecOptions,
@@ -130,8 +132,8 @@ export type {
 export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
 export type { DecodeOptions, EncoderOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";
-export { createRegistryClient } from "./serde/registry.ts";
-export type { RegistryClient, RegistryClientOptions } from "./serde/registry.ts";
+export { createRegistryClient, schemaIdWithReferences } from "./serde/registry.ts";
+export type { RegistryClient, RegistryClientOptions, SchemaReference } from "./serde/registry.ts";
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";
 export { deadLetterSize, fitDeadLetter } from "./dlq/truncate.ts";

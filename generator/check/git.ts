@@ -10,10 +10,40 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { CheckError } from "./errors.ts";
+import { lineOf } from "./locate.ts";
 import { checkVersion } from "./offline.ts";
+import type { SharedTypeSource } from "./project.ts";
 import { loadProject, type Project } from "./project.ts";
 import type { CheckResult, PlacedFinding, Problem } from "./result.ts";
 import { canonical } from "./schema.ts";
+
+/** A schema's JSON without docs, keys sorted: equal when only docs or formatting differ. */
+function meaning(schema: unknown): string {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (typeof v !== "object" || v === null) return v;
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== "doc")
+        .map(([k, x]) => [k, strip(x)]),
+    );
+  };
+  return canonical(JSON.stringify(strip(schema)));
+}
+
+/** The shared types `names` that differ (beyond docs) between two projects, with where they are now. */
+function changedShared(
+  names: readonly string[],
+  now: ReadonlyMap<string, SharedTypeSource> | undefined,
+  before: ReadonlyMap<string, SharedTypeSource> | undefined,
+): SharedTypeSource[] {
+  return names.flatMap((name) => {
+    const a = before?.get(name);
+    const b = now?.get(name);
+    if (b === undefined) return [];
+    return a === undefined || meaning(a.definition) !== meaning(b.definition) ? [b] : [];
+  });
+}
 
 function git(cwd: string, args: string[]): string {
   try {
@@ -54,7 +84,7 @@ export function loadProjectAtRef(
     .split("\0")
     .filter((f) => f !== "");
   // No schemas at the ref (the pull request that adds them): nothing is published yet.
-  if (files.length === 0) return { events: [] };
+  if (files.length === 0) return { events: [], shared: new Map() };
   const tmp = mkdtempSync(join(tmpdir(), "skeji-check-"));
   try {
     for (const full of files) {
@@ -78,6 +108,7 @@ export function loadProjectAtRef(
     const shown = (file: string): string => join(dir, file).replace(`${resolve(displayRoot)}/`, "");
     return {
       events: atRef.events.map((e) => ({ ...e, versions: e.versions.map((v) => ({ ...v, file: shown(v.file) })) })),
+      shared: new Map([...(atRef.shared ?? new Map()).values()].map((t) => [t.name, { ...t, file: shown(t.file) }])),
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -114,6 +145,23 @@ export function checkAgainstRef(current: Project, published: Project): CheckResu
           message: `${old.type} v${v.version} is published (${v.file} exists at the base ref) but was deleted`,
           hint: `restore ${v.file}; published versions stay, even when no producer writes them any more`,
         });
+      } else if (canonical(still.text) === canonical(v.text) && meaning(still.expanded) !== meaning(v.expanded)) {
+        // The file is as published, but a shared type it uses changed: records already written
+        // carry the old schema's fingerprint, and readers judge them by the new one.
+        const through = changedShared(still.sharedTypes, current.shared, published.shared);
+        const first = through[0];
+        const r = checkVersion(now as NonNullable<typeof now>, still, current.shared, [v]);
+        findings.push(...r.findings);
+        pairs += r.pairs;
+        problems.push({
+          rule: "published-version-edited",
+          event: old.type,
+          version: v.version,
+          file: first?.file ?? still.file,
+          line: first === undefined ? 1 : lineOf(first.text, ""),
+          message: `${old.type} v${v.version} is published but its schema changed through the shared type${through.length === 1 ? "" : "s"} ${through.map((t) => `${t.name} (${t.file})`).join(", ") || "it uses"}`,
+          hint: `keep the published shape of ${through.map((t) => t.name).join(", ") || "the shared types"} (records already written carry the old schema's fingerprint); put the change in a new shared type used by a new version v${(now?.versions.at(-1)?.version ?? v.version) + 1}`,
+        });
       } else if (canonical(still.text) !== canonical(v.text)) {
         problems.push({
           rule: "published-version-edited",
@@ -137,7 +185,7 @@ export function checkAgainstRef(current: Project, published: Project): CheckResu
       notes.push(`${event.type}: compatibility changed from ${base.compatibility} to ${event.compatibility}`);
     }
     for (const candidate of added) {
-      const r = checkVersion(event, candidate);
+      const r = checkVersion(event, candidate, current.shared);
       findings.push(...r.findings);
       pairs += r.pairs;
     }

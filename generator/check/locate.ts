@@ -6,8 +6,9 @@
  */
 
 import type { Finding } from "./levels.ts";
-import type { CheckedVersion } from "./project.ts";
+import type { CheckedVersion, SharedTypeSource } from "./project.ts";
 import type { PlacedFinding } from "./result.ts";
+import type { SchemaNode } from "./schema.ts";
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -30,7 +31,53 @@ export function lineOf(text: string, path: string): number {
   return line;
 }
 
-/** Places findings in the file of the version they are about. */
-export function place(findings: readonly Finding[], version: CheckedVersion): PlacedFinding[] {
-  return findings.map((f) => ({ ...f, file: version.file, line: lineOf(version.text, f.path) }));
+/**
+ * The last shared type a dotted path (`total.amount_minor`, `lines[].price`) runs into, and the rest
+ * of the path inside it; undefined when the path stays in the event's own types.
+ */
+export function sharedOnPath(
+  root: SchemaNode,
+  path: string,
+  shared: ReadonlyMap<string, unknown>,
+): { type: string; rest: string } | undefined {
+  const unwrap = (n: SchemaNode, field: string): SchemaNode =>
+    n.kind === "union"
+      ? (n.branches.find((b) => b.kind === "record" && b.fields.some((f) => f.name === field)) ?? n)
+      : n;
+  const segments = path === "" ? [] : path.split(".");
+  let node: SchemaNode | undefined = root;
+  let found: { type: string; rest: string } | undefined;
+  for (let i = 0; i < segments.length && node !== undefined; i++) {
+    const segment = segments[i] as string;
+    const name = segment.replace(/(\[\]|\{\})+$/, "");
+    node = unwrap(node, name);
+    if (node.kind !== "record") break;
+    if (shared.has(node.name)) found = { type: node.name, rest: segments.slice(i).join(".") };
+    let next: SchemaNode | undefined = node.fields.find((f) => f.name === name)?.type;
+    for (const step of segment.slice(name.length).match(/\[\]|\{\}/g) ?? []) {
+      if (next?.kind === "union") next = next.branches.find((b) => b.kind === (step === "[]" ? "array" : "map"));
+      next = next?.kind === "array" ? next.items : next?.kind === "map" ? next.values : undefined;
+    }
+    node = next;
+  }
+  return found;
+}
+
+/**
+ * Places findings in the file of the version they are about, or, when the offending field is inside
+ * a shared type, in that type's file (the change to fix is there).
+ */
+export function place(
+  findings: readonly Finding[],
+  version: CheckedVersion,
+  shared: ReadonlyMap<string, SharedTypeSource> = new Map(),
+): PlacedFinding[] {
+  return findings.map((f) => {
+    const through = shared.size === 0 ? undefined : sharedOnPath(version.schema, f.path, shared);
+    const source = through === undefined ? undefined : shared.get(through.type);
+    if (through === undefined || source === undefined) {
+      return { ...f, file: version.file, line: lineOf(version.text, f.path) };
+    }
+    return { ...f, file: source.file, line: lineOf(source.text, through.rest), through: through.type };
+  });
 }

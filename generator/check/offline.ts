@@ -4,19 +4,22 @@
  */
 import { checkAgainst, isTransitive } from "./levels.ts";
 import { place } from "./locate.ts";
-import type { CheckedEvent, CheckedVersion, Project } from "./project.ts";
+import type { CheckedEvent, CheckedVersion, Project, SharedTypeSource } from "./project.ts";
 import type { CheckResult, PlacedFinding } from "./result.ts";
 
 /** Checks `candidate` of `event` against its earlier versions; returns placed findings and the pair count. */
 export function checkVersion(
   event: CheckedEvent,
   candidate: CheckedVersion,
+  shared?: ReadonlyMap<string, SharedTypeSource>,
+  /** What to judge it against; default its earlier versions. */
+  against: readonly CheckedVersion[] = event.versions.filter((v) => v.version < candidate.version),
 ): { findings: PlacedFinding[]; pairs: number } {
-  const earlier = event.versions.filter((v) => v.version < candidate.version);
+  const earlier = against;
   const findings = checkAgainst(event.type, event.compatibility, candidate, earlier);
   const pairs =
     event.compatibility === "NONE" || earlier.length === 0 ? 0 : isTransitive(event.compatibility) ? earlier.length : 1;
-  return { findings: place(findings, candidate), pairs };
+  return { findings: place(findings, candidate, shared), pairs };
 }
 
 export function checkOffline(project: Project): CheckResult {
@@ -24,7 +27,7 @@ export function checkOffline(project: Project): CheckResult {
   let pairs = 0;
   for (const event of project.events) {
     for (const candidate of event.versions.slice(1)) {
-      const r = checkVersion(event, candidate);
+      const r = checkVersion(event, candidate, project.shared);
       findings.push(...r.findings);
       pairs += r.pairs;
     }

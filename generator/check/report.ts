@@ -11,6 +11,12 @@ export const formats: readonly Format[] = ["text", "json", "github"];
 const who = (f: PlacedFinding): string => whoBreaks(f.direction, f.version, f.against);
 
 export function whoBreaks(direction: Direction, version: number, against: number): string {
+  if (version === against) {
+    // A published version changed in place (through a shared type).
+    return direction === "new-readers"
+      ? `breaks new readers: consumers built with the change cannot read v${version} data written before it`
+      : `breaks old readers: consumers built before the change cannot read v${version} data written after it`;
+  }
   return direction === "new-readers"
     ? `breaks new readers: consumers on v${version} cannot read data written with v${against}`
     : `breaks old readers: consumers on v${against} cannot read data written with v${version}`;
@@ -39,7 +45,9 @@ export function formatText(r: CheckResult): string {
   const lines: string[] = [];
   for (const f of r.findings) {
     lines.push(`${f.event} v${f.version} against v${f.against} (${f.level}): ${who(f)}`);
-    lines.push(`  at   ${where(f.path)}  (${f.file}:${f.line})`);
+    lines.push(
+      `  at   ${where(f.path)}  (${f.through === undefined ? "" : `in shared type ${f.through}, `}${f.file}:${f.line})`,
+    );
     lines.push(`  rule ${f.type}: ${f.message}`);
     lines.push(`  fix  ${f.hint}`);
     lines.push("");
@@ -78,6 +86,7 @@ export function formatJson(r: CheckResult): string {
         hint: f.hint,
         file: f.file,
         line: f.line,
+        ...(f.through === undefined ? {} : { through: f.through }),
       })),
       problems: r.problems,
       notes: r.notes,
@@ -94,7 +103,8 @@ const prop = (s: string): string => data(s).replace(/:/g, "%3A").replace(/,/g, "
 export function formatGithub(r: CheckResult): string {
   const lines: string[] = [];
   for (const f of r.findings) {
-    const title = `${f.event} v${f.version}: ${f.type} at ${where(f.path)}`;
+    const inShared = f.through === undefined ? "" : ` (shared type ${f.through})`;
+    const title = `${f.event} v${f.version}: ${f.type} at ${where(f.path)}${inShared}`;
     const body = `${f.message} (against v${f.against}, ${f.level}; ${who(f)}).\nFix: ${f.hint}`;
     lines.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(title)}::${data(body)}`);
   }

@@ -8,6 +8,11 @@ export interface PlacedFinding extends Finding {
   readonly file: string;
   /** 1-based line of the offending field in `file` (of its closest enclosing field when it is gone). */
   readonly line: number;
+  /**
+   * The shared type the path runs into last, when the offending field is inside one: `file` and
+   * `line` then point into the shared type's file, and `path` is still the path from the event's root.
+   */
+  readonly through?: string | undefined;
 }
 
 /** A failure that is not a schema incompatibility: an edited or deleted published version, a registry refusal. */

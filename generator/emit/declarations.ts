@@ -84,8 +84,9 @@ export function recordDeclarations(
   if (ctx.needsInit.has(node)) {
     // Only fields whose type differs for publishers are spelled out; the rest come from the payload
     // type through `Pick` (required) and `Partial<Pick>` (with a default), which keep their docs.
+    const quiet = { ...ctx, useName: undefined }; // comparing, not emitting: no imports
     const differs = (f: RecordField) =>
-      typeExpr(f.type, { ...ctx, init: true }) !== typeExpr(f.type, { ...ctx, init: false });
+      typeExpr(f.type, { ...quiet, init: true }) !== typeExpr(f.type, { ...quiet, init: false });
     const names = (fields: RecordField[]) => fields.map((f) => JSON.stringify(f.name)).join(" | ");
     const required = node.fields.filter((f) => !f.hasDefault && !differs(f));
     const optional = node.fields.filter((f) => f.hasDefault && !differs(f));

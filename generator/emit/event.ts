@@ -3,13 +3,19 @@
  * `Init` type, the descriptor (every version's schema embedded), `publishX` and `onX`.
  */
 
+import type { AvroNode } from "@skeji/kafka/codegen";
 import { codegenSymbols } from "@skeji/kafka/codegen";
 import { type StatementStructures, StructureKind } from "ts-morph";
 import type { EventModel } from "../model/event-model.ts";
 import { docs, enumDeclaration, fixedDeclaration, recordDeclarations } from "./declarations.ts";
-import { constStatement, type GeneratedModule, runtimeImport } from "./module.ts";
+import { constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
 
-export function emitEvent(event: EventModel, schemaHeader: string): GeneratedModule {
+/**
+ * `schemaHeader` names the source files; `sharedImport` is the specifier of the shared types
+ * module (e.g. `./types.ts`), which the module imports the shared types it uses from.
+ */
+export function emitEvent(event: EventModel, schemaHeader: string, sharedImport = ""): GeneratedModule {
+  const sharedNames = new Set<string>();
   const imports = new Set<keyof typeof codegenSymbols>([
     "defineEvent",
     "Producer",
@@ -22,6 +28,9 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
     needsInit: event.needsInit,
     unionHelper: codegenSymbols.AvroUnion.name,
     useUnionHelper: () => imports.add("AvroUnion"),
+    useName: (node: AvroNode, name: string) => {
+      if (event.shared.has(node)) sharedNames.add(name);
+    },
   };
   const statements: (StatementStructures | string)[] = [];
   for (const node of event.namedTypes) {
@@ -50,7 +59,10 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
   }
 
   const descriptor = `${event.name}Event`;
-  const versions = event.versions.map((v) => `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)} },`);
+  const versions = event.versions.map(
+    (v) =>
+      `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)}${v.references.length > 0 ? `, references: ${JSON.stringify(v.references)}` : ""} },`,
+  );
   const { defineEvent, Producer, PublishOptions, Consumer, EventHandler } = codegenSymbols;
   statements.push(
     constStatement(
@@ -85,7 +97,18 @@ export function emitEvent(event: EventModel, schemaHeader: string): GeneratedMod
   return {
     path: `${event.module}.ts`,
     header: schemaHeader,
-    imports: [runtimeImport([...imports])],
+    imports: [
+      runtimeImport([...imports]),
+      ...(sharedNames.size > 0
+        ? [
+            importText(
+              "import",
+              sharedImport,
+              [...sharedNames].map((name) => ({ name, typeOnly: true })),
+            ),
+          ]
+        : []),
+    ],
     statements,
   };
 }

@@ -69,9 +69,13 @@ export function importText(keyword: "import" | "export", specifier: string, name
   const parts = [...new Map(names.map((n) => [n.name, n])).values()]
     .sort((a, b) => compareNames(a.name, b.name))
     .map((n) => (n.typeOnly ? `type ${n.name}` : n.name));
-  const oneLine = `${keyword} { ${parts.join(", ")} } from ${JSON.stringify(specifier)};`;
+  // Only types: `import type { A, B }`, as Biome's useImportType / useExportType want it.
+  const allTypes = names.length > 0 && names.every((n) => n.typeOnly);
+  const head = allTypes ? `${keyword} type` : keyword;
+  const listed = allTypes ? parts.map((p) => p.replace(/^type /, "")) : parts;
+  const oneLine = `${head} { ${listed.join(", ")} } from ${JSON.stringify(specifier)};`;
   if (oneLine.length <= 120) return oneLine;
-  return `${keyword} {\n${parts.map((p) => `  ${p},`).join("\n")}\n} from ${JSON.stringify(specifier)};`;
+  return `${head} {\n${listed.map((p) => `  ${p},`).join("\n")}\n} from ${JSON.stringify(specifier)};`;
 }
 
 /** `import { type Consumer, defineEvent, ... } from "@skeji/kafka";` with names from the runtime's symbol list. */

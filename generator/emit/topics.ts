@@ -8,6 +8,7 @@ import { type StatementStructures, StructureKind } from "ts-morph";
 import type { ProjectModel } from "../model/event-model.ts";
 import { docs } from "./declarations.ts";
 import { compareNames, constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
+import { sharedExports } from "./shared.ts";
 
 export function emitTopics(model: ProjectModel, header: string, ext: string): GeneratedModule {
   const { defineTopic, TopicEvent, TopicHandler, Consumer } = codegenSymbols;
@@ -68,6 +69,7 @@ export function emitIndex(model: ProjectModel, header: string, ext: string): Gen
     ]);
     imports.push(importText("export", `./topics${ext}`, names));
   }
+  if (model.shared) imports.push(importText("export", `./${model.shared.module}${ext}`, sharedExports(model.shared)));
   // Re-exports sorted by module specifier, as Biome's organize-imports expects.
   const bySpecifier = (line: string) => line.slice(line.lastIndexOf(" from ") + 7);
   imports.sort((a, b) => compareNames(bySpecifier(a), bySpecifier(b)));

@@ -16,6 +16,8 @@ export interface TypeContext {
   readonly unionHelper: string;
   /** Called when the union helper is used, so the import can be added. */
   readonly useUnionHelper: () => void;
+  /** Called with each named type's TypeScript name as it is used, so imports can be added. */
+  readonly useName?: ((node: AvroNode, name: string) => void) | undefined;
 }
 
 const primitiveTypes: Record<string, string> = {
@@ -49,12 +51,17 @@ export function typeExpr(node: AvroNode, ctx: TypeContext): string {
     case "logical":
       return logicalTypes[node.logicalType] as string;
     case "record": {
-      const name = ctx.typeNames.get(node) as string;
-      return ctx.init && ctx.needsInit.has(node) ? `${name}Init` : name;
+      const base = ctx.typeNames.get(node) as string;
+      const name = ctx.init && ctx.needsInit.has(node) ? `${base}Init` : base;
+      ctx.useName?.(node, name);
+      return name;
     }
     case "enum":
-    case "fixed":
-      return ctx.typeNames.get(node) as string;
+    case "fixed": {
+      const name = ctx.typeNames.get(node) as string;
+      ctx.useName?.(node, name);
+      return name;
+    }
     case "array": {
       const items = typeExpr(node.items, ctx);
       return / \| /.test(items) || items.includes("=>") ? `(${items})[]` : `${items}[]`;

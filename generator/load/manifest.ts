@@ -43,9 +43,11 @@ export interface ManifestTopic {
 export interface Manifest {
   readonly topics: readonly ManifestTopic[];
   readonly events: ReadonlyMap<string, ManifestEvent>;
+  /** The folder of shared named types (`$.types`), relative to the manifest's folder, as written. */
+  readonly types: string | undefined;
 }
 
-const TOP_KEYS = ["$schema", "defaults", "topics"];
+const TOP_KEYS = ["$schema", "defaults", "types", "topics"];
 const DEFAULT_KEYS = ["format", "compatibility"];
 const TOPIC_KEYS = ["dlq", "format", "compatibility", "events", "doc"];
 const EVENT_KEYS = ["key", "format", "compatibility", "doc"];
@@ -63,7 +65,8 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
   const problem = (path: string, message: string) => problems.push({ file, path, message });
   const topics: ManifestTopic[] = [];
   const events = new Map<string, ManifestEvent>();
-  const empty = { manifest: { topics, events }, problems };
+  let types: string | undefined;
+  const empty = () => ({ manifest: { topics, events, types }, problems });
 
   const checkKeys = (obj: Record<string, unknown>, allowed: string[], path: string, what: string) => {
     for (const key of Object.keys(obj)) {
@@ -103,9 +106,17 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
 
   if (!isObject(json)) {
     problem("$", 'the manifest must be a JSON object with a "topics" object');
-    return empty;
+    return empty();
   }
   checkKeys(json, TOP_KEYS, "$", "manifest");
+  if (json.types !== undefined) {
+    if (typeof json.types === "string" && json.types.trim() !== "") types = json.types;
+    else
+      problem(
+        "$.types",
+        `invalid types ${JSON.stringify(json.types)} (expected the folder of shared .avsc types, relative to the manifest, e.g. "_types")`,
+      );
+  }
   let defaultLevel = DEFAULT_COMPATIBILITY;
   let defaultFormat = DEFAULT_FORMAT;
   if (json.defaults !== undefined) {
@@ -118,7 +129,7 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
   }
   if (!isObject(json.topics)) {
     problem("$.topics", 'missing or invalid "topics" (expected an object of topic name -> { dlq?, events })');
-    return empty;
+    return empty();
   }
   for (const [topic, spec] of Object.entries(json.topics)) {
     const tp = childPath("$.topics", topic);
@@ -178,5 +189,5 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
     }
     topics.push({ name: topic, dlqTopic, doc: doc(spec, tp), events: topicEvents, path: tp });
   }
-  return { manifest: { topics, events }, problems };
+  return { manifest: { topics, events, types }, problems };
 }

@@ -4,12 +4,20 @@
  * throws for user errors), so callers (the generator, `skeji-gen check`) report all at once.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import type { AvroSchema, CompatibilityLevel, WireFormat } from "@skeji/kafka/codegen";
-import { type AvroNode, nullableBranch, type ParsedSchema, parseSchema } from "@skeji/kafka/codegen";
+import {
+  type AvroNode,
+  expandReferences,
+  nullableBranch,
+  type ParsedSchema,
+  parseSchema,
+  splitReferences,
+} from "@skeji/kafka/codegen";
 import { logicalTypeFallbacks } from "./fallbacks.ts";
 import { EVENT_TYPE, type Manifest, readManifest } from "./manifest.ts";
 import { type Problem, parseJson, sortProblems } from "./problems.ts";
+import { loadSharedTypes, noSharedTypes, type SharedTypes } from "./shared.ts";
 
 export interface LoadedVersion {
   readonly version: number;
@@ -19,8 +27,15 @@ export interface LoadedVersion {
   readonly schema: AvroSchema;
   /** The file as written. */
   readonly text: string;
-  /** The resolved model (named types linked, logical types recognised). */
+  /** The resolved model (named types linked, logical types recognised; shared types are the shared nodes). */
   readonly parsed: ParsedSchema;
+  /**
+   * The schema with every shared type it uses defined inline, at its first use: self-contained,
+   * what descriptors embed and fingerprints are computed from. `schema` itself when it uses none.
+   */
+  readonly expanded: AvroSchema;
+  /** Full names of the shared types the schema uses (directly or through another), dependencies first. */
+  readonly sharedTypes: readonly string[];
 }
 
 export interface LoadedEvent {
@@ -53,6 +68,8 @@ export interface LoadedProject {
   readonly events: readonly LoadedEvent[];
   /** Sorted by name. */
   readonly topics: readonly LoadedTopic[];
+  /** The shared named types the manifest's `$.types` folder holds (none without it). */
+  readonly shared: SharedTypes;
   /** Every problem, sorted by file; empty when the project is valid. */
   readonly problems: readonly Problem[];
   /**
@@ -119,11 +136,13 @@ export function loadProject(options: LoadOptions): LoadedProject {
   const rel = (p: string) => toPosix(relative(cwd, p)) || ".";
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
+  let shared: SharedTypes = noSharedTypes;
   const result = (events: LoadedEvent[], topics: LoadedTopic[]): LoadedProject => ({
     schemasDir,
     manifestPath,
     events,
     topics,
+    shared,
     problems: sortProblems(problems),
     warnings: sortProblems(warnings),
   });
@@ -139,7 +158,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
 
   // Manifest.
   const manifestFile = rel(manifestPath);
-  let manifest: Manifest = { topics: [], events: new Map() };
+  let manifest: Manifest = { topics: [], events: new Map(), types: undefined };
   if (!existsSync(manifestPath)) {
     problems.push({
       file: manifestFile,
@@ -156,11 +175,26 @@ export function loadProject(options: LoadOptions): LoadedProject {
     }
   }
 
-  // Schema folders.
+  // Shared types, first: event schemas refer to them.
+  const typesDir = manifest.types === undefined ? undefined : resolve(dirname(manifestPath), manifest.types);
+  if (typesDir !== undefined) {
+    shared = loadSharedTypes(typesDir, cwd, problems);
+    const clash = manifest.events.get(relative(schemasDir, typesDir));
+    if (clash) {
+      problems.push({
+        file: manifestFile,
+        path: clash.path,
+        message: `event "${clash.type}" has the name of the shared types folder ($.types); rename one (a folder such as "_types" cannot be an event type)`,
+      });
+    }
+  }
+
+  // Schema folders (the shared types folder is not an event).
   const folders = readdirSync(schemasDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+    .filter((d) => d.isDirectory() && !d.name.startsWith(".") && resolve(schemasDir, d.name) !== typesDir)
     .map((d) => d.name)
     .sort();
+  const sharedNames = new Set(shared.definitions.keys());
   const versionsByType = new Map<string, LoadedVersion[]>();
   const names = new Map<string, string>();
   for (const type of folders) {
@@ -229,8 +263,13 @@ export function loadProject(options: LoadOptions): LoadedProject {
         problems.push(json.problem);
         continue;
       }
-      const parsed = parseSchema(json.value);
+      const parsed = parseSchema(json.value, { external: shared.nodes });
       for (const p of parsed.problems) problems.push({ file, path: p.path, message: p.message });
+      const schema = json.value as AvroSchema;
+      const withShared = shared.definitions.size === 0 ? schema : expandReferences(schema, shared.definitions);
+      const sharedTypes =
+        withShared === schema ? [] : splitReferences(withShared, sharedNames).types.map((t) => t.name);
+      const expanded = sharedTypes.length === 0 ? schema : withShared;
       if (parsed.problems.length === 0) {
         for (const w of logicalTypeFallbacks(json.value)) warnings.push({ file, path: w.path, message: w.message });
         if (parsed.root.kind !== "record") {
@@ -241,7 +280,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
           });
         }
       }
-      versions.push({ version, file, schema: json.value as AvroSchema, text, parsed });
+      versions.push({ version, file, schema: json.value as AvroSchema, text, parsed, expanded, sharedTypes });
     }
     versionsByType.set(type, versions);
   }

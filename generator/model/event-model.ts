@@ -26,12 +26,27 @@ export interface EventModel {
   readonly doc: string | undefined;
   /** Module file name without extension, e.g. `booking.create.requested`. */
   readonly module: string;
-  readonly versions: readonly { readonly version: number; readonly file: string; readonly schema: unknown }[];
+  readonly versions: readonly {
+    readonly version: number;
+    readonly file: string;
+    /** The schema as embedded: self-contained (shared types expanded). */
+    readonly schema: unknown;
+    /** Full names of the shared types it uses, dependencies first. */
+    readonly references: readonly string[];
+  }[];
+  /** Shared type files the event's versions use, sorted (for the header line). */
+  readonly sharedFiles: readonly string[];
   /** The current (last) version's root record. */
   readonly root: RecordNode;
-  /** Named types of the current version (except the root), in definition order, with their TypeScript names. */
+  /**
+   * Named types of the current version (except the root and shared types), in definition order,
+   * with their TypeScript names.
+   */
   readonly namedTypes: readonly NamedNode[];
+  /** TypeScript names of the module's own named types and of every shared type. */
   readonly typeNames: ReadonlyMap<AvroNode, string>;
+  /** Shared types (declared in the shared types module, imported from it). */
+  readonly shared: ReadonlySet<AvroNode>;
   /** Records whose publisher-side (`Init`) type differs: a field with a default at any depth. */
   readonly needsInit: ReadonlySet<RecordNode>;
 }
@@ -45,10 +60,27 @@ export interface TopicModel {
   readonly events: readonly EventModel[];
 }
 
+/** The shared types module: every shared named type, declared once. */
+export interface SharedModel {
+  /** Module file name without extension. */
+  readonly module: string;
+  /** The shared type files, for the header line. */
+  readonly files: readonly string[];
+  /** In dependency order (a type after those it uses). */
+  readonly namedTypes: readonly NamedNode[];
+  readonly typeNames: ReadonlyMap<AvroNode, string>;
+  readonly needsInit: ReadonlySet<RecordNode>;
+}
+
 export interface ProjectModel {
   readonly events: readonly EventModel[];
   readonly topics: readonly TopicModel[];
+  /** Undefined when the project has no shared types. */
+  readonly shared: SharedModel | undefined;
 }
+
+/** The module shared types are declared in (`types.ts`). */
+export const SHARED_MODULE = "types";
 
 export const pascalCase = (text: string): string =>
   text
@@ -81,11 +113,12 @@ export const reservedTypeNames: readonly string[] = [
   "Uint8Array",
 ];
 
-function collectNamed(root: AvroNode): NamedNode[] {
+/** Named types reachable from `root` (not `root`), stopping at types in `stop`. */
+function collectNamed(root: AvroNode, stop: ReadonlySet<AvroNode> = new Set()): NamedNode[] {
   const out: NamedNode[] = [];
   const seen = new Set<AvroNode>();
   const visit = (node: AvroNode): void => {
-    if (seen.has(node)) return;
+    if (seen.has(node) || stop.has(node)) return;
     seen.add(node);
     switch (node.kind) {
       case "record":
@@ -114,8 +147,8 @@ function collectNamed(root: AvroNode): NamedNode[] {
 }
 
 /** Fixed point: a record needs an `Init` variant if a field has a default or its type reaches such a record. */
-function computeNeedsInit(records: readonly RecordNode[]): Set<RecordNode> {
-  const needs = new Set<RecordNode>();
+function computeNeedsInit(records: readonly RecordNode[], known: ReadonlySet<RecordNode> = new Set()): Set<RecordNode> {
+  const needs = new Set<RecordNode>(known);
   const reaches = (node: AvroNode): boolean => {
     switch (node.kind) {
       case "record":
@@ -143,14 +176,9 @@ function computeNeedsInit(records: readonly RecordNode[]): Set<RecordNode> {
   return needs;
 }
 
-export function buildEventModel(event: LoadedProject["events"][number], taken: ReadonlySet<string>): EventModel {
-  const current = event.versions.at(-1);
-  if (current?.parsed.root.kind !== "record") throw new Error(`event ${event.type} has no record schema`);
-  const root = current.parsed.root as RecordNode;
-  const namedTypes = collectNamed(root).filter((n) => !isLogicalFixed(n, current.parsed.named));
-  const typeNames = new Map<AvroNode, string>([[root, event.name]]);
-  const used = new Set<string>([...taken, event.name, `${event.name}Init`, `${event.name}Event`]);
-  for (const node of namedTypes) {
+/** Gives each named type a TypeScript name not in `used` (nor `<name>Init` for records); adds them to `used`. */
+function nameTypes(nodes: readonly NamedNode[], used: Set<string>, typeNames: Map<AvroNode, string>): void {
+  for (const node of nodes) {
     let candidate = pascalCase(node.simpleName);
     if (used.has(candidate) || reservedSuffixes.some((s) => used.has(candidate + s) || candidate.endsWith(s))) {
       candidate = pascalCase(node.name);
@@ -162,7 +190,38 @@ export function buildEventModel(event: LoadedProject["events"][number], taken: R
     if (node.kind === "record") used.add(`${unique}Init`);
     typeNames.set(node, unique);
   }
+}
+
+const noShared: SharedModel = {
+  module: SHARED_MODULE,
+  files: [],
+  namedTypes: [],
+  typeNames: new Map(),
+  needsInit: new Set(),
+};
+
+export function buildEventModel(
+  event: LoadedProject["events"][number],
+  taken: ReadonlySet<string>,
+  shared: SharedModel = noShared,
+  origins: ReadonlyMap<string, { readonly file: string }> = new Map(),
+): EventModel {
+  const current = event.versions.at(-1);
+  if (current?.parsed.root.kind !== "record") throw new Error(`event ${event.type} has no record schema`);
+  const root = current.parsed.root as RecordNode;
+  const sharedNodes = new Set<AvroNode>(shared.typeNames.keys());
+  const namedTypes = collectNamed(root, sharedNodes).filter((n) => !isLogicalFixed(n, current.parsed.named));
+  const typeNames = new Map<AvroNode, string>([...shared.typeNames, [root, event.name]]);
+  const used = new Set<string>([...taken, event.name, `${event.name}Init`, `${event.name}Event`]);
+  nameTypes(namedTypes, used, typeNames);
   const records = [root, ...namedTypes.filter((n): n is RecordNode => n.kind === "record")];
+  const sharedFiles = new Set<string>();
+  for (const v of event.versions) {
+    for (const name of v.sharedTypes) {
+      const origin = origins.get(name);
+      if (origin) sharedFiles.add(origin.file);
+    }
+  }
   return {
     type: event.type,
     name: event.name,
@@ -173,11 +232,18 @@ export function buildEventModel(event: LoadedProject["events"][number], taken: R
     dlqTopic: event.dlqTopic,
     doc: event.doc,
     module: event.type,
-    versions: event.versions.map((v) => ({ version: v.version, file: v.file, schema: v.schema })),
+    versions: event.versions.map((v) => ({
+      version: v.version,
+      file: v.file,
+      schema: v.expanded,
+      references: v.sharedTypes,
+    })),
+    sharedFiles: [...sharedFiles].sort(),
     root,
     namedTypes,
     typeNames,
-    needsInit: computeNeedsInit(records),
+    shared: sharedNodes,
+    needsInit: computeNeedsInit(records, shared.needsInit),
   };
 }
 
@@ -189,7 +255,9 @@ function isLogicalFixed(node: NamedNode, named: ReadonlyMap<string, NamedNode | 
 /** Names the generated code imports from the runtime; named types must not collide with them. */
 export function buildProjectModel(project: LoadedProject, runtimeNames: readonly string[]): ProjectModel {
   const taken = new Set([...runtimeNames, ...reservedTypeNames]);
-  const events = project.events.map((e) => buildEventModel(e, taken));
+  const shared = buildSharedModel(project, taken);
+  for (const name of shared?.typeNames.values() ?? []) taken.add(name).add(`${name}Init`);
+  const events = project.events.map((e) => buildEventModel(e, taken, shared, project.shared.origins));
   const byType = new Map(events.map((e) => [e.type, e]));
   const topicNames = new Set<string>();
   const topics: TopicModel[] = [];
@@ -201,7 +269,24 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
     if (topicEvents.length === 0) continue;
     topics.push({ topic: t.name, name, dlqTopic: t.dlqTopic, doc: t.doc, events: topicEvents });
   }
-  return { events, topics };
+  return { events, topics, shared };
+}
+
+function buildSharedModel(project: LoadedProject, taken: ReadonlySet<string>): SharedModel | undefined {
+  const { nodes } = project.shared;
+  if (nodes.size === 0) return undefined;
+  const namedTypes = [...nodes.values()].filter(
+    (n): n is NamedNode => n.kind !== "logical" && !isLogicalFixed(n, nodes),
+  );
+  const typeNames = new Map<AvroNode, string>();
+  nameTypes(namedTypes, new Set(taken), typeNames);
+  return {
+    module: SHARED_MODULE,
+    files: project.shared.files,
+    namedTypes,
+    typeNames,
+    needsInit: computeNeedsInit(namedTypes.filter((n): n is RecordNode => n.kind === "record")),
+  };
 }
 
 /** Names exported by the generated index, with who defines them; more than one owner is a clash. */
@@ -213,5 +298,10 @@ export function exportedNames(model: ProjectModel): Map<string, string[]> {
       add(n, `event "${e.type}"`);
   }
   for (const t of model.topics) for (const n of [t.name, `${t.name}Event`, `on${t.name}`]) add(n, `topic "${t.topic}"`);
+  for (const node of model.shared?.namedTypes ?? []) {
+    const name = model.shared?.typeNames.get(node) as string;
+    add(name, `shared type "${node.name}"`);
+    if (node.kind === "record" && model.shared?.needsInit.has(node)) add(`${name}Init`, `shared type "${node.name}"`);
+  }
   return owners;
 }

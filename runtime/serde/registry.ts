@@ -15,17 +15,33 @@
 import type { SchemaRegistryConfig } from "../config/types.ts";
 import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { expandReferences, splitReferences } from "./avro/references.ts";
 import { avroCodec } from "./avro.ts";
+import { sharedTypeSubject } from "./subjects.ts";
+
+/** A Confluent schema reference: a named type the schema uses, registered as `version` of `subject`. */
+export interface SchemaReference {
+  /** The type's full name, as the referring schema writes it. */
+  readonly name: string;
+  readonly subject: string;
+  readonly version: number;
+}
 
 export interface RegistryClient {
-  /** The id of `schema` under `subject`, registering it on first use. */
-  register(subject: string, schema: AvroSchema): Promise<number>;
+  /** The id of `schema` (with `references`, if any) under `subject`, registering it on first use. */
+  register(subject: string, schema: AvroSchema, references?: readonly SchemaReference[]): Promise<number>;
   /**
    * The id of `schema` under `subject` without registering it (for registries where producers
    * may not register). Throws UNKNOWN_SCHEMA naming the subject when it is not registered there.
    */
-  lookup(subject: string, schema: AvroSchema): Promise<number>;
-  /** The schema with this id, as parsed JSON. */
+  lookup(subject: string, schema: AvroSchema, references?: readonly SchemaReference[]): Promise<number>;
+  /** Like `lookup`, with the subject version that holds the schema (what a reference names). */
+  lookupVersion(
+    subject: string,
+    schema: AvroSchema,
+    references?: readonly SchemaReference[],
+  ): Promise<{ id: number; version: number }>;
+  /** The schema with this id, as parsed JSON; the types it references are expanded into it. */
   schemaById(id: number): Promise<AvroSchema>;
   /**
    * The schema registered under `subject` whose fingerprint (CRC-64-AVRO of the Parsing
@@ -71,7 +87,7 @@ export function createRegistryClient(
       ? `Basic ${Buffer.from(`${config.username}:${config.password}`).toString("base64")}`
       : undefined;
   const base = config.url.replace(/\/+$/, "");
-  const ids = new Map<string, Promise<number>>();
+  const ids = new Map<string, Promise<unknown>>();
   const misses = new Map<string, { at: number; error: SkejiError }>();
   const schemas = new Map<number, Promise<AvroSchema>>();
   const subjects = new Map<string, SubjectVersions>();
@@ -127,10 +143,10 @@ export function createRegistryClient(
     throw failure(answer, doing);
   };
 
-  const cached = (key: string, load: () => Promise<number>): Promise<number> => {
+  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     const miss = misses.get(key);
     if (miss !== undefined && now() - miss.at < missTtlMs) return Promise.reject(miss.error);
-    let id = ids.get(key);
+    let id = ids.get(key) as Promise<T> | undefined;
     if (id === undefined) {
       id = load().catch((error: unknown) => {
         ids.delete(key); // a failure is not cached: the next publish asks again (a miss, briefly)
@@ -145,6 +161,38 @@ export function createRegistryClient(
   };
 
   const schemaText = (schema: AvroSchema) => JSON.stringify(schema);
+  /** The request body: references only when there are some (registries without them see the old body). */
+  const requestBody = (schema: AvroSchema, references: readonly SchemaReference[] | undefined) =>
+    references === undefined || references.length === 0
+      ? { schema: schemaText(schema) }
+      : { schema: schemaText(schema), schemaType: "AVRO", references };
+  const refsKey = (references: readonly SchemaReference[] | undefined) => JSON.stringify(references ?? []);
+
+  /** A registered schema's JSON with the types it references expanded into it (fetched recursively). */
+  const dereference = async (text: string, references: unknown, doing: string): Promise<AvroSchema> => {
+    const root = JSON.parse(text) as AvroSchema;
+    if (!Array.isArray(references) || references.length === 0) return root;
+    const types = new Map<string, AvroSchema>();
+    const fetchRefs = async (refs: readonly unknown[], depth: number): Promise<void> => {
+      for (const ref of refs as { name?: unknown; subject?: unknown; version?: unknown }[]) {
+        if (typeof ref?.name !== "string" || types.has(ref.name)) continue;
+        if (typeof ref.subject !== "string" || typeof ref.version !== "number" || depth > 32) {
+          throw new SkejiError(ErrorCode.REGISTRY_ERROR, `schema registry answered an invalid reference ${doing}`, {
+            details: { url: base },
+          });
+        }
+        const path = `/subjects/${encodeURIComponent(ref.subject)}/versions/${ref.version}`;
+        const what = `fetching reference ${ref.name} (${ref.subject} version ${ref.version}) ${doing}`;
+        const got = await call("GET", path, what);
+        const body = got.body as { schema?: unknown; references?: unknown } | undefined;
+        if (got.status !== 200 || typeof body?.schema !== "string") throw failure(got, what);
+        types.set(ref.name, JSON.parse(body.schema) as AvroSchema);
+        if (Array.isArray(body.references)) await fetchRefs(body.references, depth + 1);
+      }
+    };
+    await fetchRefs(references, 0);
+    return expandReferences(root, types);
+  };
 
   const listVersions = async (subject: string, entry: SubjectVersions): Promise<void> => {
     const path = `/subjects/${encodeURIComponent(subject)}/versions`;
@@ -161,7 +209,8 @@ export function createRegistryClient(
       entry.versions.add(version); // versions never change: fetched once
       if (body.schemaType !== undefined && body.schemaType !== "AVRO") continue;
       try {
-        const schema = JSON.parse(body.schema) as AvroSchema;
+        const refs = (body as { references?: unknown }).references;
+        const schema = await dereference(body.schema, refs, `of ${subject} version ${version}`);
         entry.byFingerprint.set(avroCodec(schema).fingerprint, schema);
       } catch {
         // Not a schema this runtime can read: it matches no fingerprint.
@@ -169,31 +218,57 @@ export function createRegistryClient(
     }
   };
 
+  const lookupVersion = (
+    subject: string,
+    schema: AvroSchema,
+    references: readonly SchemaReference[] | undefined,
+  ): Promise<{ id: number; version: number }> => {
+    const text = schemaText(schema);
+    const doing = `looking up the schema under subject ${subject}`;
+    return cached(`lookup\u0000${subject}\u0000${text}\u0000${refsKey(references)}`, async () => {
+      const answer = await call(
+        "POST",
+        `/subjects/${encodeURIComponent(subject)}`,
+        doing,
+        requestBody(schema, references),
+      );
+      const registryCode = errorCodeOf(answer.body);
+      if (answer.status === 404 && (registryCode === SUBJECT_NOT_FOUND || registryCode === SCHEMA_NOT_FOUND)) {
+        throw new SkejiError(
+          ErrorCode.UNKNOWN_SCHEMA,
+          `the schema is not registered under subject ${subject}${registryCode === SUBJECT_NOT_FOUND ? " (no such subject)" : ""}, and this producer only looks schemas up (auto-registration is off: SCHEMA_REGISTRY_AUTO_REGISTER=false); register it first, e.g. with skeji-gen register`,
+          { details: { subject, registryCode } },
+        );
+      }
+      const version = (answer.body as { version?: unknown } | undefined)?.version;
+      const found = idOf(answer, doing);
+      if (typeof version !== "number") throw failure(answer, doing);
+      return { id: found, version };
+    });
+  };
+
   return {
-    register(subject, schema) {
+    register(subject, schema, references) {
       const text = schemaText(schema);
       const doing = `registering the schema under subject ${subject}`;
-      return cached(`register\u0000${subject}\u0000${text}`, async () =>
-        idOf(await call("POST", `/subjects/${encodeURIComponent(subject)}/versions`, doing, { schema: text }), doing),
+      return cached(`register\u0000${subject}\u0000${text}\u0000${refsKey(references)}`, async () =>
+        idOf(
+          await call(
+            "POST",
+            `/subjects/${encodeURIComponent(subject)}/versions`,
+            doing,
+            requestBody(schema, references),
+          ),
+          doing,
+        ),
       );
     },
 
-    lookup(subject, schema) {
-      const text = schemaText(schema);
-      const doing = `looking up the schema under subject ${subject}`;
-      return cached(`lookup\u0000${subject}\u0000${text}`, async () => {
-        const answer = await call("POST", `/subjects/${encodeURIComponent(subject)}`, doing, { schema: text });
-        const registryCode = errorCodeOf(answer.body);
-        if (answer.status === 404 && (registryCode === SUBJECT_NOT_FOUND || registryCode === SCHEMA_NOT_FOUND)) {
-          throw new SkejiError(
-            ErrorCode.UNKNOWN_SCHEMA,
-            `the schema is not registered under subject ${subject}${registryCode === SUBJECT_NOT_FOUND ? " (no such subject)" : ""}, and this producer only looks schemas up (auto-registration is off: SCHEMA_REGISTRY_AUTO_REGISTER=false); register it first, e.g. with skeji-gen register`,
-            { details: { subject, registryCode } },
-          );
-        }
-        return idOf(answer, doing);
-      });
+    async lookup(subject, schema, references) {
+      return (await lookupVersion(subject, schema, references)).id;
     },
+
+    lookupVersion: (subject, schema, references) => lookupVersion(subject, schema, references),
 
     schemaById(id) {
       let schema = schemas.get(id);
@@ -206,7 +281,7 @@ export function createRegistryClient(
               details: { schemaId: id },
             });
           }
-          const body = answer.body as { schema?: unknown; schemaType?: unknown } | undefined;
+          const body = answer.body as { schema?: unknown; schemaType?: unknown; references?: unknown } | undefined;
           if (answer.status !== 200 || typeof body?.schema !== "string") throw failure(answer, doing);
           if (body.schemaType !== undefined && body.schemaType !== "AVRO") {
             throw new SkejiError(ErrorCode.UNKNOWN_SCHEMA, `schema id ${id} is not an Avro schema`, {
@@ -214,8 +289,9 @@ export function createRegistryClient(
             });
           }
           try {
-            return JSON.parse(body.schema) as AvroSchema;
-          } catch {
+            return await dereference(body.schema, body.references, doing);
+          } catch (error) {
+            if (error instanceof SkejiError) throw error;
             // The registry's answer, not the record, is broken: an infrastructure error (held, not dead-lettered).
             throw new SkejiError(
               ErrorCode.REGISTRY_ERROR,
@@ -272,4 +348,31 @@ function messageOf(body: unknown): string | undefined {
   const b = body as { message?: unknown; title?: unknown } | undefined;
   const text = typeof b?.message === "string" ? b.message : typeof b?.title === "string" ? b.title : undefined;
   return text === undefined ? undefined : text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
+/**
+ * The id of a schema that uses shared named types (`names`, full names), registered the way
+ * Confluent's Avro references work: each shared type under its own subject (`sharedTypeSubject`),
+ * dependencies first, then the schema under `subject` with references to them. With `register`
+ * false everything is only looked up.
+ */
+export async function schemaIdWithReferences(
+  registry: RegistryClient,
+  subject: string,
+  schema: AvroSchema,
+  names: readonly string[],
+  register: boolean,
+): Promise<number> {
+  const split = splitReferences(schema, new Set(names));
+  const versions = new Map<string, number>();
+  const referencesTo = (list: readonly string[]): SchemaReference[] =>
+    list.map((name) => ({ name, subject: sharedTypeSubject(name), version: versions.get(name) as number }));
+  for (const type of split.types) {
+    const refs = referencesTo(type.references);
+    const typeSubject = sharedTypeSubject(type.name);
+    if (register) await registry.register(typeSubject, type.schema, refs);
+    versions.set(type.name, (await registry.lookupVersion(typeSubject, type.schema, refs)).version);
+  }
+  const refs = referencesTo(split.references);
+  return register ? registry.register(subject, split.schema, refs) : registry.lookup(subject, split.schema, refs);
 }

@@ -18,7 +18,7 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from "../message/headers.ts";
 import type { Logger } from "../observability/logger.ts";
 import { avroCodec, type ResolvingCodec, resolvingCodec } from "./avro.ts";
-import { createRegistryClient, type RegistryClient } from "./registry.ts";
+import { createRegistryClient, type RegistryClient, schemaIdWithReferences } from "./registry.ts";
 import { subjectFor } from "./subjects.ts";
 import type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./types.ts";
 
@@ -127,14 +127,29 @@ export function createEncoder(
         [HeaderName.schemaVersion]: version,
         [HeaderName.contentType]: ContentType.confluent,
       });
+      // Shared types are registered as references: the ids are worked out once per subject.
+      const references = latest.references ?? [];
+      const referencedIds = new Map<string, Promise<number>>();
+      const idWithReferences = (registry: RegistryClient, subject: string): Promise<number> => {
+        let id = referencedIds.get(subject);
+        if (id === undefined) {
+          id = schemaIdWithReferences(registry, subject, latest.schema, references, autoRegister);
+          id.catch(() => referencedIds.delete(subject));
+          referencedIds.set(subject, id);
+        }
+        return id;
+      };
       return {
         async encode(init, topic): Promise<EncodedValue> {
           const body = codec.encodeWithDefaults(init); // validates before the registry is asked
           if (registry === undefined) throw noRegistry(descriptor);
           const subject = subjectFor({ topic, type: descriptor.type });
-          const id = autoRegister
-            ? await registry.register(subject, latest.schema)
-            : await registry.lookup(subject, latest.schema);
+          const id =
+            references.length > 0
+              ? await idWithReferences(registry, subject)
+              : autoRegister
+                ? await registry.register(subject, latest.schema)
+                : await registry.lookup(subject, latest.schema);
           const value = Buffer.allocUnsafe(CONFLUENT_HEADER + body.length);
           value.writeUInt8(MAGIC_BYTE, 0);
           value.writeUInt32BE(id, 1);

@@ -18,3 +18,11 @@ export interface SubjectSource {
 export function subjectFor(event: SubjectSource): string {
   return `${event.topic}-${event.type}`;
 }
+
+/**
+ * The subject a shared named type is registered under, as a Confluent schema reference: its full
+ * name (Confluent's RecordNameStrategy), e.g. `com.skeji.common.Money`.
+ */
+export function sharedTypeSubject(fullName: string): string {
+  return fullName;
+}

@@ -16,7 +16,9 @@ const tsx = import.meta.resolve("tsx");
 /** Runs the CLI; resolves with the exit code and output whatever the code. */
 async function skejiGen(args: string[], cwd: string) {
   try {
-    const { stdout, stderr } = await exec("node", ["--conditions=skeji-source", "--import", tsx, cli, ...args], { cwd });
+    const { stdout, stderr } = await exec("node", ["--conditions=skeji-source", "--import", tsx, cli, ...args], {
+      cwd,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const { code, stdout, stderr } = e as { code: number; stdout: string; stderr: string };

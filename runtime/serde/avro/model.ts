@@ -167,6 +167,9 @@ class Parser {
   readonly named = new Map<string, NamedNode | LogicalNode>();
   readonly problems: SchemaProblem[] = [];
 
+  /** Named types defined outside the schema (shared types), which it may refer to by name. */
+  constructor(readonly external: ReadonlyMap<string, NamedNode | LogicalNode> = new Map()) {}
+
   problem(path: string, message: string): void {
     this.problems.push({ path, message });
   }
@@ -216,7 +219,12 @@ class Parser {
   }
 
   unknownType(name: string, path: string, namespace: string | undefined, inTypeKey: boolean): void {
-    const candidates = [...primitiveNames, ...(inTypeKey ? complexTypes : []), ...this.named.keys()];
+    const candidates = [
+      ...primitiveNames,
+      ...(inTypeKey ? complexTypes : []),
+      ...this.named.keys(),
+      ...this.external.keys(),
+    ];
     const hint = suggest(name, candidates) ?? suggest(this.qualify(name, namespace), candidates);
     const expected = "a primitive type, a complex type or a named type defined earlier";
     this.problem(path, `unknown type "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}; expected ${expected}`);
@@ -225,7 +233,7 @@ class Parser {
   reference(name: string, path: string, namespace: string | undefined): AvroNode {
     if (primitiveSet.has(name)) return primitive(name as PrimitiveName);
     const full = this.qualify(name, namespace);
-    const found = this.named.get(full) ?? this.named.get(name);
+    const found = this.named.get(full) ?? this.external.get(full) ?? this.named.get(name) ?? this.external.get(name);
     if (found) return found;
     this.unknownType(name, path, namespace, false);
     return primitive("null");
@@ -270,6 +278,12 @@ class Parser {
     if (primitiveSet.has(simple) && !ns) this.problem(childPath(path, "name"), `"${name}" redefines a primitive type`);
     const full = ns ? `${ns}.${simple}` : simple;
     if (this.named.has(full)) this.problem(childPath(path, "name"), `duplicate type name "${full}"`);
+    else if (this.external.has(full)) {
+      this.problem(
+        childPath(path, "name"),
+        `duplicate type name "${full}" (a shared type has this name: refer to it by name instead of defining it)`,
+      );
+    }
     return { full, simple, namespace: ns };
   }
 
@@ -522,9 +536,20 @@ export function checkDefault(node: AvroNode, value: unknown, seen = new Set<Avro
   }
 }
 
+export interface ParseOptions {
+  /**
+   * Named types defined elsewhere (by full name) that the schema may refer to by name: they
+   * resolve to these very nodes, and are not part of the result's `named`.
+   */
+  readonly external?: ReadonlyMap<string, NamedNode | LogicalNode> | undefined;
+}
+
 /** Parses an Avro schema (already JSON-parsed) into the resolved model. Never throws. */
-export function parseSchema(schema: unknown): ParsedSchema {
-  const parser = new Parser();
+export function parseSchema(schema: unknown, options: ParseOptions = {}): ParsedSchema {
+  const parser = new Parser(options.external);
   const root = parser.parse(schema, "$", undefined);
   return { root, named: parser.named, problems: parser.problems };
 }
+
+// Shared named types: expanding references into a self-contained schema and splitting it again.
+export { expandReferences, type SplitSchema, type SplitType, splitReferences } from "./references.ts";
