@@ -230,10 +230,10 @@ describe.each(kinds)("a $name service", (kind) => {
       events: { "order.placed": { key: "order_id" }, "order.refunded": { key: "order_id" } },
     };
     manifest.topics = renamed;
-    manifest.types = "types";
+    manifest.types = "_types";
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-    mkdirSync(join(dir, "schemas", "types"), { recursive: true });
-    writeFileSync(join(dir, "schemas", "types", "money.avsc"), JSON.stringify(money, null, 2));
+    mkdirSync(join(dir, "schemas", "_types"), { recursive: true });
+    writeFileSync(join(dir, "schemas", "_types", "money.avsc"), JSON.stringify(money, null, 2));
     for (const [type, name, field] of [
       ["order.placed", "OrderPlaced", "total"],
       ["order.refunded", "OrderRefunded", "refund"],
