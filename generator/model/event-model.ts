@@ -3,7 +3,7 @@
  * (TypeScript names of every named type, which records need an `Init` variant)
  * and per topic. Pure data; no TypeScript text here.
  */
-import type { CompatibilityLevel, WireFormat } from "../../runtime/descriptor.ts";
+import type { CompatibilityLevel, TopicSettings, WireFormat } from "../../runtime/descriptor.ts";
 import type { AvroNode, LogicalNode, NamedNode, RecordNode } from "../../runtime/serde/avro/model.ts";
 import type { LoadedProject } from "../load/project.ts";
 
@@ -37,6 +37,8 @@ export interface TopicModel {
   readonly dlqTopic: string | undefined;
   readonly doc: string | undefined;
   readonly events: readonly EventModel[];
+  readonly settings: TopicSettings;
+  readonly dlqSettings: TopicSettings | undefined;
 }
 
 export interface ProjectModel {
@@ -50,6 +52,9 @@ export const pascalCase = (text: string): string =>
     .filter((s) => s !== "")
     .map((s) => (s[0] as string).toUpperCase() + s.slice(1))
     .join("");
+
+/** The generated list of every topic descriptor, for `ensureTopics(config, allTopics)`. */
+export const allTopicsName = "allTopics";
 
 /** Names a generated module declares or imports, which named types must not take. */
 const reservedSuffixes = ["Init", "Event"];
@@ -193,7 +198,15 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
     topicNames.add(name);
     const topicEvents = t.events.map((type) => byType.get(type)).filter((e): e is EventModel => e !== undefined);
     if (topicEvents.length === 0) continue;
-    topics.push({ topic: t.name, name, dlqTopic: t.dlqTopic, doc: t.doc, events: topicEvents });
+    topics.push({
+      topic: t.name,
+      name,
+      dlqTopic: t.dlqTopic,
+      doc: t.doc,
+      events: topicEvents,
+      settings: t.settings,
+      dlqSettings: t.dlqSettings,
+    });
   }
   return { events, topics };
 }
@@ -207,5 +220,6 @@ export function exportedNames(model: ProjectModel): Map<string, string[]> {
       add(n, `event "${e.type}"`);
   }
   for (const t of model.topics) for (const n of [t.name, `${t.name}Event`, `on${t.name}`]) add(n, `topic "${t.topic}"`);
+  if (model.topics.length > 0) add(allTopicsName, "the list of every topic");
   return owners;
 }
