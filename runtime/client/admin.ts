@@ -3,7 +3,8 @@
  * until a new one can be used. Only `ensureTopics()` / `planTopics()` use it; kafkajs's admin client
  * stays behind this narrow interface like its producer and consumer do.
  */
-import { type Admin, ConfigResourceTypes, Kafka } from "kafkajs";
+// The default import: Node's ESM loader cannot see ConfigResourceTypes among kafkajs's named exports.
+import kafkajs, { type Admin, Kafka } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
 import type { TopicSettings } from "../descriptor.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -58,7 +59,7 @@ class KafkajsTopicAdmin implements TopicAdmin {
     const [metadata, configs] = await Promise.all([
       this.admin.fetchTopicMetadata({ topics: existing }),
       this.admin.describeConfigs({
-        resources: existing.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+        resources: existing.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
         includeSynonyms: false,
       }),
     ]);

@@ -131,7 +131,7 @@ function driftOf(wanted: TopicSettings, actual: ObservedTopic): TopicDrift[] {
       setting: "replicationFactor",
       wanted: String(wanted.replicationFactor),
       actual: String(actual.replicationFactor),
-      why: "replicas are changed by a partition reassignment (kafka-reassign-partitions), not by topic creation",
+      why: "replicas change only by a partition reassignment, with kafka-reassign-partitions",
     });
   }
   for (const [name, value] of Object.entries(wanted.config).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -141,7 +141,7 @@ function driftOf(wanted: TopicSettings, actual: ObservedTopic): TopicDrift[] {
       setting: name,
       wanted: value,
       actual: have ?? "(not set)",
-      why: "configs of existing topics are left as they are (change them with kafka-configs --alter)",
+      why: "configs of existing topics are left as they are; change them with kafka-configs --alter",
     });
   }
   return drift;
