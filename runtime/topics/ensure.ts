@@ -11,7 +11,7 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compareTopics, type PlanOptions, type TopicPlan, type TopicState } from "./plan.ts";
-import { type TopicSource, wantedTopics } from "./wanted.ts";
+import { type TopicSource, type WantedTopic, wantedTopics } from "./wanted.ts";
 
 export interface TopicsOptions extends PlanOptions {
   readonly logger?: Logger | undefined;
@@ -37,8 +37,7 @@ async function withAdmin<T>(config: ClientConfig, logger: Logger, work: (admin: 
   }
 }
 
-async function readPlan(admin: TopicAdmin, sources: readonly TopicSource[], options: TopicsOptions) {
-  const wanted = wantedTopics(sources);
+async function readPlan(admin: TopicAdmin, wanted: readonly WantedTopic[], options: TopicsOptions) {
   const [brokers, observed] = await Promise.all([
     admin.brokerCount(),
     admin.describeTopics(wanted.map((w) => w.topic)),
@@ -55,8 +54,9 @@ export async function planTopics(
   topics: readonly TopicSource[],
   options: TopicsOptions = {},
 ): Promise<TopicPlan> {
+  const wanted = wantedTopics(topics); // a conflict fails before any connection
   const logger = options.logger ?? defaultLogger();
-  return withAdmin(config, logger, (admin) => readPlan(admin, topics, options));
+  return withAdmin(config, logger, (admin) => readPlan(admin, wanted, options));
 }
 
 /**
@@ -78,8 +78,9 @@ export async function ensureTopics(
 ): Promise<EnsureTopicsResult> {
   const logger = (options.logger ?? defaultLogger()).child({ component: "topics" });
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const wanted = wantedTopics(topics); // a conflict fails before any connection
   return withAdmin(config, logger, async (admin) => {
-    const plan = await readPlan(admin, topics, options);
+    const plan = await readPlan(admin, wanted, options);
     const impossible = plan.topics.filter((t) => t.status === "cannot-create");
     if (impossible.length > 0) {
       const reasons = impossible.map((t) => `${t.topic}: ${t.notes.at(-1) ?? "cannot be created"}`);
