@@ -56,6 +56,7 @@ export {
   publishPipelineStepStarted,
 } from "./pipeline.step.started.ts";
 export {
+  allTopics,
   BookingsEventsTopic,
   type BookingsEventsTopicEvent,
   GatewayInboundMessagesTopic,

@@ -17,6 +17,16 @@ import { PipelineStepStartedEvent } from "./pipeline.step.started.ts";
 export const BookingsEventsTopic = defineTopic({
   topic: "bookings-events",
   dlqTopic: "dlq-domain-services",
+  settings: {
+    partitions: 6,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
+  dlqSettings: {
+    partitions: 3,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
   events: [BookingCancelledEvent, BookingCreatedEvent],
 });
 
@@ -35,6 +45,16 @@ export const onBookingsEventsTopic = (consumer: Consumer, handler: TopicHandler<
 export const GatewayInboundMessagesTopic = defineTopic({
   topic: "gateway-inbound-messages",
   dlqTopic: "dlq-gateway",
+  settings: {
+    partitions: 12,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "604800000" },
+  },
+  dlqSettings: {
+    partitions: 3,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
   events: [GatewayMessageReceivedEvent],
 });
 
@@ -53,6 +73,16 @@ export const onGatewayInboundMessagesTopic = (consumer: Consumer, handler: Topic
 export const LlmConversationTurnsTopic = defineTopic({
   topic: "llm-conversation-turns",
   dlqTopic: "dlq-llm",
+  settings: {
+    partitions: 6,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "604800000" },
+  },
+  dlqSettings: {
+    partitions: 3,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
   events: [LlmConversationTurnEvent],
 });
 
@@ -71,6 +101,16 @@ export const onLlmConversationTurnsTopic = (consumer: Consumer, handler: TopicHa
 export const PipelineExecutorStepsTopic = defineTopic({
   topic: "pipeline-executor-steps",
   dlqTopic: "dlq-pipeline-executor",
+  settings: {
+    partitions: 6,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "259200000" },
+  },
+  dlqSettings: {
+    partitions: 3,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
   events: [PipelineStepCompletedEvent, PipelineStepFailedEvent, PipelineStepStartedEvent],
 });
 
@@ -89,6 +129,16 @@ export const onPipelineExecutorStepsTopic = (consumer: Consumer, handler: TopicH
 export const PipelineExecutorToBookingsTopic = defineTopic({
   topic: "pipeline-executor-to-bookings",
   dlqTopic: "dlq-domain-services",
+  settings: {
+    partitions: 6,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "604800000" },
+  },
+  dlqSettings: {
+    partitions: 3,
+    replicationFactor: 3,
+    config: { "min.insync.replicas": "2", "retention.ms": "2592000000" },
+  },
   events: [BookingCreateRequestedEvent],
 });
 
@@ -98,3 +148,6 @@ export type PipelineExecutorToBookingsTopicEvent = TopicEvent<typeof PipelineExe
 /** Handles every event on `pipeline-executor-to-bookings` with one handler. */
 export const onPipelineExecutorToBookingsTopic = (consumer: Consumer, handler: TopicHandler<typeof PipelineExecutorToBookingsTopic>) =>
   consumer.onTopic(PipelineExecutorToBookingsTopic, handler);
+
+/** Every topic above: `ensureTopics(config, allTopics)` creates the missing ones and their DLQ topics. */
+export const allTopics = [BookingsEventsTopic, GatewayInboundMessagesTopic, LlmConversationTurnsTopic, PipelineExecutorStepsTopic, PipelineExecutorToBookingsTopic] as const;

@@ -5,11 +5,13 @@
 import { Command } from "commander";
 import { checkCommand, registerCommand } from "./check/index.ts";
 import { createProgram, processIo } from "./program.ts";
+import { topicsCommand } from "./topics/command.ts";
 
 const program = createProgram(processIo);
 
 // --- Subcommands ------------------------------------------------------------------------------------
-// `skeji-gen check` and `skeji-gen register` (schema compatibility) are built in generator/check/.
+// `skeji-gen check` and `skeji-gen register` (schema compatibility) are built in generator/check/,
+// `skeji-gen topics plan|apply` (create the manifest's topics) in generator/topics/.
 // Root options only before a subcommand, so `skeji-gen check --schemas x` reaches `check`.
 program.enablePositionalOptions();
 program.addCommand(checkCommand());
@@ -27,6 +29,7 @@ program.addCommand(
       process.exitCode = await runInfra(args);
     }),
 );
+program.addCommand(topicsCommand());
 // -----------------------------------------------------------------------------------------------------
 
 try {

@@ -69,12 +69,34 @@ export interface EventDescriptor<T = unknown, TInit = T> {
   readonly "~types"?: { readonly payload: T; readonly init: TInit } | undefined;
 }
 
+/**
+ * How a topic is created (by `ensureTopics()` or `skeji-gen topics apply`), as the manifest says.
+ * A setting left `undefined` is the broker's default (`num.partitions`, `default.replication.factor`).
+ */
+export interface TopicSettings {
+  readonly partitions: number | undefined;
+  readonly replicationFactor: number | undefined;
+  /** Kafka topic configs (`retention.ms`, `cleanup.policy`, ...), values as Kafka's strings. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Settings as generated code writes them: every member may be left out. */
+export interface TopicSettingsInit {
+  readonly partitions?: number | undefined;
+  readonly replicationFactor?: number | undefined;
+  readonly config?: Readonly<Record<string, string>> | undefined;
+}
+
 /** A topic and the events that travel on it. */
 export interface TopicDescriptor<E extends AnyEventDescriptor = AnyEventDescriptor> {
   readonly topic: string;
   /** Where consumers of this topic dead-letter messages, if the manifest names one. */
   readonly dlqTopic: string | undefined;
   readonly events: readonly E[];
+  /** How the topic is created. */
+  readonly settings: TopicSettings;
+  /** How the DLQ topic is created (broker defaults when the manifest says nothing); `undefined` without a DLQ. */
+  readonly dlqSettings: TopicSettings | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: descriptors of any payload type must be assignable here.
@@ -108,11 +130,31 @@ export function defineEvent<T, TInit = T, const Type extends string = string>(
   return Object.freeze({ ...spec, dlqTopic: spec.dlqTopic });
 }
 
-/** Creates a topic descriptor (generated code calls this). */
+/** Settings with every member present; nothing given is the broker's defaults. */
+export function topicSettings(init: TopicSettingsInit = {}): TopicSettings {
+  return Object.freeze({
+    partitions: init.partitions,
+    replicationFactor: init.replicationFactor,
+    config: Object.freeze({ ...init.config }),
+  });
+}
+
+/**
+ * Creates a topic descriptor (generated code calls this). `settings` and `dlqSettings` may be left
+ * out (the broker's defaults); `dlqSettings` counts only when there is a `dlqTopic`.
+ */
 export function defineTopic<const E extends readonly AnyEventDescriptor[]>(spec: {
   readonly topic: string;
   readonly dlqTopic?: string | undefined;
+  readonly settings?: TopicSettingsInit | undefined;
+  readonly dlqSettings?: TopicSettingsInit | undefined;
   readonly events: E;
 }): TopicDescriptor<E[number]> {
-  return Object.freeze({ topic: spec.topic, dlqTopic: spec.dlqTopic, events: spec.events });
+  return Object.freeze({
+    topic: spec.topic,
+    dlqTopic: spec.dlqTopic,
+    events: spec.events,
+    settings: topicSettings(spec.settings),
+    dlqSettings: spec.dlqTopic === undefined ? undefined : topicSettings(spec.dlqSettings),
+  });
 }

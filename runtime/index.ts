@@ -23,6 +23,13 @@ export type {
   TlsConfig,
 } from "./config/types.ts";
 
+// --- Topics: create what the manifest describes ----------------------------------------------------
+export { ensureTopics, planTopics } from "./topics/ensure.ts";
+export type { EnsureTopicsResult, TopicsOptions } from "./topics/ensure.ts";
+export type { ObservedTopic, TopicDrift, TopicPlan, TopicState, TopicStatus } from "./topics/plan.ts";
+export type { TopicRole, TopicSource, TopicSpec } from "./topics/wanted.ts";
+export type { TopicSettings, TopicSettingsInit } from "./descriptor.ts";
+
 // --- Producing ------------------------------------------------------------------------------------
 export { createProducer } from "./producer/producer.ts";
 export type { ProducerOptions } from "./producer/producer.ts";

@@ -30,7 +30,7 @@ const processIo: CommandIo = {
   exit: (code) => process.exit(code),
 };
 
-interface CommonOptions {
+export interface CommonOptions {
   readonly schemas: string;
   readonly manifest?: string;
   readonly format: Format;
@@ -50,7 +50,7 @@ const CONFIG_FILE = "skeji-gen.config.json";
  * Where the schemas and the manifest are: the options when given, else `schemas` / `manifest` from
  * `skeji-gen.config.json` in the working directory (relative to it), as the generator reads them.
  */
-function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manifestPath: string | undefined } {
+export function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manifestPath: string | undefined } {
   let config: Record<string, unknown> = {};
   if (existsSync(CONFIG_FILE)) {
     try {
@@ -68,7 +68,7 @@ function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manife
 }
 
 /** Parse errors exit with 2, help and version with 0. */
-function withUsageExit(cmd: Command, io: CommandIo): Command {
+export function withUsageExit(cmd: Command, io: CommandIo): Command {
   return cmd
     .exitOverride((e) => io.exit(e.exitCode === 0 ? 0 : 2))
     .configureOutput({

@@ -97,8 +97,8 @@ export function formatJson(r: CheckResult): string {
 }
 
 /** Workflow command escaping: data escapes %, CR, LF; properties also `:` and `,`. */
-const data = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-const prop = (s: string): string => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+export const data = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+export const prop = (s: string): string => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 export function formatGithub(r: CheckResult): string {
   const lines: string[] = [];

@@ -3,9 +3,10 @@
  * typed `onXTopic` registration) and the index module re-exporting everything.
  */
 
+import type { TopicSettings } from "@skeji/kafka/codegen";
 import { codegenSymbols } from "@skeji/kafka/codegen";
 import { type StatementStructures, StructureKind } from "ts-morph";
-import type { ProjectModel } from "../model/event-model.ts";
+import { allTopicsName, type ProjectModel } from "../model/event-model.ts";
 import { docs } from "./declarations.ts";
 import { compareNames, constStatement, type GeneratedModule, importText, runtimeImport } from "./module.ts";
 import { sharedExports } from "./shared.ts";
@@ -23,6 +24,8 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
   for (const t of model.topics) {
     const lines = [`${defineTopic.name}({`, `  topic: ${JSON.stringify(t.topic)},`];
     if (t.dlqTopic !== undefined) lines.push(`  dlqTopic: ${JSON.stringify(t.dlqTopic)},`);
+    lines.push(...settingsLines("settings", t.settings));
+    if (t.dlqSettings !== undefined) lines.push(...settingsLines("dlqSettings", t.dlqSettings));
     lines.push(`  events: [${t.events.map((e) => `${e.name}Event`).join(", ")}],`, "})");
     statements.push(
       constStatement(
@@ -46,7 +49,35 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
       ),
     );
   }
+  if (model.topics.length > 0) {
+    statements.push(
+      constStatement(
+        "Every topic above: `ensureTopics(config, allTopics)` creates the missing ones and their DLQ topics.",
+        allTopicsName,
+        `[${model.topics.map((t) => t.name).join(", ")}] as const`,
+      ),
+    );
+  }
   return { path: "topics.ts", header, imports, statements };
+}
+
+/**
+ * `settings: { partitions: 6, ... },` as lines of the descriptor; nothing when every setting is the
+ * broker's default, so manifests without settings generate what they always did.
+ */
+function settingsLines(name: string, settings: TopicSettings): string[] {
+  const members: string[] = [];
+  if (settings.partitions !== undefined) members.push(`partitions: ${settings.partitions}`);
+  if (settings.replicationFactor !== undefined) members.push(`replicationFactor: ${settings.replicationFactor}`);
+  const config = Object.entries(settings.config).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  if (config.length > 0) {
+    const oneLine = `config: { ${config.join(", ")} }`;
+    members.push(
+      oneLine.length <= 100 ? oneLine : ["config: {", ...config.map((c) => `      ${c},`), "    }"].join("\n"),
+    );
+  }
+  if (members.length === 0) return [];
+  return [`  ${name}: {`, ...members.map((m) => `    ${m},`), "  },"];
 }
 
 export function emitIndex(model: ProjectModel, header: string, ext: string): GeneratedModule {
@@ -67,6 +98,7 @@ export function emitIndex(model: ProjectModel, header: string, ext: string): Gen
       { name: `${t.name}Event`, typeOnly: true },
       { name: `on${t.name}`, typeOnly: false },
     ]);
+    names.push({ name: allTopicsName, typeOnly: false });
     imports.push(importText("export", `./topics${ext}`, names));
   }
   if (model.shared) imports.push(importText("export", `./${model.shared.module}${ext}`, sharedExports(model.shared)));

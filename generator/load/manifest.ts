@@ -1,11 +1,20 @@
 /**
  * The manifest (`schemas/manifest.json`): which topics exist, which event types travel
- * on each, each event's partition-key field, wire format and compatibility level, and
- * each topic's dead-letter topic. See docs/generator.md for the format.
+ * on each, each event's partition-key field, wire format and compatibility level, each
+ * topic's dead-letter topic, and how topics and DLQ topics are created (partitions,
+ * replication factor, configs). See docs/generator.md for the format.
  */
-import type { CompatibilityLevel, WireFormat } from "@skeji/kafka/codegen";
+import type { CompatibilityLevel, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
 import { childPath, suggest } from "@skeji/kafka/codegen";
 import type { Problem } from "./problems.ts";
+import {
+  noSettings,
+  type PartialSettings,
+  readSettings,
+  resolveSettings,
+  SETTING_KEYS,
+  settingsProblem,
+} from "./topic-settings.ts";
 
 export const compatibilityLevels: readonly CompatibilityLevel[] = [
   "NONE",
@@ -38,6 +47,14 @@ export interface ManifestTopic {
   /** Event types, in manifest order. */
   readonly events: readonly string[];
   readonly path: string;
+  /** How the topic is created: its own settings over `defaults`. */
+  readonly settings: TopicSettings;
+  /**
+   * How its DLQ topic is created: the DLQ's `dlqTopics` entry over `defaults.dlqTopics` over
+   * `defaults` (or the DLQ's own topic entry when it is also a topic). One definition per DLQ name,
+   * so topics sharing a DLQ agree. `undefined` without a DLQ.
+   */
+  readonly dlqSettings: TopicSettings | undefined;
 }
 
 export interface Manifest {
@@ -47,9 +64,10 @@ export interface Manifest {
   readonly types: string | undefined;
 }
 
-const TOP_KEYS = ["$schema", "defaults", "types", "topics"];
-const DEFAULT_KEYS = ["format", "compatibility"];
-const TOPIC_KEYS = ["dlq", "format", "compatibility", "events", "doc"];
+const TOP_KEYS = ["$schema", "defaults", "types", "topics", "dlqTopics"];
+const DEFAULT_KEYS = ["format", "compatibility", ...SETTING_KEYS, "dlqTopics"];
+const TOPIC_KEYS = ["dlq", "format", "compatibility", "events", "doc", ...SETTING_KEYS];
+const DLQ_KEYS = [...SETTING_KEYS, "doc"];
 const EVENT_KEYS = ["key", "format", "compatibility", "doc"];
 /** Kafka's legal topic names. */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -119,18 +137,31 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
   }
   let defaultLevel = DEFAULT_COMPATIBILITY;
   let defaultFormat = DEFAULT_FORMAT;
+  let defaultSettings = noSettings;
+  let dlqDefaultSettings = noSettings;
   if (json.defaults !== undefined) {
     if (!isObject(json.defaults)) problem("$.defaults", "invalid defaults (expected an object)");
     else {
       checkKeys(json.defaults, DEFAULT_KEYS, "$.defaults", "defaults");
       defaultLevel = level(json.defaults, "$.defaults", DEFAULT_COMPATIBILITY);
       defaultFormat = format(json.defaults, "$.defaults", DEFAULT_FORMAT);
+      defaultSettings = readSettings(json.defaults, "$.defaults", problem);
+      const dp = "$.defaults.dlqTopics";
+      if (json.defaults.dlqTopics !== undefined) {
+        if (!isObject(json.defaults.dlqTopics)) {
+          problem(dp, "invalid dlqTopics defaults (expected an object with partitions, replicationFactor, config)");
+        } else {
+          checkKeys(json.defaults.dlqTopics, SETTING_KEYS, dp, "DLQ defaults");
+          dlqDefaultSettings = readSettings(json.defaults.dlqTopics, dp, problem);
+        }
+      }
     }
   }
   if (!isObject(json.topics)) {
     problem("$.topics", 'missing or invalid "topics" (expected an object of topic name -> { dlq?, events })');
     return empty();
   }
+  const partials = new Map<string, PartialSettings>();
   for (const [topic, spec] of Object.entries(json.topics)) {
     const tp = childPath("$.topics", topic);
     if (!TOPIC_NAME.test(topic))
@@ -145,6 +176,7 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
       if (typeof spec.dlq === "string" && TOPIC_NAME.test(spec.dlq) && spec.dlq !== topic) dlqTopic = spec.dlq;
       else problem(childPath(tp, "dlq"), `invalid dlq ${JSON.stringify(spec.dlq)} (expected another topic's name)`);
     }
+    partials.set(topic, readSettings(spec, tp, problem));
     const topicLevel = level(spec, tp, defaultLevel);
     const topicFormat = format(spec, tp, defaultFormat);
     const topicEvents: string[] = [];
@@ -187,7 +219,87 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
         });
       }
     }
-    topics.push({ name: topic, dlqTopic, doc: doc(spec, tp), events: topicEvents, path: tp });
+    topics.push({
+      name: topic,
+      dlqTopic,
+      doc: doc(spec, tp),
+      events: topicEvents,
+      path: tp,
+      settings: resolveSettings(noSettings),
+      dlqSettings: undefined,
+    });
   }
-  return { manifest: { topics, events, types }, problems };
+  const dlqEntries = readDlqTopics(json.dlqTopics, topics, problem);
+  const settingsOf = (name: string) => resolveSettings(defaultSettings, partials.get(name) ?? noSettings);
+  const resolved = topics.map((t): ManifestTopic => {
+    const settings = settingsOf(t.name);
+    const why = settingsProblem(settings);
+    if (why) problem(t.path, why);
+    if (t.dlqTopic === undefined) return { ...t, settings };
+    const dlqSettings = partials.has(t.dlqTopic)
+      ? settingsOf(t.dlqTopic)
+      : resolveSettings(defaultSettings, dlqDefaultSettings, dlqEntries.get(t.dlqTopic)?.settings ?? noSettings);
+    return { ...t, settings, dlqSettings };
+  });
+  // A DLQ's settings problem once, where its settings are written.
+  const reported = new Set<string>();
+  for (const t of resolved) {
+    if (t.dlqTopic === undefined || t.dlqSettings === undefined || partials.has(t.dlqTopic)) continue;
+    if (reported.has(t.dlqTopic)) continue;
+    reported.add(t.dlqTopic);
+    const why = settingsProblem(t.dlqSettings);
+    if (why) problem(dlqEntries.get(t.dlqTopic)?.path ?? "$.defaults.dlqTopics", `DLQ topic "${t.dlqTopic}": ${why}`);
+  }
+  return { manifest: { topics: resolved, events, types }, problems };
+}
+
+/**
+ * `dlqTopics`: settings per DLQ topic, keyed by the name the topics' `dlq` use. An entry no topic
+ * names is most likely a typo of one, and a topic declared under `topics` takes its settings from
+ * there: both are problems.
+ */
+function readDlqTopics(
+  json: unknown,
+  topics: readonly ManifestTopic[],
+  problem: (path: string, message: string) => void,
+): Map<string, { settings: PartialSettings; path: string }> {
+  const out = new Map<string, { settings: PartialSettings; path: string }>();
+  if (json === undefined) return out;
+  if (!isObject(json)) {
+    problem(
+      "$.dlqTopics",
+      "invalid dlqTopics (expected an object of DLQ topic name -> { partitions?, replicationFactor?, config? })",
+    );
+    return out;
+  }
+  const named = [...new Set(topics.flatMap((t) => (t.dlqTopic === undefined ? [] : [t.dlqTopic])))];
+  const declared = new Set(topics.map((t) => t.name));
+  for (const [name, entry] of Object.entries(json)) {
+    const path = childPath("$.dlqTopics", name);
+    if (declared.has(name)) {
+      problem(path, `"${name}" is declared under topics; its settings are given there`);
+      continue;
+    }
+    if (!named.includes(name)) {
+      const hint = suggest(name, named);
+      const expected =
+        named.length === 0 ? "no topic names a dlq" : `expected one of ${named.map((n) => `"${n}"`).join(", ")}`;
+      problem(path, `no topic has "${name}" as its dlq (${hint ? `did you mean "${hint}"?` : expected})`);
+      continue;
+    }
+    if (!isObject(entry)) {
+      problem(path, "invalid DLQ topic (expected an object with partitions, replicationFactor, config)");
+      continue;
+    }
+    for (const key of Object.keys(entry)) {
+      if (DLQ_KEYS.includes(key)) continue;
+      const hint = suggest(key, DLQ_KEYS);
+      const expected = hint ? `did you mean "${hint}"?` : `expected one of ${DLQ_KEYS.map((k) => `"${k}"`).join(", ")}`;
+      problem(childPath(path, key), `unknown DLQ topic attribute "${key}" (${expected})`);
+    }
+    if (entry.doc !== undefined && typeof entry.doc !== "string")
+      problem(childPath(path, "doc"), "invalid doc (expected a string)");
+    out.set(name, { settings: readSettings(entry, path, problem), path });
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { AvroSchema, CompatibilityLevel, WireFormat } from "@skeji/kafka/codegen";
+import type { AvroSchema, CompatibilityLevel, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
 import {
   type AvroNode,
   expandReferences,
@@ -59,6 +59,10 @@ export interface LoadedTopic {
   readonly doc: string | undefined;
   /** Event types on this topic, sorted. */
   readonly events: readonly string[];
+  /** How the topic is created (see manifest.ts). */
+  readonly settings: TopicSettings;
+  /** How its DLQ topic is created; `undefined` without a DLQ. */
+  readonly dlqSettings: TopicSettings | undefined;
 }
 
 export interface LoadedProject {
@@ -330,7 +334,14 @@ export function loadProject(options: LoadOptions): LoadedProject {
     });
   }
   const topics: LoadedTopic[] = manifest.topics
-    .map((t) => ({ name: t.name, dlqTopic: t.dlqTopic, doc: t.doc, events: [...t.events].sort() }))
+    .map((t) => ({
+      name: t.name,
+      dlqTopic: t.dlqTopic,
+      doc: t.doc,
+      events: [...t.events].sort(),
+      settings: t.settings,
+      dlqSettings: t.dlqSettings,
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   return result(events, topics);
 }

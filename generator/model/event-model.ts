@@ -9,6 +9,7 @@ import type {
   LogicalNode,
   NamedNode,
   RecordNode,
+  TopicSettings,
   WireFormat,
 } from "@skeji/kafka/codegen";
 import type { LoadedProject } from "../load/project.ts";
@@ -58,6 +59,8 @@ export interface TopicModel {
   readonly dlqTopic: string | undefined;
   readonly doc: string | undefined;
   readonly events: readonly EventModel[];
+  readonly settings: TopicSettings;
+  readonly dlqSettings: TopicSettings | undefined;
 }
 
 /** The shared types module: every shared named type, declared once. */
@@ -88,6 +91,9 @@ export const pascalCase = (text: string): string =>
     .filter((s) => s !== "")
     .map((s) => (s[0] as string).toUpperCase() + s.slice(1))
     .join("");
+
+/** The generated list of every topic descriptor, for `ensureTopics(config, allTopics)`. */
+export const allTopicsName = "allTopics";
 
 /** Names a generated module declares or imports, which named types must not take. */
 const reservedSuffixes = ["Init", "Event"];
@@ -267,7 +273,15 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
     topicNames.add(name);
     const topicEvents = t.events.map((type) => byType.get(type)).filter((e): e is EventModel => e !== undefined);
     if (topicEvents.length === 0) continue;
-    topics.push({ topic: t.name, name, dlqTopic: t.dlqTopic, doc: t.doc, events: topicEvents });
+    topics.push({
+      topic: t.name,
+      name,
+      dlqTopic: t.dlqTopic,
+      doc: t.doc,
+      events: topicEvents,
+      settings: t.settings,
+      dlqSettings: t.dlqSettings,
+    });
   }
   return { events, topics, shared };
 }

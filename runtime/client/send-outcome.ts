@@ -18,6 +18,7 @@
  * every attempt, so an earlier attempt of the same batch cannot have been written either.
  */
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
+import { howToCreate } from "./topics.ts";
 
 /** Broker answers that refuse a batch for what it is or who sends it: no attempt can succeed. */
 const rejectedTypes: ReadonlySet<string> = new Set([
@@ -90,9 +91,11 @@ export function sendFailure(error: unknown, send: FailedSend): SkejiError {
   }
   if (send.missingTopics !== undefined && send.missingTopics.length > 0) {
     const missing = send.missingTopics.join(", ");
+    const one = send.missingTopics.length === 1;
     return new SkejiError(
       ErrorCode.PUBLISH_FAILED,
-      `topic ${missing} does not exist: create it, or let the broker create topics on first publish (KAFKA_PRODUCER_AUTO_CREATE_TOPICS=true, allowAutoTopicCreation)`,
+      `${one ? "topic" : "topics"} ${missing} ${one ? "does" : "do"} not exist: ${howToCreate(send.missingTopics)} ` +
+        "(or let the broker create topics with its defaults on first publish: KAFKA_PRODUCER_AUTO_CREATE_TOPICS=true, allowAutoTopicCreation)",
       { cause: error, details: { ...details, missingTopics: send.missingTopics, written: false } },
     );
   }

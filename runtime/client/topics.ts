@@ -17,3 +17,12 @@ export async function missingTopics(kafka: Kafka, topics: readonly string[]): Pr
     await admin.disconnect().catch(() => {});
   }
 }
+
+/**
+ * How to create missing topics, for the errors that name them: from the manifest with the CLI, or
+ * from generated descriptors in code.
+ */
+export function howToCreate(missing: readonly string[]): string {
+  const them = missing.length === 1 ? "it" : "them";
+  return `create ${them} from the manifest with \`npx skeji-gen topics apply\`, or in code with \`ensureTopics(config, allTopics)\``;
+}

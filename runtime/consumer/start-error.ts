@@ -6,7 +6,7 @@
  */
 import type { Kafka } from "kafkajs";
 import { pointsToMissingTopic } from "../client/send-outcome.ts";
-import { missingTopics } from "../client/topics.ts";
+import { howToCreate, missingTopics } from "../client/topics.ts";
 import { SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
@@ -25,8 +25,8 @@ export async function startError(
       return new SkejiError(
         ConsumerErrorCode.CONSUMER_START_FAILED,
         `consumer group ${groupId} could not start: ${missing.length === 1 ? "topic" : "topics"} ${list} ` +
-          `${missing.length === 1 ? "does" : "do"} not exist (the consumer never creates topics: create ` +
-          `${missing.length === 1 ? "it" : "them"}, or correct the name)`,
+          `${missing.length === 1 ? "does" : "do"} not exist (the consumer never creates topics: ` +
+          `${howToCreate(missing)}, or correct the name)`,
         { cause, details: { ...details, missingTopics: missing } },
       );
     }

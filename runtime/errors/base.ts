@@ -71,6 +71,12 @@ export const ErrorCode = {
   PRODUCER_CLOSED: "PRODUCER_CLOSED",
   /** The publish was aborted by the caller's AbortSignal or a timeout. */
   ABORTED: "ABORTED",
+  /**
+   * `ensureTopics()` could not create a topic: the cluster cannot hold it as described (a
+   * replication factor above the broker count), the broker refused it, or it did not become usable
+   * in time. `details.topics` names them, `details.created` what was created before the failure.
+   */
+  TOPIC_CREATE_FAILED: "TOPIC_CREATE_FAILED",
   /** A broker or client connection failed. Transient. */
   CONNECTION_FAILED: "CONNECTION_FAILED",
 } as const;

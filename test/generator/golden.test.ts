@@ -37,6 +37,7 @@ describe("golden fixtures", () => {
         "recursive",
         "docs",
         "topics-versions",
+        "topic-settings",
         "import-extension-js",
       ]),
     );

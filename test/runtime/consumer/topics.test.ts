@@ -47,6 +47,9 @@ describe("a consumer whose topic does not exist", () => {
         details: { missingTopics: [topic] },
       });
       expect(error?.message).toContain(`topic ${topic} does not exist`);
+      expect(error?.message).toContain(
+        "create it from the manifest with `npx skeji-gen topics apply`, or in code with `ensureTopics(config, allTopics)`",
+      );
     }
     expect(await exists(topic), `the broker created ${topic}`).toBe(false);
   });

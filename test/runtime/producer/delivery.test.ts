@@ -282,6 +282,9 @@ describe("failures", () => {
     expect(isSkejiError(error, "PUBLISH_FAILED")).toBe(true);
     expect((error as Error).cause).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(`topic ${missing} does not exist`);
+    // ...and how to create it.
+    expect((error as Error).message).toContain("`npx skeji-gen topics apply`");
+    expect((error as Error).message).toContain("`ensureTopics(config, allTopics)`");
     expect((error as SkejiError).details).toMatchObject({ missingTopics: [missing], written: false });
     expect(await metrics.metrics()).toMatch(
       new RegExp(
