@@ -3,9 +3,10 @@
  *
  * Exit codes: 0 compatible (or registered), 1 incompatible (or refused), 2 usage or input error.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { type Config, ConfigError, findConfig, missingSchemasMessage, readConfig } from "../config.ts";
 import { CheckError, isCheckError, optionError } from "./errors.ts";
 import { checkAgainstRef, loadProjectAtRef } from "./git.ts";
 import { checkOffline } from "./offline.ts";
@@ -44,27 +45,38 @@ const schemasOption = () => new Option("--schemas <dir>", "the schemas folder").
 const manifestOption = () =>
   new Option("--manifest <file>", "the manifest of topics and events (default: <schemas>/manifest.json)");
 
-const CONFIG_FILE = "skeji-gen.config.json";
-
 /**
- * Where the schemas and the manifest are: the options when given, else `schemas` / `manifest` from
- * `skeji-gen.config.json` in the working directory (relative to it), as the generator reads them.
+ * Where the schemas and the manifest are: the options when given (relative to the working
+ * directory), else `schemas` / `manifest` from `skeji-gen.config.json` (searched from the working
+ * directory up to the project's root; relative to its folder), else the defaults relative to the
+ * project's root, as the generator reads them.
  */
 function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manifestPath: string | undefined } {
-  let config: Record<string, unknown> = {};
-  if (existsSync(CONFIG_FILE)) {
+  const cwd = process.cwd();
+  const search = findConfig(cwd);
+  let config: Config = {};
+  if (search.file !== undefined) {
     try {
-      config = JSON.parse(readFileSync(CONFIG_FILE, "utf8")) as Record<string, unknown>;
-    } catch (cause) {
-      throw new CheckError("CHECK_INPUT", `${CONFIG_FILE} is not valid JSON`, { cause });
+      config = readConfig(search.file, cwd);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CheckError("CHECK_INPUT", e.message, { cause: e });
+      throw e;
     }
   }
-  const fromConfig = (key: string): string | undefined =>
-    typeof config[key] === "string" ? (config[key] as string) : undefined;
-  const schemas =
-    cmd.getOptionValueSource("schemas") === "default" ? (fromConfig("schemas") ?? opts.schemas) : opts.schemas;
-  const manifest = opts.manifest ?? fromConfig("manifest");
-  return { schemasDir: schemas, manifestPath: manifest === undefined ? undefined : resolve(manifest) };
+  const base = search.file !== undefined ? dirname(search.file) : (search.root ?? cwd);
+  const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
+  const schemasDir = given("schemas") ? resolve(opts.schemas) : resolve(base, config.schemas ?? opts.schemas);
+  if (!given("schemas") && !existsSync(schemasDir)) {
+    const from = config.schemas !== undefined && search.file !== undefined ? { config: search.file } : "default";
+    throw new CheckError("CHECK_INPUT", missingSchemasMessage(schemasDir, cwd, search, from));
+  }
+  const manifest =
+    opts.manifest !== undefined
+      ? resolve(opts.manifest)
+      : config.manifest !== undefined
+        ? resolve(base, config.manifest)
+        : undefined;
+  return { schemasDir, manifestPath: manifest };
 }
 
 /** Parse errors exit with 2, help and version with 0. */
