@@ -14,7 +14,7 @@ import { loadProject } from "./project.ts";
 import { checkRegistry, registerAll } from "./registry.ts";
 import { registryAccess, UrlVariable, UsernameVariable } from "./registry-auth.ts";
 import { RegistryClient } from "./registry-client.ts";
-import { type Format, format, formats } from "./report.ts";
+import { type Format, format, formatGithubError, formats } from "./report.ts";
 import { type CheckResult, combine, failed } from "./result.ts";
 
 /** Where output goes and how the process ends; tests pass their own. */
@@ -79,13 +79,20 @@ function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manife
   return { schemasDir, manifestPath: manifest };
 }
 
-/** Parse errors exit with 2, help and version with 0. */
+/**
+ * Parse errors exit with 2, help and version with 0. A usage error after `--format github` is
+ * reported as an annotation, like every other error in that format.
+ */
 function withUsageExit(cmd: Command, io: CommandIo): Command {
   return cmd
     .exitOverride((e) => io.exit(e.exitCode === 0 ? 0 : 2))
     .configureOutput({
       writeOut: io.out,
       writeErr: io.err,
+      outputError: (text, write) =>
+        cmd.getOptionValue("format") === "github" && cmd.getOptionValueSource("format") === "cli"
+          ? io.out(formatGithubError(text.replace(/^error: /, "").trim()))
+          : write(text),
     });
 }
 
@@ -94,7 +101,13 @@ async function run(io: CommandIo, opts: CommonOptions, work: () => Promise<Check
   try {
     result = await work();
   } catch (e) {
-    io.err(`skeji-gen: ${isCheckError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);
+    if (opts.format === "github") {
+      // In a workflow, an error must be an annotation too, or the run fails with no visible reason.
+      io.out(formatGithubError(isCheckError(e) ? e.message : String((e as Error)?.message ?? e)));
+      if (!isCheckError(e)) io.err(`${String((e as Error)?.stack ?? e)}\n`);
+    } else {
+      io.err(`skeji-gen: ${isCheckError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);
+    }
     return io.exit(2);
   }
   io.out(format(result, opts.format));
