@@ -3,6 +3,7 @@
  * the subcommands other parts of the generator contribute.
  */
 import { checkCommand, registerCommand } from "./check/index.ts";
+import { initCommand } from "./init/command.ts";
 import { createProgram, processIo } from "./program.ts";
 
 const program = createProgram(processIo);
@@ -13,6 +14,8 @@ const program = createProgram(processIo);
 program.enablePositionalOptions();
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
+// `skeji-gen init` (a service's first setup) is built in generator/init/.
+program.addCommand(initCommand(processIo));
 // -----------------------------------------------------------------------------------------------------
 
 try {

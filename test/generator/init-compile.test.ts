@@ -1,0 +1,192 @@
+/**
+ * `skeji-gen init` then `skeji-gen` in fresh service projects, compiled with the services' own
+ * tsconfig.json: the import extension and output folder init chooses must type-check (and, where
+ * tsc emits, produce imports node resolves) under each common setup; where a setup cannot work,
+ * init must say so, and tsc must indeed fail.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { initCommand } from "../../generator/init/command.ts";
+import { type CliIo, runCli } from "../../generator/program.ts";
+import { buildRuntimePackage, compile, readText, serviceSource, writeService } from "./service-project.ts";
+
+let runtime = "";
+beforeAll(() => {
+  runtime = buildRuntimePackage();
+}, 60_000);
+
+/** Runs `skeji-gen init` in-process in `cwd`. */
+export async function runInit(cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code = -1;
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    exit: (c) => {
+      if (code === -1) code = c;
+    },
+    cwd,
+  };
+  await initCommand(io).parseAsync([], { from: "user" });
+  return { code, out, err };
+}
+
+const strict = {
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  noImplicitReturns: true,
+  noPropertyAccessFromIndexSignature: true,
+  skipLibCheck: true,
+  types: ["node"],
+};
+
+interface Case {
+  readonly name: string;
+  readonly files: Record<string, unknown>;
+  readonly extension: string;
+  readonly out: string;
+  /** Where the service's source file lives. */
+  readonly main: string;
+  /** What the emitted generated index must import (undefined: tsc emits nothing). */
+  readonly emittedImport?: RegExp;
+}
+
+const cases: Case[] = [
+  {
+    name: "ESM, NodeNext, verbatimModuleSyntax, declarations",
+    files: {
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": {
+        compilerOptions: {
+          ...strict,
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          verbatimModuleSyntax: true,
+          declaration: true,
+          rootDir: "src",
+          outDir: "dist",
+        },
+      },
+    },
+    extension: ".js",
+    out: "src/generated",
+    main: "src/main.ts",
+    emittedImport: /from "\.\/example\.created\.js";$/m,
+  },
+  {
+    name: "CommonJS, module commonjs, tsconfig with comments, trailing commas and a relative extends",
+    files: {
+      "package.json": { name: "svc" },
+      "tsconfig.base.json": `{\n  // shared settings\n  "compilerOptions": { "rootDir": "./src", "target": "ES2022", "strict": true, "esModuleInterop": true, "skipLibCheck": true, "types": ["node"], },\n}\n`,
+      "tsconfig.json": `{\n  "extends": "./tsconfig.base.json",\n  /* the service */\n  "compilerOptions": { "module": "commonjs", "outDir": "dist", "noUnusedLocals": true, },\n  "include": ["src"],\n}\n`,
+    },
+    extension: "none",
+    out: "src/generated",
+    main: "src/main.ts",
+    emittedImport: /require\("\.\/example\.created"\)/,
+  },
+  {
+    name: "CommonJS, module nodenext (no package type)",
+    files: {
+      "package.json": { name: "svc" },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", outDir: "dist" } },
+    },
+    extension: ".js",
+    out: "generated",
+    main: "src/main.ts",
+    emittedImport: /require\("\.\/example\.created\.js"\)/,
+  },
+  {
+    name: "bundler resolution, allowImportingTsExtensions and noEmit (a Vite-style app)",
+    files: {
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": {
+        compilerOptions: {
+          ...strict,
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "bundler",
+          allowImportingTsExtensions: true,
+          verbatimModuleSyntax: true,
+          noEmit: true,
+        },
+        include: ["src"],
+      },
+    },
+    extension: ".ts",
+    out: "src/generated",
+    main: "src/main.ts",
+  },
+  {
+    name: "bundler resolution, module preserve, emitting",
+    files: {
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "preserve", outDir: "dist" } },
+    },
+    extension: "none",
+    out: "generated",
+    main: "src/main.ts",
+    emittedImport: /from "\.\/example\.created";$/m,
+  },
+  {
+    name: "ESM, NodeNext, rewriteRelativeImportExtensions",
+    files: {
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": {
+        compilerOptions: {
+          ...strict,
+          module: "nodenext",
+          allowImportingTsExtensions: true,
+          rewriteRelativeImportExtensions: true,
+          outDir: "dist",
+        },
+      },
+    },
+    extension: ".ts",
+    out: "generated",
+    main: "src/main.ts",
+    emittedImport: /from "\.\/example\.created\.js";$/m,
+  },
+];
+
+const specifier = (from: string, out: string, ext: string) => {
+  const rel = relative(join(from, ".."), join(out, "index")).split("\\").join("/");
+  return `${rel.startsWith(".") ? rel : `./${rel}`}${ext === "none" ? "" : ext}`;
+};
+
+describe("skeji-gen init, then skeji-gen, compiled with the service's tsc", () => {
+  it.each(cases)("$name", async (c) => {
+    const root = writeService(runtime, c.files);
+    const init = await runInit(root);
+    expect(init.code).toBe(0);
+    expect(init.err.filter((l) => !l.startsWith("warning: @skeji/"))).toEqual([]);
+    expect(JSON.parse(readText(root, "skeji-gen.config.json"))).toEqual({
+      schemas: "schemas",
+      manifest: "schemas/manifest.json",
+      out: c.out,
+      importExtension: c.extension,
+    });
+    expect(init.out).toContain(`  created  skeji-gen.config.json`);
+
+    // Generated from a subfolder: the config file is found upwards.
+    const generated = await runCli([], join(root, "schemas"));
+    expect(generated).toMatchObject({ code: 0, err: [] });
+
+    mkdirSync(join(root, c.main, ".."), { recursive: true });
+    writeFileSync(join(root, c.main), serviceSource(specifier(c.main, c.out, c.extension)));
+    const compiled = compile(root);
+    expect(compiled.diagnostics).toEqual([]);
+    if (c.emittedImport === undefined) {
+      expect(compiled.emitted.size).toBe(0);
+    } else {
+      const index = [...compiled.emitted].find(([p]) => p.endsWith("generated/index.js"));
+      expect(index?.[1]).toMatch(c.emittedImport);
+    }
+  });
+});
