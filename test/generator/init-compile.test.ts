@@ -7,31 +7,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initCommand } from "../../generator/init/command.ts";
-import { type CliIo, runCli } from "../../generator/program.ts";
-import { buildRuntimePackage, compile, readText, serviceSource, writeService } from "./service-project.ts";
+import { runCli } from "../../generator/program.ts";
+import { buildRuntimePackage, compile, readText, runInit, serviceSource, writeService } from "./service-project.ts";
 
 let runtime = "";
 beforeAll(() => {
   runtime = buildRuntimePackage();
 }, 60_000);
-
-/** Runs `skeji-gen init` in-process in `cwd`. */
-export async function runInit(cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = -1;
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    exit: (c) => {
-      if (code === -1) code = c;
-    },
-    cwd,
-  };
-  await initCommand(io).parseAsync([], { from: "user" });
-  return { code, out, err };
-}
 
 const strict = {
   strict: true,
