@@ -129,7 +129,7 @@ function blockers(pkg: PackageFacts, t: TsFacts | undefined, fmt: Choice["format
   if (fmt === "CommonJS" && t.verbatimModuleSyntax) {
     const why = t.module === "commonjs" ? `${where(t)} has module commonjs` : `package.json has no "type": "module"`;
     found.push({
-      problem: `${where(t)} sets verbatimModuleSyntax and the generated files are CommonJS (${why}): TypeScript then rejects ESM import syntax (TS1286), and generated code imports with it`,
+      problem: `${where(t)} sets verbatimModuleSyntax and the generated files are CommonJS (${why}): TypeScript then rejects ESM import and export syntax (TS1287, TS1295), which generated code is written in`,
       fix:
         t.module === "commonjs"
           ? `remove verbatimModuleSyntax from ${where(t)}, or make the service ESM: "module": "nodenext" in ${where(t)} and "type": "module" in package.json`

@@ -172,3 +172,62 @@ describe("skeji-gen init, then skeji-gen, compiled with the service's tsc", () =
     }
   });
 });
+
+describe("skeji-gen init on settings where generated code cannot compile", () => {
+  /** Generates with the project's config, compiles `src/main.ts` importing it; the codes of errors in generated files. */
+  const generateAndCompile = async (root: string, specifierText: string) => {
+    expect((await runCli([], root)).code).toBe(0);
+    mkdirSync(join(root, "src"), { recursive: true });
+    writeFileSync(join(root, "src/main.ts"), serviceSource(specifierText));
+    const inGenerated = compile(root).diagnostics.filter((d) => d.startsWith("generated/"));
+    return new Set(inGenerated.map((d) => /: (TS\d+):/.exec(d)?.[1]));
+  };
+
+  it("a CommonJS package with verbatimModuleSyntax: names the problem and the fix, and tsc indeed fails", async () => {
+    const root = writeService(runtime, {
+      "package.json": { name: "svc" },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", verbatimModuleSyntax: true, noEmit: true } },
+    });
+    const init = await runInit(root);
+    expect(init.code).toBe(1);
+    expect(init.err.slice(-2)).toEqual([
+      'problem: tsconfig.json sets verbatimModuleSyntax and the generated files are CommonJS (package.json has no "type": "module"): TypeScript then rejects ESM import and export syntax (TS1287, TS1295), which generated code is written in',
+      '  fix: remove verbatimModuleSyntax from tsconfig.json, or make the service ESM with "type": "module" in package.json',
+    ]);
+    expect(init.out).toContain("Next steps, once the problems above are fixed:");
+    expect(await generateAndCompile(root, "../generated/index.js")).toEqual(new Set(["TS1287", "TS1295"]));
+  });
+
+  it("an existing config with .ts imports that tsc does not allow: init says so (TS5097), and tsc agrees", async () => {
+    const root = writeService(runtime, {
+      "package.json": { name: "svc", type: "module", dependencies: { "@skeji/kafka": "*" } },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", noEmit: true } },
+      "skeji-gen.config.json": { importExtension: ".ts" },
+    });
+    const init = await runInit(root);
+    expect(init.code).toBe(1);
+    expect(init.out).toContain("  skipped  skeji-gen.config.json (exists; left as it is)");
+    expect(init.out).toContain(
+      "  import extension  .ts (from skeji-gen.config.json; for a new config init would choose .js: moduleResolution nodenext needs explicit extensions in ES modules; tsc resolves .js to the .ts file and node loads the compiled .js)",
+    );
+    expect(init.err.slice(-2)).toEqual([
+      "problem: importExtension .ts, but tsconfig.json neither allows importing .ts extensions nor rewrites them: tsc fails with TS5097",
+      '  fix: set "importExtension": ".js" in skeji-gen.config.json, or set "rewriteRelativeImportExtensions": true in tsconfig.json (TypeScript 5.7 or later)',
+    ]);
+    expect(await generateAndCompile(root, "../generated/index.ts")).toEqual(new Set(["TS5097"]));
+  });
+
+  it("an existing config without extensions in an ES module service: init says so (TS2835), and tsc agrees", async () => {
+    const root = writeService(runtime, {
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", noEmit: true } },
+      "skeji-gen.config.json": { importExtension: "none" },
+    });
+    const init = await runInit(root);
+    expect(init.code).toBe(1);
+    expect(init.err).toContain(
+      "problem: importExtension none, but ES modules under moduleResolution nodenext need explicit extensions: tsc fails with TS2835",
+    );
+    expect(await generateAndCompile(root, "../generated/index.js")).toContain("TS2835");
+  });
+});
