@@ -69,6 +69,8 @@ describe("skeji-gen init", () => {
     const root = writeProject({
       "package.json": { name: "svc", ...both },
       "node_modules/@acme/tsconfig/package.json": { name: "@acme/tsconfig", version: "1.0.0" },
+      // tsc's own placeholder for the folder of the tsconfig.json that extends this one.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: written as tsconfig.json spells it
       "node_modules/@acme/tsconfig/node.json": { compilerOptions: { module: "node16", rootDir: "${configDir}/lib" } },
       "tsconfig.json": { extends: "@acme/tsconfig/node.json" },
     });
