@@ -4,9 +4,9 @@
  * tsc emits, produce imports node resolves) under each common setup; where a setup cannot work,
  * init must say so, and tsc must indeed fail.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../generator/program.ts";
 import { buildRuntimePackage, compile, readText, runInit, serviceSource, writeService } from "./service-project.ts";
 
@@ -14,6 +14,7 @@ let runtime = "";
 beforeAll(() => {
   runtime = buildRuntimePackage();
 }, 60_000);
+afterAll(() => rmSync(runtime, { recursive: true, force: true }));
 
 const strict = {
   strict: true,
@@ -74,10 +75,10 @@ const cases: Case[] = [
     emittedImport: /require\("\.\/example\.created"\)/,
   },
   {
-    name: "CommonJS, module nodenext (no package type)",
+    name: "CommonJS, module nodenext (no package type), declarations",
     files: {
       "package.json": { name: "svc" },
-      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", outDir: "dist" } },
+      "tsconfig.json": { compilerOptions: { ...strict, module: "nodenext", declaration: true, outDir: "dist" } },
     },
     extension: ".js",
     out: "generated",
