@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { checkCommand, registerCommand } from "./check/index.ts";
+import { initCommand } from "./init/command.ts";
 import { createProgram, processIo } from "./program.ts";
 import { topicsCommand } from "./topics/command.ts";
 
@@ -16,6 +17,8 @@ const program = createProgram(processIo);
 program.enablePositionalOptions();
 program.addCommand(checkCommand());
 program.addCommand(registerCommand());
+// `skeji-gen init` (a service's first setup) is built in generator/init/.
+program.addCommand(initCommand(processIo));
 // `skeji-gen kafka up|down|status`, `skeji-gen kafka cluster ...`: the local broker and registry the
 // project's own tests use (generator/infra/). Loaded on use: it is the only part that needs kafkajs.
 program.addCommand(

@@ -2,11 +2,21 @@
  * The `skeji-gen` command: generate (default) or `--check` that the output is current.
  * User errors are reported one line each, all at once, with exit code 1 and no stack trace.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
+import {
+  CONFIG_FILE,
+  CONFIG_KEYS,
+  type Config,
+  ConfigError,
+  findConfig,
+  missingSchemasMessage,
+  readConfig,
+  shown,
+} from "./config.ts";
 import { diffOutput, type GenerateOptions, generate, writeOutput } from "./generate.ts";
-import { formatProblem, formatWarning, parseJson } from "./load/problems.ts";
+import { formatProblem, formatWarning } from "./load/problems.ts";
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -25,8 +35,6 @@ export const processIo: CliIo = {
 
 const IMPORT_EXTENSIONS = [".ts", ".js", "none"] as const;
 type ImportExtension = (typeof IMPORT_EXTENSIONS)[number];
-const CONFIG_KEYS = ["schemas", "manifest", "out", "importExtension"] as const;
-const DEFAULT_CONFIG = "skeji-gen.config.json";
 
 interface RawOptions {
   schemas: string;
@@ -50,49 +58,51 @@ class OptionError extends Error {}
 
 const optionError = (name: string, reason: string) => new OptionError(`invalid option "${name}": ${reason}`);
 
-/** Reads the config file (if any) and merges it under the command-line options. */
+/**
+ * Reads the config file (if any) and merges it under the command-line options. Without `--config`,
+ * the file is searched from the working directory up to the project's root; paths in it, and the
+ * defaults, are relative to its folder (or to the project's root when there is no file).
+ */
 function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings {
   const explicit = (name: string) => cmd.getOptionValueSource(name) === "cli";
-  const configPath = resolve(cwd, opts.config);
-  let config: Record<string, unknown> = {};
-  const usesConfig = existsSync(configPath);
-  if (usesConfig) {
-    const file = relative(cwd, configPath).split(sep).join("/");
-    const parsed = parseJson(file, readFileSync(configPath, "utf8"));
-    if ("problem" in parsed) throw optionError("--config", formatProblem(parsed.problem));
-    config = parsed.value as Record<string, unknown>;
-    if (typeof config !== "object" || config === null || Array.isArray(config)) {
-      throw optionError("--config", `${file} must hold a JSON object`);
-    }
-    for (const [key, value] of Object.entries(config)) {
-      if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-        throw optionError(key, `unknown option in ${file} (expected one of ${CONFIG_KEYS.join(", ")})`);
-      }
-      if (typeof value !== "string")
-        throw optionError(key, `expected a string in ${file}, got ${JSON.stringify(value)}`);
-    }
-  } else if (explicit("config")) {
+  const search = findConfig(cwd);
+  const configPath = explicit("config") ? resolve(cwd, opts.config) : search.file;
+  if (configPath !== undefined && !existsSync(configPath)) {
     throw optionError("--config", `${opts.config} does not exist`);
   }
-  const base = dirname(configPath);
+  let config: Config = {};
+  if (configPath !== undefined) {
+    try {
+      config = readConfig(configPath, cwd);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw optionError(e.key ?? "--config", e.message);
+    }
+  }
+  // Defaults are relative to the config file's folder, else to the project's root: the same
+  // folders wherever in the project the command runs.
+  const base = configPath !== undefined ? dirname(configPath) : (search.root ?? cwd);
   const pick = (name: "schemas" | "manifest" | "out", cliValue: string | undefined): string | undefined => {
     if (cliValue !== undefined && explicit(name)) return resolve(cwd, cliValue);
-    if (typeof config[name] === "string") return resolve(base, config[name] as string);
-    // Defaults are relative to the config file's folder when one is used (the project root).
-    return cliValue === undefined ? undefined : resolve(usesConfig ? base : cwd, cliValue);
+    if (config[name] !== undefined) return resolve(base, config[name]);
+    return cliValue === undefined ? undefined : resolve(base, cliValue);
   };
   const ext = explicit("importExtension") ? opts.importExtension : (config.importExtension ?? opts.importExtension);
   if (!(IMPORT_EXTENSIONS as readonly unknown[]).includes(ext)) {
     throw optionError("importExtension", `expected one of ${IMPORT_EXTENSIONS.join(", ")}, got ${JSON.stringify(ext)}`);
   }
   const schemasDir = pick("schemas", opts.schemas) as string;
-  if (!existsSync(schemasDir)) throw optionError("--schemas", `${relative(cwd, schemasDir) || "."} does not exist`);
+  if (!existsSync(schemasDir)) {
+    if (explicit("schemas")) throw optionError("--schemas", `${shown(schemasDir, cwd)} does not exist`);
+    const from = config.schemas !== undefined && configPath !== undefined ? { config: configPath } : "default";
+    throw new OptionError(missingSchemasMessage(schemasDir, cwd, search, from));
+  }
   return {
     schemasDir,
     manifestPath: pick("manifest", opts.manifest),
     outDir: pick("out", opts.out) as string,
     importExtension: ext as ImportExtension,
-    root: usesConfig ? base : undefined,
+    root: configPath !== undefined ? base : undefined,
   };
 }
 
@@ -159,8 +169,8 @@ export function createProgram(io: CliIo = processIo): Command {
     .addOption(
       new Option(
         "--config <file>",
-        `JSON file with the same options (${CONFIG_KEYS.join(", ")}); used if present`,
-      ).default(DEFAULT_CONFIG),
+        `JSON file with the same options (${CONFIG_KEYS.join(", ")}); searched from the working directory up to the project's root`,
+      ).default(CONFIG_FILE),
     )
     .addOption(
       new Option("--import-extension <ext>", "extension of imports between generated modules")

@@ -3,9 +3,10 @@
  *
  * Exit codes: 0 compatible (or registered), 1 incompatible (or refused), 2 usage or input error.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { type Config, ConfigError, findConfig, missingSchemasMessage, readConfig } from "../config.ts";
 import { CheckError, isCheckError, optionError } from "./errors.ts";
 import { checkAgainstRef, loadProjectAtRef } from "./git.ts";
 import { checkOffline } from "./offline.ts";
@@ -13,7 +14,7 @@ import { loadProject } from "./project.ts";
 import { checkRegistry, registerAll } from "./registry.ts";
 import { registryAccess, UrlVariable, UsernameVariable } from "./registry-auth.ts";
 import { RegistryClient } from "./registry-client.ts";
-import { type Format, format, formats } from "./report.ts";
+import { type Format, format, formatGithubError, formats } from "./report.ts";
 import { type CheckResult, combine, failed } from "./result.ts";
 
 /** Where output goes and how the process ends; tests pass their own. */
@@ -44,36 +45,54 @@ const schemasOption = () => new Option("--schemas <dir>", "the schemas folder").
 const manifestOption = () =>
   new Option("--manifest <file>", "the manifest of topics and events (default: <schemas>/manifest.json)");
 
-const CONFIG_FILE = "skeji-gen.config.json";
-
 /**
- * Where the schemas and the manifest are: the options when given, else `schemas` / `manifest` from
- * `skeji-gen.config.json` in the working directory (relative to it), as the generator reads them.
+ * Where the schemas and the manifest are: the options when given (relative to the working
+ * directory), else `schemas` / `manifest` from `skeji-gen.config.json` (searched from the working
+ * directory up to the project's root; relative to its folder), else the defaults relative to the
+ * project's root, as the generator reads them.
  */
 export function locate(cmd: Command, opts: CommonOptions): { schemasDir: string; manifestPath: string | undefined } {
-  let config: Record<string, unknown> = {};
-  if (existsSync(CONFIG_FILE)) {
+  const cwd = process.cwd();
+  const search = findConfig(cwd);
+  let config: Config = {};
+  if (search.file !== undefined) {
     try {
-      config = JSON.parse(readFileSync(CONFIG_FILE, "utf8")) as Record<string, unknown>;
-    } catch (cause) {
-      throw new CheckError("CHECK_INPUT", `${CONFIG_FILE} is not valid JSON`, { cause });
+      config = readConfig(search.file, cwd);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CheckError("CHECK_INPUT", e.message, { cause: e });
+      throw e;
     }
   }
-  const fromConfig = (key: string): string | undefined =>
-    typeof config[key] === "string" ? (config[key] as string) : undefined;
-  const schemas =
-    cmd.getOptionValueSource("schemas") === "default" ? (fromConfig("schemas") ?? opts.schemas) : opts.schemas;
-  const manifest = opts.manifest ?? fromConfig("manifest");
-  return { schemasDir: schemas, manifestPath: manifest === undefined ? undefined : resolve(manifest) };
+  const base = search.file !== undefined ? dirname(search.file) : (search.root ?? cwd);
+  const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
+  const schemasDir = given("schemas") ? resolve(opts.schemas) : resolve(base, config.schemas ?? opts.schemas);
+  if (!given("schemas") && !existsSync(schemasDir)) {
+    const from = config.schemas !== undefined && search.file !== undefined ? { config: search.file } : "default";
+    throw new CheckError("CHECK_INPUT", missingSchemasMessage(schemasDir, cwd, search, from));
+  }
+  const manifest =
+    opts.manifest !== undefined
+      ? resolve(opts.manifest)
+      : config.manifest !== undefined
+        ? resolve(base, config.manifest)
+        : undefined;
+  return { schemasDir, manifestPath: manifest };
 }
 
-/** Parse errors exit with 2, help and version with 0. */
+/**
+ * Parse errors exit with 2, help and version with 0. A usage error after `--format github` is
+ * reported as an annotation, like every other error in that format.
+ */
 export function withUsageExit(cmd: Command, io: CommandIo): Command {
   return cmd
     .exitOverride((e) => io.exit(e.exitCode === 0 ? 0 : 2))
     .configureOutput({
       writeOut: io.out,
       writeErr: io.err,
+      outputError: (text, write) =>
+        cmd.getOptionValue("format") === "github" && cmd.getOptionValueSource("format") === "cli"
+          ? io.out(formatGithubError(text.replace(/^error: /, "").trim()))
+          : write(text),
     });
 }
 
@@ -82,7 +101,13 @@ async function run(io: CommandIo, opts: CommonOptions, work: () => Promise<Check
   try {
     result = await work();
   } catch (e) {
-    io.err(`skeji-gen: ${isCheckError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);
+    if (opts.format === "github") {
+      // In a workflow, an error must be an annotation too, or the run fails with no visible reason.
+      io.out(formatGithubError(isCheckError(e) ? e.message : String((e as Error)?.message ?? e)));
+      if (!isCheckError(e)) io.err(`${String((e as Error)?.stack ?? e)}\n`);
+    } else {
+      io.err(`skeji-gen: ${isCheckError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);
+    }
     return io.exit(2);
   }
   io.out(format(result, opts.format));

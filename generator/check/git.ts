@@ -61,6 +61,35 @@ function repoPath(file: string): string {
 }
 
 /**
+ * Why a ref may be missing, when git can tell: a shallow clone (what CI checkouts make by default)
+ * holds neither the base branch nor the history, and a remote branch is only known once fetched.
+ */
+function missingRefHint(dir: string, ref: string): string {
+  let shallow = false;
+  try {
+    shallow = git(dir, ["rev-parse", "--is-shallow-repository"]).trim() === "true";
+  } catch {
+    return `; ${dir} is not in a git repository, and --against reads the published schemas from git`;
+  }
+  if (shallow) {
+    return (
+      `; this is a shallow clone, which holds only the latest commits: fetch the full history ` +
+      "(with actions/checkout, set `fetch-depth: 0`; elsewhere run `git fetch --unshallow`)"
+    );
+  }
+  const remote = /^(?:refs\/remotes\/)?([^/]+)\/(.+)$/.exec(ref);
+  if (
+    remote &&
+    git(dir, ["remote"])
+      .split("\n")
+      .includes(remote[1] as string)
+  ) {
+    return `; fetch it first: \`git fetch ${remote[1]} ${remote[2]}\``;
+  }
+  return "";
+}
+
+/**
  * Reads the schemas folder (and the manifest, when `manifestPath` puts it elsewhere) as they are
  * at `ref` into a temporary folder and loads them there. File paths in the result are shown as
  * they are in the working tree.
@@ -75,9 +104,11 @@ export function loadProjectAtRef(
   try {
     git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch (cause) {
-    throw new CheckError("CHECK_INPUT", `--against: unknown git ref "${ref}" (expected a branch, tag or commit)`, {
-      cause,
-    });
+    throw new CheckError(
+      "CHECK_INPUT",
+      `--against: unknown git ref "${ref}" (expected a branch, tag or commit)${missingRefHint(dir, ref)}`,
+      { cause },
+    );
   }
   const prefix = git(dir, ["rev-parse", "--show-prefix"]).trim();
   const files = git(dir, ["ls-tree", "-r", "-z", "--name-only", "--full-name", ref, "--", "."])

@@ -119,6 +119,14 @@ export function formatGithub(r: CheckResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * An error that ended the run before there was a result (a bad ref, a broken schema, an option), as
+ * GitHub shows it: an `::error` annotation on the workflow run, in the run's summary.
+ */
+export function formatGithubError(message: string): string {
+  return `::error title=${prop("skeji-gen check")}::${data(message)}\n`;
+}
+
 export function format(r: CheckResult, as: Format): string {
   return as === "json" ? formatJson(r) : as === "github" ? formatGithub(r) : formatText(r);
 }

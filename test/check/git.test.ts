@@ -1,5 +1,6 @@
 /** `skeji-gen check --against <ref>` in a temporary git repository. */
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { avsc, gitIn, record, runCli, writeSchemas } from "./helpers.ts";
@@ -138,5 +139,53 @@ describe("skeji-gen check --against", () => {
     expect(unknown.err).toBe(
       'skeji-gen: --against: unknown git ref "no-such-ref" (expected a branch, tag or commit)\n',
     );
+  });
+
+  it("with --format github, reports a bad ref as an ::error annotation", async () => {
+    const run = await runCli("check", ["--against", "no-such-ref", "--format", "github"], root);
+    expect(run).toMatchObject({
+      code: 2,
+      err: "",
+      out: '::error title=skeji-gen check::--against: unknown git ref "no-such-ref" (expected a branch, tag or commit)\n',
+    });
+    const usage = await runCli("check", ["--format", "github", "--registry-username"], root);
+    expect(usage).toMatchObject({
+      code: 2,
+      out: "::error title=skeji-gen check::option '--registry-username <name>' argument missing\n",
+    });
+  });
+
+  it("in a shallow clone without the base ref, says to fetch the history (fetch-depth: 0)", async () => {
+    git("checkout", "-q", "-b", "feature");
+    write(3, v2);
+    git("add", ".");
+    git("commit", "-q", "-m", "v3");
+    // What actions/checkout does by default: one commit of the branch being checked.
+    const clone = mkdtempSync(join(tmpdir(), "skeji-shallow-"));
+    git("clone", "-q", "--depth", "1", "--branch", "feature", `file://${root}`, clone);
+    const run = await runCli("check", ["--against", "origin/main", "--format", "github"], clone);
+    expect(run.code).toBe(2);
+    expect(run.out).toBe(
+      '::error title=skeji-gen check::--against: unknown git ref "origin/main" (expected a branch, tag or commit); ' +
+        "this is a shallow clone, which holds only the latest commits: fetch the full history " +
+        "(with actions/checkout, set `fetch-depth: 0`; elsewhere run `git fetch --unshallow`)\n",
+    );
+
+    // Fetched in full, the same command works.
+    gitIn(() => clone)("fetch", "-q", "--unshallow", "origin", "+refs/heads/*:refs/remotes/origin/*");
+    expect((await runCli("check", ["--against", "origin/main", "--format", "github"], clone)).code).toBe(0);
+  });
+
+  it("names a remote branch that was never fetched, and a folder outside git", async () => {
+    const clone = mkdtempSync(join(tmpdir(), "skeji-clone-"));
+    git("clone", "-q", `file://${root}`, clone);
+    const run = await runCli("check", ["--against", "origin/release"], clone);
+    expect(run.err).toBe(
+      'skeji-gen: --against: unknown git ref "origin/release" (expected a branch, tag or commit); fetch it first: `git fetch origin release`\n',
+    );
+    const outside = writeSchemas({ "booking.created": { versions: [v1] } });
+    const noGit = await runCli("check", ["--against", "main"], outside.root);
+    expect(noGit.code).toBe(2);
+    expect(noGit.err).toContain("is not in a git repository, and --against reads the published schemas from git");
   });
 });

@@ -1,5 +1,5 @@
 /** `skeji-gen check` over the schemas folder: output, formats and exit codes as a user sees them. */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -154,14 +154,30 @@ describe("skeji-gen check (offline)", () => {
     );
   });
 
+  it("from a subfolder, reads the schemas the project's config file names", async () => {
+    const { root, dir } = writeSchemas({ "booking.cancelled": breaking["booking.cancelled"] });
+    renameSync(dir, join(root, "events"));
+    writeFileSync(join(root, "package.json"), '{ "name": "svc" }\n');
+    writeFileSync(join(root, "skeji-gen.config.json"), '{ "schemas": "events" }\n');
+    const sub = join(root, "src");
+    mkdirSync(sub);
+    expect(await runCli("check", [], sub)).toMatchObject({
+      code: 0,
+      out: "compatible: 1 event, 1 version pair checked\n",
+    });
+  });
+
   it("exits 2 on usage errors: an unknown format, a missing folder, a registry URL that is not one", async () => {
     const { root } = writeSchemas(breaking);
     const format = await runCli("check", ["--format", "xml"], root);
     expect(format.code).toBe(2);
     expect(format.err).toContain("option '--format <format>' argument 'xml' is invalid");
-    const missing = await runCli("check", [], mkdtempSync(join(tmpdir(), "skeji-empty-")));
+    const empty = mkdtempSync(join(tmpdir(), "skeji-empty-"));
+    const missing = await runCli("check", [], empty);
     expect(missing).toMatchObject({ code: 2 });
-    expect(missing.err).toContain("skeji-gen: schemas: schemas folder not found");
+    expect(missing.err).toContain(
+      `skeji-gen: no schemas: found no skeji-gen.config.json (looked in ${empty} or its parents up to /), and the default schemas folder ${join(empty, "schemas")} does not exist. Run \`npx skeji-gen init\``,
+    );
     const url = await runCli("check", ["--against", "main", "--registry", "localhost:1"], root);
     expect(url.code).toBe(2);
     expect(url.err).toBe('skeji-gen: invalid option "--registry": expected an http(s) URL, got "localhost:1"\n');

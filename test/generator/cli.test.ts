@@ -121,6 +121,60 @@ describe("skeji-gen", () => {
     );
   });
 
+  it("from a subfolder, finds the project's config file upwards and resolves its paths from its folder", async () => {
+    const root = writeProject(
+      validProject({
+        "package.json": { name: "svc" },
+        "skeji-gen.config.json": { out: "src/gen", importExtension: ".js" },
+        "src/app/": "",
+      }),
+    );
+    const sub = join(root, "src/app");
+    expect((await runCli([], sub)).out).toEqual(["skeji-gen: 3 files in ../gen/ (3 written, 0 unchanged, 0 removed)."]);
+    expect(readFileSync(join(root, "src/gen/index.ts"), "utf8")).toContain('from "./thing.created.js"');
+    expect(await runCli(["--check"], sub)).toMatchObject({
+      code: 0,
+      out: ["skeji-gen: ../gen/ is up to date (3 files)."],
+    });
+  });
+
+  it("without a config file, the defaults are relative to the project's root, wherever the command runs", async () => {
+    const root = writeProject(validProject({ "package.json": { name: "svc" }, "src/app/": "" }));
+    expect((await runCli([], join(root, "src/app"))).code).toBe(0);
+    expect(existsSync(join(root, "generated/index.ts"))).toBe(true);
+  });
+
+  it("stops the search at the project's root: an enclosing folder's config file is not used", async () => {
+    const outer = writeProject({
+      "skeji-gen.config.json": { schemas: "nowhere" },
+      ...Object.fromEntries(Object.entries(validProject()).map(([k, v]) => [`svc/${k}`, v])),
+      "svc/package.json": { name: "svc" },
+    });
+    expect((await runCli(["--check"], join(outer, "svc"))).err).toEqual([
+      "skeji-gen: generated/ is stale (3 files); run `npx skeji-gen` and commit the result:",
+      "  missing: generated/index.ts",
+      "  missing: generated/thing.created.ts",
+      "  missing: generated/topics.ts",
+    ]);
+  });
+
+  it("without schemas, says what it looked for and where, and suggests init", async () => {
+    const root = writeProject({ "package.json": { name: "svc" }, "src/app/": "" });
+    const run = await runCli(["--check"], join(root, "src/app"));
+    expect(run).toMatchObject({
+      code: 1,
+      err: [
+        `skeji-gen: no schemas: found no skeji-gen.config.json (looked in ${join(root, "src/app")} or its parents up to ${root} (the project's root)), ` +
+          `and the default schemas folder ${join(root, "schemas")} does not exist. ` +
+          "Run `npx skeji-gen init` in the project's root to create schemas/ and a config file, or pass --schemas <dir>",
+      ],
+    });
+    writeFileSync(join(root, "skeji-gen.config.json"), '{ "schemas": "events" }\n');
+    expect((await runCli([], join(root, "src/app"))).err).toEqual([
+      'skeji-gen: no schemas: ../../skeji-gen.config.json names "schemas" ../../events/, which does not exist (paths in the config file are relative to its folder)',
+    ]);
+  });
+
   it.each([
     [["--config", "missing.json"], 'skeji-gen: invalid option "--config": missing.json does not exist'],
     [["--schemas", "nowhere"], 'skeji-gen: invalid option "--schemas": nowhere does not exist'],
