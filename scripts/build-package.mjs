@@ -2,7 +2,7 @@
 // runtime: an ES module build (dist/esm) and a CommonJS build (dist/cjs) with types for each, so
 // `import` and `require` both work on Node 20. generator: the skeji-gen CLI as plain JavaScript.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,20 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), "..", pkg);
 const tsc = createRequire(join(dir, "package.json")).resolve("typescript/bin/tsc");
 const compile = (config) => execFileSync(process.execPath, [tsc, "-p", join(dir, config)], { stdio: "inherit" });
 
+/**
+ * tsc rewrites `./x.ts` to `./x.js` in JavaScript but keeps `.ts` in declarations; older TypeScript
+ * versions and other tools reject that, so declarations get the `.js` specifiers the code has.
+ */
+function rewriteDeclarations(folder) {
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8");
+    const fixed = text.replace(/((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g, "$1$2.js$3");
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
+}
+
 rmSync(join(dir, "dist"), { recursive: true, force: true });
 if (pkg === "runtime") {
   compile("tsconfig.build.json");
@@ -26,3 +40,4 @@ if (pkg === "runtime") {
 } else {
   compile("tsconfig.build.json");
 }
+rewriteDeclarations(join(dir, "dist"));
