@@ -3,7 +3,7 @@
  * User errors are reported one line each, all at once, with exit code 1 and no stack trace.
  */
 import { existsSync } from "node:fs";
-import { dirname, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
 import {
   CONFIG_FILE,
@@ -16,6 +16,8 @@ import {
   shown,
 } from "./config.ts";
 import { diffOutput, type GenerateOptions, generate, writeOutput } from "./generate.ts";
+import { choose } from "./init/choose.ts";
+import { type PackageFacts, readPackage, readTsconfig, ServiceError } from "./init/service.ts";
 import { formatProblem, formatWarning } from "./load/problems.ts";
 
 export interface CliIo {
@@ -41,7 +43,7 @@ interface RawOptions {
   manifest?: string;
   out: string;
   config: string;
-  importExtension: ImportExtension;
+  importExtension?: ImportExtension;
   check?: boolean;
 }
 
@@ -87,7 +89,9 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
     if (config[name] !== undefined) return resolve(base, config[name]);
     return cliValue === undefined ? undefined : resolve(base, cliValue);
   };
-  const ext = explicit("importExtension") ? opts.importExtension : (config.importExtension ?? opts.importExtension);
+  const ext = explicit("importExtension")
+    ? (opts.importExtension as ImportExtension)
+    : (config.importExtension ?? projectImportExtension(search.root ?? base));
   if (!(IMPORT_EXTENSIONS as readonly unknown[]).includes(ext)) {
     throw optionError("importExtension", `expected one of ${IMPORT_EXTENSIONS.join(", ")}, got ${JSON.stringify(ext)}`);
   }
@@ -104,6 +108,31 @@ function resolveSettings(cmd: Command, opts: RawOptions, cwd: string): Settings 
     importExtension: ext as ImportExtension,
     root: configPath !== undefined ? base : undefined,
   };
+}
+
+/**
+ * The import extension when neither the command line nor a config file gives one: what
+ * `skeji-gen init` would choose from the project's package.json and tsconfig.json, so generated
+ * modules import each other the way the project's own code must. `.js` when neither file can be read.
+ */
+/** A project without package.json: Node treats its .js files as CommonJS. */
+const defaultPackageFacts: PackageFacts = {
+  type: "commonjs",
+  typeGiven: false,
+  dependencies: new Set(),
+  devDependencies: new Set(),
+};
+
+function projectImportExtension(root: string): ImportExtension {
+  try {
+    const pkg = existsSync(join(root, "package.json")) ? readPackage(root) : undefined;
+    const tsconfig = readTsconfig(root)?.facts;
+    if (pkg === undefined && tsconfig === undefined) return ".js";
+    return choose(pkg ?? defaultPackageFacts, tsconfig).importExtension;
+  } catch (e) {
+    if (e instanceof ServiceError) return ".js";
+    throw e;
+  }
 }
 
 /** Generates or checks; returns the exit code. */
@@ -173,9 +202,10 @@ export function createProgram(io: CliIo = processIo): Command {
       ).default(CONFIG_FILE),
     )
     .addOption(
-      new Option("--import-extension <ext>", "extension of imports between generated modules")
-        .choices(IMPORT_EXTENSIONS)
-        .default(".ts"),
+      new Option(
+        "--import-extension <ext>",
+        "extension of imports between generated modules (default: chosen from package.json and tsconfig.json, as init does)",
+      ).choices(IMPORT_EXTENSIONS),
     )
     .addOption(
       new Option("--check", "generate in memory and exit 1 if the output folder differs (for CI)").default(false),

@@ -214,7 +214,7 @@ describe("skeji-gen", () => {
       "--config <file>",
       'default: "skeji-gen.config.json"',
       "--import-extension <ext>",
-      'default: ".ts"',
+      "default: chosen from package.json and tsconfig.json",
       "--check",
     ]) {
       expect(help).toContain(text);
@@ -285,5 +285,43 @@ describe("skeji-gen", () => {
       ].join("\n"),
     );
     expect(failure.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
+
+describe("skeji-gen without an import extension given", () => {
+  const project = (files: Record<string, unknown>) => writeProject(validProject(files));
+  const importsOf = (root: string) => readFileSync(join(root, "generated", "index.ts"), "utf8");
+
+  it("writes .js for an ES module NodeNext project", async () => {
+    const root = project({
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": { compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext" } },
+    });
+    expect((await runCli([], root)).code).toBe(0);
+    expect(importsOf(root)).toMatch(/from "\.\/thing\.created\.js"/);
+  });
+
+  it("writes no extension for a CommonJS project on module commonjs", async () => {
+    const root = project({
+      "package.json": { name: "svc" },
+      "tsconfig.json": { compilerOptions: { module: "CommonJS" } },
+    });
+    expect((await runCli([], root)).code).toBe(0);
+    expect(importsOf(root)).toMatch(/from "\.\/thing\.created"/);
+  });
+
+  it("writes .ts where the project rewrites .ts imports", async () => {
+    const root = project({
+      "package.json": { name: "svc", type: "module" },
+      "tsconfig.json": {
+        compilerOptions: {
+          module: "NodeNext",
+          allowImportingTsExtensions: true,
+          rewriteRelativeImportExtensions: true,
+        },
+      },
+    });
+    expect((await runCli([], root)).code).toBe(0);
+    expect(importsOf(root)).toMatch(/from "\.\/thing\.created\.ts"/);
   });
 });
