@@ -3,8 +3,9 @@
  *
  * The pipeline executor asks the bookings service to create bookings (request-response over
  * Kafka, typed both ways); the bookings service validates, replies with `booking.created`, turns
- * an impossible request into a business error, and a poison record lands in the dead-letter
- * topic with the reason while the consumer keeps going.
+ * an impossible request into a business error, retries a request whose calendar lookup fails
+ * for a moment (a transient error, retried with backoff), and a poison record lands in the
+ * dead-letter topic with the reason while the consumer keeps going.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -16,7 +17,9 @@ import {
   DlqHeader,
   HeaderName,
   isSkejiError,
+  type Logger,
   newBusinessError,
+  newTransientError,
   producerConfigFromEnv,
   reply,
   silentLogger,
@@ -53,16 +56,26 @@ await admin.disconnect();
 
 // --- The bookings service ---------------------------------------------------------------------------
 const serviceProducer = createProducer(producerConfigFromEnv(BookingCreatedEvent.topic), { logger: silentLogger });
-const service = createConsumer(
-  { ...consumerConfigFromEnv(BookingCreateRequestedEvent.topic, `demo-bookings-service-${run}`), dlqTopic },
-  { logger: silentLogger },
-);
+const serviceConfig = {
+  ...consumerConfigFromEnv(BookingCreateRequestedEvent.topic, `demo-bookings-service-${run}`),
+  dlqTopic,
+  maxRetries: 3,
+};
+const service = createConsumer(serviceConfig, {
+  // Backoff without jitter, so that the demo prints the same delays every run: 200 ms, then 400 ms.
+  retry: { initialDelayMs: 200, multiplier: 2, jitter: 0 },
+  logger: retriesShown(serviceConfig.maxRetries),
+});
+/** The caller whose first two calendar lookups fail (step 5). */
+const flakyPhone = "+972506789012";
 onBookingCreateRequested(service, async (event: ConsumedEvent<BookingCreateRequested>) => {
   const { params } = event.payload;
   say(
-    `  bookings-service  <- ${event.type} v${event.schemaVersion} for ${params.user_phone}, party of ${params.party_size}`,
+    `  bookings-service  <- ${event.type} v${event.schemaVersion} for ${params.user_phone}, party of ${params.party_size}` +
+      (event.attempt > 1 ? ` (attempt ${event.attempt})` : ""),
   );
   if (params.party_size > 20) throw newBusinessError(`no table for ${params.party_size}`, undefined);
+  if (params.user_phone === flakyPhone && event.attempt <= 2) throw newTransientError("calendar service unavailable");
   const end = new Date(params.start_time.getTime() + params.duration_minutes * 60_000);
   await reply(serviceProducer, event, BookingCreatedEvent, {
     booking_id: randomUUID(),
@@ -157,12 +170,41 @@ const after = await requester.request(
 );
 say(`  and the next request is served: booking ${after.payload.booking_id}`);
 
-say("5. Graceful shutdown: in-flight work finishes, offsets are committed, the group is left");
+say("5. A transient failure (the calendar is briefly unavailable): retried in-process with backoff, then served");
+const retried = await requester.request(
+  BookingCreateRequestedEvent,
+  {
+    correlation_id: `corr-${run}-flaky`,
+    action: "create_booking",
+    params: { user_phone: flakyPhone, business_id: "barber-7", start_time: new Date() },
+  },
+  { reply: BookingCreatedEvent, timeoutMs: 15_000 },
+);
+say(`  pipeline-executor -> booking ${retried.payload.booking_id} ${retried.payload.status} on the third attempt`);
+
+say("6. Graceful shutdown: in-flight work finishes, offsets are committed, the group is left");
 await requester.close();
 await service.stop();
 await serviceRun;
 await Promise.all([serviceProducer.close(), executorProducer.close()]);
 say("done");
+
+/** A logger that prints the consumer's retries of transient failures, and nothing else. */
+function retriesShown(maxRetries: number): Logger {
+  const quiet = () => {};
+  const logger: Logger = {
+    debug: quiet,
+    info: quiet,
+    error: quiet,
+    warn: (fields, message) => {
+      if (message !== "transient error; retrying") return;
+      const { attempt, delayMs, err } = fields as { attempt: number; delayMs: number; err: string };
+      say(`  bookings-service  attempt ${attempt} failed (${err}): retry ${attempt} of ${maxRetries} in ${delayMs} ms`);
+    },
+    child: () => logger,
+  };
+  return logger;
+}
 
 async function readDeadLetter(key: string): Promise<Record<string, string>> {
   const reader = kafka.consumer({ groupId: `demo-dlq-reader-${run}` });

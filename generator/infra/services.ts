@@ -42,16 +42,19 @@ function intFromEnv(name: string, fallback: number): number {
   return n;
 }
 
+/** The ports when no SKEJI_*_PORT variable overrides them (docker-compose.yml uses the same). */
+export const defaultPorts = { kafka: 19092, controller: 19093, registry: 18081 } as const;
+
 export const ports = {
-  kafka: intFromEnv("SKEJI_KAFKA_PORT", 19092),
-  controller: intFromEnv("SKEJI_KAFKA_CONTROLLER_PORT", 19093),
+  kafka: intFromEnv("SKEJI_KAFKA_PORT", defaultPorts.kafka),
+  controller: intFromEnv("SKEJI_KAFKA_CONTROLLER_PORT", defaultPorts.controller),
   /** The same broker behind SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) without TLS. */
   kafkaSasl: intFromEnv("SKEJI_KAFKA_SASL_PORT", 19094),
   /** The same broker behind TLS (a self-signed certificate for 127.0.0.1, made at start). */
   kafkaTls: intFromEnv("SKEJI_KAFKA_TLS_PORT", 19095),
   /** TLS that also requires a client certificate (mutual TLS); needs `openssl` to make one. */
   kafkaMtls: intFromEnv("SKEJI_KAFKA_MTLS_PORT", 19096),
-  registry: intFromEnv("SKEJI_REGISTRY_PORT", 18081),
+  registry: intFromEnv("SKEJI_REGISTRY_PORT", defaultPorts.registry),
 };
 
 export const endpoints = {
@@ -93,6 +96,23 @@ async function ensurePortsFree(svc: LocalService): Promise<void> {
 
 // ---------------------------------------------------------------------------
 // Kafka
+
+/**
+ * The broker settings a local run relies on, next to the listeners: topics created on first use
+ * with one partition, one replica of every internal topic (one node), and consumer groups that
+ * form without the default 3 s initial rebalance delay. docker-compose.yml sets the same.
+ */
+export const brokerSettings: Readonly<Record<string, string>> = {
+  "num.partitions": "1",
+  "auto.create.topics.enable": "true",
+  "offsets.topic.replication.factor": "1",
+  "offsets.topic.num.partitions": "4",
+  "transaction.state.log.replication.factor": "1",
+  "transaction.state.log.min.isr": "1",
+  "share.coordinator.state.topic.replication.factor": "1",
+  "share.coordinator.state.topic.min.isr": "1",
+  "group.initial.rebalance.delay.ms": "0",
+};
 
 export function kafkaAnswers(brokers = endpoints.brokers): Promise<boolean> {
   return answers(brokers);
@@ -267,17 +287,7 @@ async function kafkaUp(): Promise<void> {
             `listener.name.mtls.ssl.truststore.location=${client.cert}`,
           ]),
       `log.dirs=${join(dir, "data")}`,
-      "num.partitions=1",
-      "auto.create.topics.enable=true",
-      // Test-friendly: one node, so every internal topic has one replica, and
-      // consumer groups form without the default 3s initial rebalance delay.
-      "offsets.topic.replication.factor=1",
-      "offsets.topic.num.partitions=4",
-      "transaction.state.log.replication.factor=1",
-      "transaction.state.log.min.isr=1",
-      "share.coordinator.state.topic.replication.factor=1",
-      "share.coordinator.state.topic.min.isr=1",
-      "group.initial.rebalance.delay.ms=0",
+      ...Object.entries(brokerSettings).map(([k, v]) => `${k}=${v}`),
       "log.flush.interval.messages=9223372036854775807",
       "",
     ].join("\n"),

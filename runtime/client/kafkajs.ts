@@ -17,6 +17,7 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { brokerSocketFactory } from "./connection.ts";
+import { logKafkajs } from "./kafkajs-log.ts";
 import { createPartitioner } from "./partitioners.ts";
 import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
 import { missingTopics } from "./topics.ts";
@@ -99,21 +100,6 @@ function retryPolicy(maxAttempts: number, idempotent: boolean) {
     multiplier: 2,
     factor: 0.2,
   };
-}
-
-interface KafkajsLog {
-  readonly message: string;
-  readonly [key: string]: unknown;
-}
-
-function logKafkajs(logger: Logger, level: logLevel, log: KafkajsLog): void {
-  const { message, timestamp: _t, logger: _l, ...rest } = log;
-  // Our own retry policy limits the idempotent producer's retries on purpose; the warning is noise.
-  if (message.startsWith("Limiting retries for the idempotent producer")) return;
-  if (level === logLevel.ERROR) logger.error(rest, message);
-  else if (level === logLevel.WARN) logger.warn(rest, message);
-  else if (level === logLevel.INFO) logger.debug(rest, message);
-  else logger.debug(rest, message);
 }
 
 /**

@@ -246,6 +246,8 @@ export interface ConsumerOptionValues {
   readonly retryLaterMs?: number | undefined;
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly dlqMaxRecordBytes?: number | undefined;
+  readonly topics?: readonly string[] | undefined;
+  readonly subscribe?: string | undefined;
   readonly retry?:
     | {
         readonly initialDelayMs?: number;
@@ -271,6 +273,13 @@ export function validateConsumerOptions(options: ConsumerOptionValues): void {
   optional("retryLaterMs", () => p.millis("retryLaterMs", { min: 1, max: day }));
   optional("partitionsConsumedConcurrently", () => p.int("partitionsConsumedConcurrently", { min: 1, max: 1000 }));
   optional("dlqMaxRecordBytes", () => p.bytes("dlqMaxRecordBytes", countLimits.maxMessageBytes));
+  optional("subscribe", () => {
+    if (options.subscribe !== "config-and-handlers" && options.subscribe !== "config-topic") {
+      p.add("subscribe", '"config-and-handlers" or "config-topic"');
+    } else if (options.topics !== undefined) {
+      p.add("subscribe", "no value when topics is given", { reason: "topics names the subscription exactly" });
+    }
+  });
   const retry = options.retry;
   if (retry !== undefined) {
     const r = new Problems(retry);

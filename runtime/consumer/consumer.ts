@@ -26,7 +26,7 @@ import { validateConsumerConfig, validateConsumerOptions } from "../config/valid
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
 import { type DlqSink, defaultDlqSink } from "../dlq/sink.ts";
 import { defaultDlqMaxRecordBytes } from "../dlq/truncate.ts";
-import { SkejiError } from "../errors/base.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
@@ -39,6 +39,7 @@ import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
 import { type DecodeFn, type RouteResult, Router } from "./router.ts";
 import { startError } from "./start-error.ts";
+import { type Subscribe, subscription } from "./subscription.ts";
 import type {
   ConsumedMessage,
   ConsumerMiddleware,
@@ -50,10 +51,20 @@ import type {
 
 export interface ConsumerOptions {
   /**
-   * The topics to subscribe to. Default: `config.topic` plus the topic of every registered
-   * descriptor. Set it when events are published to other topics than their descriptors name.
+   * Exactly the topics to subscribe to; a registered handler then adds none. Set it when events
+   * are published to other topics than their descriptors name (a replay topic), or to read a
+   * subset. Not together with `subscribe`.
    */
   readonly topics?: readonly string[];
+  /**
+   * Which topics to subscribe to when `topics` is not given. `config-and-handlers` (default):
+   * `config.topic` plus the topic of every registered descriptor (`on`, the generated `onXxx`,
+   * `onTopic`). `config-topic`: `config.topic` only - handlers are registered without
+   * subscribing, and handle their events when those arrive on `config.topic` (a replay or test
+   * consumer that reads one topic with the service's handlers). Either way the consumer logs, at
+   * start, what it subscribed to and which event types it handles on each topic.
+   */
+  readonly subscribe?: Subscribe;
   /** Backoff between retries of transient failures; `maxRetries` comes from the config. */
   readonly retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
   /** Class of errors no rule recognises. Default `permanent` (dead-lettered), as in the Go package. */
@@ -245,9 +256,15 @@ class SkejiConsumer implements Consumer {
       signal.addEventListener("abort", onAbort, { once: true });
       this.removeAbortListener = () => signal.removeEventListener("abort", onAbort);
     }
-    const topics = [
-      ...new Set((this.options.topics ?? [this.config.topic, ...this.router.topics()]).filter((t) => t !== "")),
-    ];
+    const subscribed = subscription({
+      configTopic: this.config.topic,
+      startOffset: this.config.startOffset,
+      topics: this.options.topics,
+      subscribe: this.options.subscribe,
+      handled: this.router.handledTypes(),
+      untyped: this.router.hasGeneric(),
+    });
+    const topics = subscribed.topics;
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
       sessionTimeout: this.config.sessionTimeoutMs,
@@ -309,7 +326,9 @@ class SkejiConsumer implements Consumer {
       await consumer.connect().catch((e: unknown) => {
         throw connectionFailed(this.config.brokers, e);
       });
-      await consumer.subscribe({ topics, fromBeginning: this.config.startOffset === "oldest" });
+      if (topics.length === 0) throw nothingToSubscribe(this.options);
+      await consumer.subscribe({ topics: [...topics], fromBeginning: this.config.startOffset === "oldest" });
+      this.logger.info(subscribed.fields, subscribed.message);
       if (this.stopping === undefined)
         await consumer.run({
           // Without auto-commit and with neither interval nor threshold, kafkajs commits nothing
@@ -498,5 +517,15 @@ function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): Cons
 const settled: Promise<void> = Promise.resolve();
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+
+const nothingToSubscribe = (options: ConsumerOptions): SkejiError =>
+  new SkejiError(
+    ErrorCode.INVALID_CONFIG,
+    options.topics !== undefined
+      ? 'invalid option "topics": expected at least one topic, got []'
+      : options.subscribe === "config-topic"
+        ? 'invalid option "subscribe": "config-topic" needs the config\'s topic, which is empty'
+        : "nothing to subscribe to: the config names no topic and no handler is registered",
+  );
 
 const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");

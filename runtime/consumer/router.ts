@@ -66,9 +66,9 @@ export class Router {
     private readonly unknownEvents: "skip" | "dead-letter",
   ) {}
 
-  /** Topics with at least one handler. */
-  topics(): string[] {
-    return [...this.byTopic.keys()];
+  /** Per topic with a handler, the registered event types its descriptors name. */
+  handledTypes(): Map<string, string[]> {
+    return new Map([...this.byTopic].map(([topic, list]) => [topic, list.map((d) => d.type)]));
   }
 
   hasGeneric(): boolean {

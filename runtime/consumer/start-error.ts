@@ -31,9 +31,10 @@ export async function startError(
       );
     }
   }
+  const on = topics.length === 0 ? "" : ` on topic(s) ${topics.join(", ")}`;
   return new SkejiError(
     ConsumerErrorCode.CONSUMER_START_FAILED,
-    `consumer group ${groupId} could not start on topic(s) ${topics.join(", ")}: ${errorMessage(cause)}`,
+    `consumer group ${groupId} could not start${on}: ${errorMessage(cause)}`,
     { cause, details },
   );
 }
