@@ -1,5 +1,6 @@
-// Before `npm pack`/`npm publish` of a workspace package: copies the repository's docs/ into the
-// package, so the links in its README and between the docs work in node_modules too.
+// Before `npm pack`/`npm publish` of a workspace package: copies the repository's docs/ (and the
+// docker-compose.yml they describe) into the package, so the links in its README and between the
+// docs work in node_modules too.
 import { cpSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,3 +14,4 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const target = join(root, pkg, "docs");
 rmSync(target, { recursive: true, force: true });
 cpSync(join(root, "docs"), target, { recursive: true });
+cpSync(join(root, "docker-compose.yml"), join(root, pkg, "docker-compose.yml"));

@@ -1,5 +1,5 @@
 /**
- * Brokers of the fault suite's own: a KRaft cluster (scripts/infra/cluster.ts) on free ports with
+ * Brokers of the fault suite's own: a KRaft cluster (generator/infra/cluster.ts) on free ports with
  * a proxy (proxy.ts) in front of each node's client listener. Every node advertises its proxy's
  * address, so a client that bootstraps from `brokers` keeps talking through the proxies after the
  * first metadata answer. The oracle reads through `direct` (the internal listeners), which no

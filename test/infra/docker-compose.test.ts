@@ -1,14 +1,14 @@
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so this checks what can be checked
  * without one: the file parses, its images are the versions the launcher fetches, and its ports
- * and broker settings are the launcher's (scripts/infra/services.ts), so that a service
+ * and broker settings are the launcher's (generator/infra/services.ts), so that a service
  * configured for one works against the other.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pomProperty, repoRoot } from "../../scripts/infra/common.ts";
-import { brokerSettings, defaultPorts } from "../../scripts/infra/services.ts";
+import { pomProperty } from "../../generator/infra/common.ts";
+import { brokerSettings, defaultPorts } from "../../generator/infra/services.ts";
 
 type Yaml = string | Yaml[] | { [key: string]: Yaml };
 
@@ -53,7 +53,7 @@ function parseYamlSubset(text: string): Yaml {
   return root;
 }
 
-const text = readFileSync(join(repoRoot, "docker-compose.yml"), "utf8");
+const text = readFileSync(join(import.meta.dirname, "..", "..", "docker-compose.yml"), "utf8");
 
 interface Service {
   image: string;

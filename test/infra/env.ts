@@ -6,7 +6,7 @@ import type { SecuredListeners } from "../../generator/infra/services.ts";
 export const brokers = (): string[] => inject("kafkaBrokers").split(",");
 export const registryUrl = (): string => inject("schemaRegistryUrl");
 
-/** The broker's SASL and TLS listeners, when the project's scripts started it (see scripts/infra). */
+/** The broker's SASL and TLS listeners, when the project's scripts started it (see generator/infra). */
 export function securedListeners(): SecuredListeners | undefined {
   const json = inject("securedListeners");
   return json === "" ? undefined : (JSON.parse(json) as SecuredListeners);

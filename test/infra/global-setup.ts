@@ -10,7 +10,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     kafkaBrokers: string;
     schemaRegistryUrl: string;
-    /** The broker's SASL and TLS listeners as JSON (scripts/infra), "" when this checkout did not start it. */
+    /** The broker's SASL and TLS listeners as JSON (generator/infra), "" when this checkout did not start it. */
     securedListeners: string;
   }
 }

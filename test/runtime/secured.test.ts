@@ -1,6 +1,6 @@
 /**
  * SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and TLS configured from the environment, against the
- * real broker's secured listeners (scripts/infra starts them next to the plain one): a producer
+ * real broker's secured listeners (generator/infra starts them next to the plain one): a producer
  * publishes, a consumer reads, and a failed message is dead-lettered through the same listener;
  * a wrong password or an unknown CA fails with an error that names no secret. Mutual TLS: the
  * client certificate and key from KAFKA_SSL_CERT / KAFKA_SSL_KEY are presented, and a client
@@ -118,7 +118,7 @@ async function roundTrip(env: Record<string, string>): Promise<{ handled: string
 }
 
 describe.skipIf(secured === undefined)(
-  "secured listeners (skipped: this broker was not started by scripts/infra)",
+  "secured listeners (skipped: this broker was not started by generator/infra)",
   () => {
     const s = secured as NonNullable<typeof secured>;
     const sasl = (mechanism: string, password = s.sasl.password) => ({
@@ -177,7 +177,7 @@ describe.skipIf(secured === undefined)(
 );
 
 describe.skipIf(secured?.mtls === undefined)(
-  "mutual TLS (skipped: no mutual-TLS listener; scripts/infra makes one when openssl is installed)",
+  "mutual TLS (skipped: no mutual-TLS listener; generator/infra makes one when openssl is installed)",
   () => {
     const s = secured as NonNullable<typeof secured>;
     const m = s.mtls as NonNullable<(typeof s)["mtls"]>;

@@ -11,6 +11,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaCluster, reapOrphans } from "../../../generator/infra/cluster.ts";
+import { stateDir } from "../../../generator/infra/common.ts";
 import {
   consumerConfigFromEnv,
   createConsumer,
@@ -19,8 +21,6 @@ import {
   type Logger,
   producerConfigFromEnv,
 } from "../../../runtime/index.ts";
-import { KafkaCluster, reapOrphans } from "../../../scripts/infra/cluster.ts";
-import { stateDir } from "../../../scripts/infra/common.ts";
 import { freePorts } from "../../faults/cluster.ts";
 
 const parent = join(stateDir, "quiet-start");
