@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { CheckError } from "./errors.ts";
 import { lineOf } from "./locate.ts";
 import { checkVersion } from "./offline.ts";
@@ -125,7 +125,12 @@ export function loadProjectAtRef(
       writeFileSync(target, git(dir, ["show", `${ref}:${full}`]));
     }
     let manifest: string | undefined;
-    if (options.manifestPath !== undefined) {
+    const inside = options.manifestPath === undefined ? undefined : relative(dir, resolve(options.manifestPath));
+    if (inside !== undefined && !inside.startsWith("..") && !isAbsolute(inside)) {
+      // The manifest is one of the schema files copied above: read that copy, so that paths in it
+      // (the shared types folder) resolve as they do in the working tree.
+      manifest = join(tmp, inside);
+    } else if (options.manifestPath !== undefined) {
       manifest = `${tmp}.manifest.json`;
       writeFileSync(manifest, git(dir, ["show", `${ref}:${repoPath(options.manifestPath)}`]));
     }

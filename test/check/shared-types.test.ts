@@ -40,6 +40,20 @@ describe("skeji-gen check --against, through shared types", () => {
     expect(await runCli("check", ["--against", "base"], root)).toMatchObject({ code: 0 });
   });
 
+  it("the manifest named explicitly (as init's config does) still finds the shared types at the ref", async () => {
+    writeFileSync(
+      join(root, "skeji-gen.config.json"),
+      JSON.stringify({ schemas: "schemas", manifest: "schemas/manifest.json" }),
+    );
+    git("add", ".");
+    git("commit", "-q", "-m", "config");
+    const passes = await runCli("check", ["--against", "HEAD"], root);
+    expect(passes.err).toBe("");
+    expect(passes.code).toBe(0);
+    writeMoney(money({ name: "currency", type: "string" }));
+    expect(await runCli("check", ["--against", "HEAD"], root)).toMatchObject({ code: 1 });
+  });
+
   it("a breaking change is reported for every event that uses it, at the shared file, naming the path", async () => {
     writeMoney(money({ name: "currency", type: "string" }));
     const run = await runCli("check", ["--against", "base", "--format", "json"], root);
