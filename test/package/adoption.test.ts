@@ -92,32 +92,40 @@ import {
   publishOrderRefunded,
 } from "../generated/index.js";
 
-const group = process.env.GROUP_ID ?? "adoption";
-const producer = createProducer(producerConfigFromEnv(OrderPlacedEvent.topic));
-const consumer = createConsumer(consumerConfigFromEnv(OrderPlacedEvent.topic, group));
-const received: unknown[] = [];
-const done = new Promise<void>((resolve) => {
-  const take = (entry: unknown) => {
-    received.push(entry);
-    if (received.length === 2) resolve();
-  };
-  onOrderPlaced(consumer, async (event) => take({ type: event.type, total: event.payload.total }));
-  onOrderRefunded(consumer, async (event) => take({ type: event.type, refund: event.payload.refund }));
+// No top-level await: the same source compiles to CommonJS.
+async function main(): Promise<void> {
+  const group = process.env.GROUP_ID ?? "adoption";
+  const producer = createProducer(producerConfigFromEnv(OrderPlacedEvent.topic));
+  const consumer = createConsumer(consumerConfigFromEnv(OrderPlacedEvent.topic, group));
+  const received: unknown[] = [];
+  const done = new Promise<void>((resolve) => {
+    const take = (entry: unknown) => {
+      received.push(entry);
+      if (received.length === 2) resolve();
+    };
+    onOrderPlaced(consumer, async (event) => take({ type: event.type, total: event.payload.total }));
+    onOrderRefunded(consumer, async (event) => take({ type: event.type, refund: event.payload.refund }));
+  });
+  const running = consumer.start();
+  await consumer.ready();
+  await publishOrderPlaced(producer, { order_id: "o-1", total: { amount: "12.50", currency: "EUR" } });
+  await publishOrderRefunded(producer, { order_id: "o-1", refund: { amount: "2.50", currency: "EUR" } });
+  const timer = setTimeout(() => {
+    console.error("timed out waiting for the events");
+    process.exit(3);
+  }, 60_000);
+  await done;
+  clearTimeout(timer);
+  await consumer.stop();
+  await running;
+  await producer.close();
+  console.log(JSON.stringify(received));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
 });
-const running = consumer.start();
-await consumer.ready();
-await publishOrderPlaced(producer, { order_id: "o-1", total: { amount: "12.50", currency: "EUR" } });
-await publishOrderRefunded(producer, { order_id: "o-1", refund: { amount: "2.50", currency: "EUR" } });
-const timer = setTimeout(() => {
-  console.error("timed out waiting for the events");
-  process.exit(3);
-}, 60_000);
-await done;
-clearTimeout(timer);
-await consumer.stop();
-await running;
-await producer.close();
-console.log(JSON.stringify(received));
 `;
 
 const money = {
