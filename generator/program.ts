@@ -220,8 +220,12 @@ export function createProgram(io: CliIo = processIo): Command {
   return program;
 }
 
-/** Runs `skeji-gen` in-process (tests); returns the exit code and output. */
-export async function runCli(args: string[], cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
+/** Runs a command built on `CliIo` in-process (tests); returns the exit code and output. */
+export async function runInProcess(
+  make: (io: CliIo) => Command,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   let code = -1;
@@ -234,9 +238,12 @@ export async function runCli(args: string[], cwd: string): Promise<{ code: numbe
     cwd,
   };
   try {
-    await createProgram(io).parseAsync(args, { from: "user" });
+    await make(io).parseAsync(args, { from: "user" });
   } catch (e) {
     if (code === -1) throw e;
   }
   return { code, out, err };
 }
+
+/** Runs `skeji-gen` in-process (tests); returns the exit code and output. */
+export const runCli = (args: string[], cwd: string) => runInProcess(createProgram, args, cwd);

@@ -1,8 +1,10 @@
 /** Schema folders on disk and a way to run the check commands as a user would, with their output and exit code. */
+
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { type CommandIo, checkCommand, registerCommand } from "../../generator/check/command.ts";
 
 export interface EventSpec {
@@ -48,8 +50,11 @@ export interface CliRun {
   readonly err: string;
 }
 
-/** Runs `skeji-gen <command> ...args` in-process from `cwd`; resolves with what a terminal would show. */
-export async function runCli(command: "check" | "register", args: string[], cwd: string): Promise<CliRun> {
+/**
+ * Runs a `skeji-gen` subcommand built on `CommandIo` (check, register, topics) in-process from
+ * `cwd`; resolves with what a terminal would show.
+ */
+export async function runCommand(make: (io: CommandIo) => Command, args: string[], cwd: string): Promise<CliRun> {
   let out = "";
   let err = "";
   const io: CommandIo = {
@@ -63,11 +68,10 @@ export async function runCli(command: "check" | "register", args: string[], cwd:
       throw new Exit(code);
     },
   };
-  const cmd = command === "check" ? checkCommand(io) : registerCommand(io);
   const before = process.cwd();
   process.chdir(cwd);
   try {
-    await cmd.parseAsync(args, { from: "user" });
+    await make(io).parseAsync(args, { from: "user" });
     throw new Error("the command ended without an exit code");
   } catch (e) {
     if (e instanceof Exit) return { code: e.code, out, err };
@@ -76,6 +80,10 @@ export async function runCli(command: "check" | "register", args: string[], cwd:
     process.chdir(before);
   }
 }
+
+/** Runs `skeji-gen check|register ...args` in-process from `cwd`. */
+export const runCli = (command: "check" | "register", args: string[], cwd: string): Promise<CliRun> =>
+  runCommand((io) => (command === "check" ? checkCommand(io) : registerCommand(io)), args, cwd);
 
 export const record = (name: string, ...fields: unknown[]) => ({
   type: "record",

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { initCommand } from "../../generator/init/command.ts";
-import type { CliIo } from "../../generator/program.ts";
+import { runInProcess } from "../../generator/program.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 
@@ -170,18 +170,4 @@ export function consume(consumer: Consumer, seen: ExampleCreated[]): void {
 export const readText = (root: string, path: string) => readFileSync(join(root, path), "utf8");
 
 /** Runs `skeji-gen init` in-process in `cwd`. */
-export async function runInit(cwd: string): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = -1;
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    exit: (c) => {
-      if (code === -1) code = c;
-    },
-    cwd,
-  };
-  await initCommand(io).parseAsync([], { from: "user" });
-  return { code, out, err };
-}
+export const runInit = (cwd: string) => runInProcess(initCommand, [], cwd);

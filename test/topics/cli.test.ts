@@ -7,20 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandIo } from "../../generator/check/command.ts";
 import { topicsCommand } from "../../generator/topics/command.ts";
+import { runCommand } from "../check/helpers.ts";
 import { brokers, uniqueName } from "../infra/env.ts";
 
 const kafka = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 beforeAll(() => admin.connect());
 afterAll(() => admin.disconnect());
-
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
 
 /** A project folder holding only `schemas/manifest.json`. */
 function project(manifest: unknown): string {
@@ -31,36 +25,8 @@ function project(manifest: unknown): string {
 }
 
 /** Runs `skeji-gen topics <args>` in-process from `cwd` with `env` as the environment. */
-async function topics(
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = { KAFKA_BROKERS: brokers().join(",") },
-) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    exit: (code) => {
-      throw new Exit(code);
-    },
-  };
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    await topicsCommand(io, env).parseAsync(args, { from: "user" });
-    throw new Error("the command ended without an exit code");
-  } catch (e) {
-    if (e instanceof Exit) return { code: e.code, out, err };
-    throw e;
-  } finally {
-    process.chdir(before);
-  }
-}
+const topics = (args: string[], cwd: string, env: Record<string, string> = { KAFKA_BROKERS: brokers().join(",") }) =>
+  runCommand((io) => topicsCommand(io, env), args, cwd);
 
 const partitionsOf = async (topic: string) =>
   (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length;
