@@ -47,7 +47,8 @@ export interface ProducerOptions {
   /**
    * The topics this producer writes, as generated (`allTopics`). A typed event already brings its
    * topic's partitioner; listed here, a topic's partitioner also applies to plain messages sent to
-   * it, and a `partitioner` in the config that overrides it is reported once, at creation.
+   * it (and wins over an event's for a publish there), and a `partitioner` in the config that
+   * overrides it is reported once, at creation.
    */
   readonly topics?: readonly TopicDescriptor[] | undefined;
 }
@@ -279,14 +280,12 @@ class KafkaProducer implements Producer {
   }
 
   /**
-   * The partitioner of a publish: the configured one when set, else its topic's as the manifest
-   * declares it (the descriptor's, for the descriptor's own topic), else the client's (`murmur2`).
+   * The partitioner of a publish: the configured one when set; else the topic's as the manifest
+   * declares it (a topic given in `options.topics`, else the event's own topic, also when the
+   * event is sent to another topic name, e.g. one per environment); else the client's (`murmur2`).
    */
   private partitionerOf(ctx: PublishContext): PartitionerName | undefined {
-    const declared =
-      ctx.descriptor !== undefined && ctx.descriptor.topic === ctx.topic && ctx.descriptor.partitioner !== undefined
-        ? ctx.descriptor.partitioner
-        : this.topicPartitioners.get(ctx.topic);
+    const declared = this.topicPartitioners.get(ctx.topic) ?? ctx.descriptor?.partitioner;
     const configured = this.config.partitioner;
     if (configured === undefined) return declared;
     if (declared !== undefined && declared !== configured && !this.overridden.has(ctx.topic)) {

@@ -320,6 +320,9 @@ type consumedRecord struct {
 	Headers    map[string]string `json:"headers"`
 	// Header names in the order they were written.
 	HeaderNames []string `json:"headerNames"`
+	// The `timestamp` header as a Go service reads it (time.Parse with time.RFC3339), in
+	// milliseconds since the epoch; null when it is missing or does not parse.
+	TimestampMs *int64 `json:"timestampMs"`
 }
 
 type consumeResponse struct {
@@ -416,6 +419,10 @@ func consumed(m kafka.Message) consumedRecord {
 	for _, h := range m.Headers {
 		c.Headers[h.Key] = string(h.Value)
 		c.HeaderNames = append(c.HeaderNames, h.Key)
+	}
+	if t, err := time.Parse(time.RFC3339, c.Headers["timestamp"]); err == nil {
+		ms := t.UnixMilli()
+		c.TimestampMs = &ms
 	}
 	return c
 }
