@@ -6,7 +6,11 @@
  */
 import type { PartitionerArgs } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GatewayMessageReceivedEvent } from "../../generated/gateway.message.received.ts";
+import {
+  type GatewayMessageReceived,
+  GatewayMessageReceivedEvent,
+  type GatewayMessageReceivedInit,
+} from "../../generated/gateway.message.received.ts";
 import { GatewayInboundMessagesTopic } from "../../generated/topics.ts";
 import { createPartitioner, fnv1aIndex } from "../../runtime/client/partitioners.ts";
 import {
@@ -22,17 +26,14 @@ import { brokers } from "../infra/env.ts";
 import { eventually, Fixture } from "../runtime/consumer/helpers.ts";
 import { goConsume, goPartitions, goProduce, goProgram, skipGo } from "./go-program.ts";
 
-type GatewayMessageReceived = (typeof GatewayMessageReceivedEvent)["~types"] extends infer X
-  ? X extends { payload: infer P }
-    ? P
-    : never
-  : never;
-
 /**
  * Gateway messages as the Go gateway writes them: JSON values. The descriptor is the generated one
  * (its topic's partitioner, fnv1a, included) in the wire format the Go services use.
  */
-const gatewayJson = defineEvent({ ...GatewayMessageReceivedEvent, format: "json" });
+const gatewayJson = defineEvent<GatewayMessageReceived, GatewayMessageReceivedInit, "gateway.message.received">({
+  ...GatewayMessageReceivedEvent,
+  format: "json",
+});
 
 /** A deterministic pseudo-random sequence (LCG), so every run checks the same keys. */
 function sequence(seed: number): () => number {
