@@ -6,34 +6,14 @@
  */
 import type { PartitionerArgs } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type GatewayMessageReceived,
-  GatewayMessageReceivedEvent,
-  type GatewayMessageReceivedInit,
-} from "../../generated/gateway.message.received.ts";
+import type { GatewayMessageReceived } from "../../generated/gateway.message.received.ts";
 import { GatewayInboundMessagesTopic } from "../../generated/topics.ts";
 import { createPartitioner, fnv1aIndex } from "../../runtime/client/partitioners.ts";
-import {
-  type ConsumedEvent,
-  consumerConfigFromEnv,
-  createConsumer,
-  createProducer,
-  defineEvent,
-  producerConfigFromEnv,
-  silentLogger,
-} from "../../runtime/index.ts";
+import { type ConsumedEvent, createProducer, producerConfigFromEnv, silentLogger } from "../../runtime/index.ts";
 import { brokers } from "../infra/env.ts";
-import { eventually, Fixture } from "../runtime/consumer/helpers.ts";
+import { Fixture } from "../runtime/consumer/helpers.ts";
 import { goConsume, goPartitions, goProduce, goProgram, skipGo } from "./go-program.ts";
-
-/**
- * Gateway messages as the Go gateway writes them: JSON values. The descriptor is the generated one
- * (its topic's partitioner, fnv1a, included) in the wire format the Go services use.
- */
-const gatewayJson = defineEvent<GatewayMessageReceived, GatewayMessageReceivedInit, "gateway.message.received">({
-  ...GatewayMessageReceivedEvent,
-  format: "json",
-});
+import { consumeAll, gatewayJson, messageId } from "./sdk.ts";
 
 /** A deterministic pseudo-random sequence (LCG), so every run checks the same keys. */
 function sequence(seed: number): () => number {
@@ -81,9 +61,6 @@ function partitionWith(name: "murmur2" | "fnv1a", key: Uint8Array, count: number
 }
 
 const counts = [1, 3, 6, 12, 100];
-
-/** A message id (a UUID, as the schema wants) per test message. */
-const messageId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 
 describe.skipIf(skipGo)("Go services (kafka-go) and the SDK", () => {
   const fx = new Fixture();
@@ -227,22 +204,12 @@ describe.skipIf(skipGo)("Go services (kafka-go) and the SDK", () => {
         )
       ).get(6) ?? [];
 
-    const env = { KAFKA_BROKERS: brokers().join(","), KAFKA_CONSUMER_START_OFFSET: "oldest" };
-    const config = {
-      ...consumerConfigFromEnv(topic, `${topic}-group`, env),
-      dlqTopic: `${topic}-dlq`,
-      heartbeatIntervalMs: 500,
-      maxWaitMs: 100,
-    };
     const handled: ConsumedEvent<GatewayMessageReceived>[] = [];
-    const consumer = createConsumer(config, { logger: silentLogger, topics: [topic] });
-    consumer.on(gatewayJson, (e) => {
-      handled.push(e);
-    });
-    const running = consumer.start();
-    await eventually(() => handled.length >= phones.length, `${phones.length} handled`);
-    await consumer.stop();
-    await running;
+    await consumeAll(fx, topic, phones.length, (consumer) =>
+      consumer.on(gatewayJson, (e) => {
+        handled.push(e);
+      }),
+    );
 
     expect(handled).toHaveLength(phones.length);
     for (const e of handled) {
@@ -266,5 +233,39 @@ describe.skipIf(skipGo)("Go services (kafka-go) and the SDK", () => {
       });
     }
     expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([0]);
+  });
+
+  it("a timestamp header (and timestamp values) in local time, +02:00 as Go writes it", async () => {
+    const topic = await fx.topic("go-offset", 3);
+    const phone = "+972531234567";
+    await goProduce(brokers(), topic, [
+      {
+        key: phone,
+        eventType: "gateway.message.received",
+        schemaVersion: "v1",
+        source: "gateway",
+        time: "2025-11-18T15:00:00Z",
+        timeOffset: "+02:00",
+        value: {
+          message_id: messageId(200),
+          user_phone: phone,
+          channel: "WHATSAPP",
+          text: null,
+          attachments: [],
+          received_at: "2025-11-18T17:00:00.5+02:00",
+          locale: "he-IL",
+        },
+      },
+    ]);
+    const handled: ConsumedEvent<GatewayMessageReceived>[] = [];
+    await consumeAll(fx, topic, 1, (consumer) =>
+      consumer.on(gatewayJson, (e) => {
+        handled.push(e);
+      }),
+    );
+    expect(await fx.endOffsets(`${topic}-dlq`)).toEqual([0]);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]?.headers.timestamp).toBe("2025-11-18T17:00:00+02:00");
+    expect(handled[0]?.payload.received_at).toEqual(new Date("2025-11-18T15:00:00.500Z"));
   });
 });
