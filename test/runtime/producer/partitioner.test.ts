@@ -7,6 +7,7 @@
  */
 import type { PartitionerArgs } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
+import { allTopics } from "../../../generated/topics.ts";
 import { createPartitioner } from "../../../runtime/client/partitioners.ts";
 import {
   createProducer,
@@ -131,6 +132,19 @@ describe("partitioners per topic", () => {
     ]);
     expect(warnings().map((w) => w.obj)).toEqual([
       { partitioner: "murmur2", topics: { "bookings-events": "fnv1a", "gateway-inbound-messages": "fnv1a" } },
+    ]);
+  });
+
+  it("takes the generated allTopics: the bundled manifest's topics are all fnv1a", () => {
+    const { logger, logs } = captureLogger();
+    producers.push(
+      createProducer(
+        { ...testConfig("part-all", { KAFKA_PRODUCER_PARTITIONER: "murmur2" }) },
+        { logger, topics: allTopics },
+      ),
+    );
+    expect(logs.filter((l) => l.level === "warn").map((l) => l.obj)).toEqual([
+      { partitioner: "murmur2", topics: Object.fromEntries(allTopics.map((t) => [t.topic, "fnv1a"])) },
     ]);
   });
 });
