@@ -26,9 +26,18 @@ export const gatewayJson = defineEvent<GatewayMessageReceived, GatewayMessageRec
   format: "json",
 });
 
-/** The generated gateway topic, named `topic`, with its one event in JSON. */
+/** The generated gateway topic, named `topic`, with its one event (in JSON, on that topic). */
 export const gatewayTopic = (topic: string) =>
-  defineTopic({ ...GatewayInboundMessagesTopic, topic, events: [gatewayJson] });
+  defineTopic({
+    ...GatewayInboundMessagesTopic,
+    topic,
+    events: [
+      defineEvent<GatewayMessageReceived, GatewayMessageReceivedInit, "gateway.message.received">({
+        ...gatewayJson,
+        topic,
+      }),
+    ],
+  });
 
 /** A message id (a UUID, as the schema wants) per test message. */
 export const messageId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
