@@ -94,7 +94,14 @@ export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } f
 // --- Messages and headers (the Go services' names) ------------------------------------------------
 export { MessageBuilder, newMessage } from "./message/message.ts";
 export type { Message } from "./message/message.ts";
-export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
+export {
+  HeaderName,
+  parseRetryCount,
+  parseSchemaVersion,
+  parseTimestamp,
+  readHeaders,
+  rfc3339,
+} from "./message/headers.ts";
 export type { Headers, RawHeaders } from "./message/headers.ts";
 export { DlqHeader } from "./dlq/record.ts";
 
