@@ -66,6 +66,12 @@ export type {
   TopicHandler,
 } from "./consumer/types.ts";
 export type { ConsumerObserver } from "./consumer/processor.ts";
+export type {
+  UnknownEventAction,
+  UnknownEventInfo,
+  UnknownEventReason,
+  UnknownEventsOption,
+} from "./consumer/unknown-events.ts";
 export {
   loggingConsumerMiddleware,
   metricsConsumerMiddleware,

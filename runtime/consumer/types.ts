@@ -87,7 +87,7 @@ export type MessageOutcome =
   | "handled"
   /** The handler threw a BusinessError: logged, counted, committed. */
   | "business-error"
-  /** No handler for the message's event type; skipped and committed (the default for unknown events). */
+  /** No handler takes the message and `unknownEvents` skips it (by default: an event type nobody registered); committed. */
   | "skipped"
   /** Written to the dead-letter topic (acks=all) and committed. */
   | "dead-lettered"
