@@ -66,6 +66,12 @@ export type {
   TopicHandler,
 } from "./consumer/types.ts";
 export type { ConsumerObserver } from "./consumer/processor.ts";
+export type {
+  UnknownEventAction,
+  UnknownEventInfo,
+  UnknownEventReason,
+  UnknownEventsOption,
+} from "./consumer/unknown-events.ts";
 export {
   loggingConsumerMiddleware,
   metricsConsumerMiddleware,
@@ -94,7 +100,14 @@ export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } f
 // --- Messages and headers (the Go services' names) ------------------------------------------------
 export { MessageBuilder, newMessage } from "./message/message.ts";
 export type { Message } from "./message/message.ts";
-export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
+export {
+  HeaderName,
+  parseRetryCount,
+  parseSchemaVersion,
+  parseTimestamp,
+  readHeaders,
+  rfc3339,
+} from "./message/headers.ts";
 export type { Headers, RawHeaders } from "./message/headers.ts";
 export { DlqHeader } from "./dlq/record.ts";
 

@@ -248,6 +248,7 @@ export interface ConsumerOptionValues {
   readonly dlqMaxRecordBytes?: number | undefined;
   readonly topics?: readonly string[] | undefined;
   readonly subscribe?: string | undefined;
+  readonly unknownEvents?: unknown;
   readonly retry?:
     | {
         readonly initialDelayMs?: number;
@@ -256,6 +257,18 @@ export interface ConsumerOptionValues {
         readonly jitter?: number;
       }
     | undefined;
+}
+
+const unknownEventActions: readonly unknown[] = ["dead-letter", "skip", "retry-later"];
+
+/** `undefined`, an action, or `{ untyped?, unhandled? }` of actions (see `ConsumerOptions.unknownEvents`). */
+function isUnknownEventsOption(v: unknown): boolean {
+  if (v === undefined || unknownEventActions.includes(v)) return true;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  return Object.entries(v).every(
+    ([key, action]) =>
+      (key === "untyped" || key === "unhandled") && (action === undefined || unknownEventActions.includes(action)),
+  );
 }
 
 /**
@@ -280,6 +293,9 @@ export function validateConsumerOptions(options: ConsumerOptionValues): void {
       p.add("subscribe", "no value when topics is given", { reason: "topics names the subscription exactly" });
     }
   });
+  if (!isUnknownEventsOption(options.unknownEvents)) {
+    p.add("unknownEvents", '"dead-letter", "skip", "retry-later", or { untyped?, unhandled? } of those');
+  }
   const retry = options.retry;
   if (retry !== undefined) {
     const r = new Problems(retry);

@@ -48,6 +48,12 @@ import type {
   MessageHandler,
   TopicHandler,
 } from "./types.ts";
+import {
+  type UnknownEventInfo,
+  type UnknownEventsOption,
+  unknownEventLog,
+  unknownEventsPolicy,
+} from "./unknown-events.ts";
 
 export interface ConsumerOptions {
   /**
@@ -69,8 +75,21 @@ export interface ConsumerOptions {
   readonly retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
   /** Class of errors no rule recognises. Default `permanent` (dead-lettered), as in the Go package. */
   readonly unclassified?: ErrorClass;
-  /** Messages whose event type has no handler: `skip` (default, committed) or `dead-letter`. */
-  readonly unknownEvents?: "skip" | "dead-letter";
+  /**
+   * Records no handler can take, when no untyped `handle()` handler is set. Two cases:
+   * `untyped` - no `event-type` header, and the topic carries several registered events (or none)
+   * and neither `schema-fingerprint` nor a Confluent schema id says which (a topic with one
+   * registered event routes such records to it); `unhandled` - an `event-type` nobody registered.
+   * Actions: `dead-letter` (reason `UNKNOWN_EVENT_TYPE` / `NO_HANDLER`, bytes kept for replay),
+   * `skip` (committed) or `retry-later` (the partition is held, uncommitted, until a consumer that
+   * knows the event takes over). One action for both, or `{ untyped, unhandled }`. Default
+   * `{ untyped: "dead-letter", unhandled: "skip" }`: an untyped record may be one of this
+   * service's events and is never dropped; an event type nobody registered belongs to another
+   * service on a shared topic. Every occurrence counts
+   * `skeji_kafka_consumer_unknown_events_total{reason,action}` and is logged (at most one line
+   * per topic and case a minute).
+   */
+  readonly unknownEvents?: UnknownEventsOption;
   /**
    * Records written with a version newer than the generated code knows (and no registry to supply
    * it, `UNKNOWN_VERSION`): `dead-letter` (default; bytes kept for replay) or `retry-later` (hold
@@ -202,7 +221,8 @@ class SkejiConsumer implements Consumer {
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
     this.router = new Router(
       options.decode ?? serdeDecoder(createSerde({ registry: config.schemaRegistry, logger: this.logger })),
-      options.unknownEvents ?? "skip",
+      unknownEventsPolicy(options.unknownEvents),
+      this.unknownEventReporter(),
     );
     this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
     this.joined = new Promise((resolve, reject) => {
@@ -210,6 +230,19 @@ class SkejiConsumer implements Consumer {
       this.joinFailed = reject;
     });
     this.joined.catch(() => {});
+  }
+
+  /** Counts, logs (rate-limited) and reports each record the `unknownEvents` policy decides. */
+  private unknownEventReporter(): (info: UnknownEventInfo) => void {
+    const clock = this.options.clock ?? systemClock;
+    const log = unknownEventLog(this.logger, () => clock.now());
+    let metrics: ConsumerMetrics | undefined;
+    return (info) => {
+      metrics ??= this.options.metrics ?? consumerMetrics();
+      metrics.unknownEvent?.(info.message.topic, info.reason, info.action);
+      log(info);
+      this.options.observer?.onUnknownEvent?.(info);
+    };
   }
 
   on<D extends AnyEventDescriptor>(descriptor: D, handler: EventHandler<D>): Consumer {

@@ -36,6 +36,11 @@ export const ErrorCode = {
    * (the writer's, when named) and `known` (the reader's versions).
    */
   UNKNOWN_VERSION: "UNKNOWN_VERSION",
+  /**
+   * A header value is not in the form its name requires (a `timestamp` that is not an RFC 3339
+   * date-time); `details.header` names it and `details.reason` says what is wrong.
+   */
+  INVALID_HEADER: "INVALID_HEADER",
   /** A record's event type is not one of the known descriptors. */
   UNKNOWN_EVENT_TYPE: "UNKNOWN_EVENT_TYPE",
   /** The schema registry did not answer (network, timeout, 5xx). Transient. */

@@ -17,6 +17,7 @@ import type { AnyEventDescriptor, AvroSchema, EventVersion } from "../descriptor
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from "../message/headers.ts";
 import type { Logger } from "../observability/logger.ts";
+import { otherByteOrder } from "./avro/fingerprint.ts";
 import { avroCodec, type ResolvingCodec, resolvingCodec } from "./avro.ts";
 import { createRegistryClient, type RegistryClient, schemaIdWithReferences } from "./registry.ts";
 import { subjectFor } from "./subjects.ts";
@@ -173,8 +174,10 @@ export interface DecodeOptions {
  * Decodes a consumed record into `{ descriptor, version, payload }`.
  *
  * - The descriptor is chosen by the `event-type` header among `descriptors`; with no
- *   header it is the only descriptor, or (Confluent format) the one whose record name
- *   matches the writer schema.
+ *   header it is the only descriptor, the one a version of which `schema-fingerprint` names,
+ *   or (Confluent format) the one whose record name matches the writer schema.
+ * - `schema-fingerprint` is read in both byte orders: as written here (most significant byte
+ *   first) and reversed (as some Avro libraries render it); the exact order is tried first.
  * - The format is taken from `content-type`, else from the descriptor.
  * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
  *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
@@ -211,6 +214,12 @@ export async function decodeRecord(
     }
   } else if (descriptors.length === 1) {
     descriptor = descriptors[0];
+  } else {
+    // No event-type among several events: the writer schema's fingerprint may still say which.
+    const fingerprint = fingerprintHeader(headers);
+    if (fingerprint !== undefined) {
+      descriptor = byFingerprintAmong(descriptors, (d) => d.versions, fingerprint)?.item;
+    }
   }
   const format = formatOf(headers[HeaderName.contentType]) ?? descriptor?.format ?? guessFormat(value);
 
@@ -232,7 +241,7 @@ export async function decodeRecord(
     const writerSchema =
       options.registry === undefined || found.fingerprint === undefined
         ? undefined
-        : await options.registry.schemaByFingerprint(subjectFor({ topic, type: descriptor.type }), found.fingerprint);
+        : await inRegistry(options.registry, subjectFor({ topic, type: descriptor.type }), found.fingerprint);
     if (writerSchema === undefined) throw unresolved(descriptor, found, options.registry !== undefined, topic);
     return {
       descriptor,
@@ -294,15 +303,11 @@ function writerVersion(
   headers: Readonly<Record<string, string>>,
 ): EventVersion | UnknownWriter {
   const named = headers[HeaderName.schemaVersion];
-  const fingerprint = headers[HeaderName.schemaFingerprint];
+  const fingerprint = fingerprintHeader(headers);
   const number = parseSchemaVersion(named);
-  const byFingerprint =
-    fingerprint === undefined
-      ? undefined
-      : descriptor.versions.find((v) => avroCodec(v.schema).fingerprint === fingerprint);
   if (number !== undefined) {
     const v = descriptor.versions.find((x) => x.version === number);
-    if (v !== undefined && (fingerprint === undefined || byFingerprint === v)) return v;
+    if (v !== undefined && (fingerprint === undefined || fingerprintOf(v, fingerprint) !== undefined)) return v;
     if (v === undefined && number > latestVersion(descriptor).version) return { version: number, fingerprint };
     throw new SkejiError(
       ErrorCode.UNKNOWN_SCHEMA,
@@ -319,9 +324,70 @@ function writerVersion(
       },
     );
   }
+  const byFingerprint = fingerprint === undefined ? undefined : byFingerprintOf(descriptor.versions, fingerprint);
   if (byFingerprint !== undefined) return byFingerprint;
   if (fingerprint !== undefined) return { version: undefined, fingerprint };
   return latestVersion(descriptor); // no schema headers (e.g. a Go service's JSON): read as the latest
+}
+
+/** The `schema-fingerprint` header, trimmed and in lower case (some libraries write upper-case hex). */
+function fingerprintHeader(headers: Readonly<Record<string, string>>): string | undefined {
+  const text = headers[HeaderName.schemaFingerprint]?.trim().toLowerCase();
+  return text === "" ? undefined : text;
+}
+
+/**
+ * How `fingerprint` names version `v`: `exact` (the byte order written by this SDK, most
+ * significant byte first) or `swapped` (the other byte order, as libraries that render the
+ * single-object encoding's little-endian bytes write it); `undefined` when it names another schema.
+ */
+function fingerprintOf(v: EventVersion, fingerprint: string): "exact" | "swapped" | undefined {
+  const own = avroCodec(v.schema).fingerprint;
+  if (own === fingerprint) return "exact";
+  return otherByteOrder(own) === fingerprint ? "swapped" : undefined;
+}
+
+/**
+ * The one item whose version `fingerprint` names, trying the exact byte order on every item before
+ * the swapped one: should one schema's little-endian rendering equal another known schema's
+ * big-endian one (a 1 in 2^64 chance per pair), the exact match wins, as this SDK writes it.
+ * `undefined` when none, or when several items match equally (two events with one schema).
+ */
+function byFingerprintAmong<T>(
+  items: readonly T[],
+  versions: (item: T) => readonly EventVersion[],
+  fingerprint: string,
+): { readonly item: T; readonly version: EventVersion } | undefined {
+  for (const order of ["exact", "swapped"] as const) {
+    const found: { item: T; version: EventVersion }[] = [];
+    for (const item of items) {
+      const version = versions(item).find((v) => fingerprintOf(v, fingerprint) === order);
+      if (version !== undefined) found.push({ item, version });
+    }
+    if (found.length === 1) return found[0];
+    if (found.length > 1) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The version `fingerprint` names, exact byte order first (see `byFingerprintAmong`). Versions that
+ * differ only in docs or defaults share a fingerprint; the first is taken (they read the same bytes).
+ */
+const byFingerprintOf = (versions: readonly EventVersion[], fingerprint: string): EventVersion | undefined =>
+  versions.find((v) => fingerprintOf(v, fingerprint) === "exact") ??
+  versions.find((v) => fingerprintOf(v, fingerprint) === "swapped");
+
+/** The writer schema the registry holds under `subject` for `fingerprint`, in either byte order (exact first). */
+async function inRegistry(
+  registry: RegistryClient,
+  subject: string,
+  fingerprint: string,
+): Promise<AvroSchema | undefined> {
+  const exact = await registry.schemaByFingerprint(subject, fingerprint);
+  if (exact !== undefined) return exact;
+  const swapped = otherByteOrder(fingerprint);
+  return swapped === undefined ? undefined : registry.schemaByFingerprint(subject, swapped);
 }
 
 /** UNKNOWN_VERSION for a newer version nobody could supply; UNKNOWN_SCHEMA for an unknown fingerprint. */
