@@ -203,10 +203,7 @@ class SkejiConsumer implements Consumer {
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
-    this.router = new Router(
-      options.decode ?? serdeDecoder(this.ownSerde as Serde),
-      options.unknownEvents ?? "skip",
-    );
+    this.router = new Router(options.decode ?? serdeDecoder(this.ownSerde as Serde), options.unknownEvents ?? "skip");
     this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
     this.joined = new Promise((resolve, reject) => {
       this.markJoined = resolve;
@@ -395,7 +392,9 @@ class SkejiConsumer implements Consumer {
       this.removeAbortListener();
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
-      await this.ownSerde?.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing schema topic"));
+      await this.ownSerde
+        ?.close()
+        .catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing schema topic"));
       this.joinFailed(closedError());
       if (this.crash === undefined) this.finished();
       else this.failed(this.crash);

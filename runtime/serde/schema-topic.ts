@@ -27,7 +27,7 @@ import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import type { Logger } from "../observability/logger.ts";
 import { defaultLogger } from "../observability/logger.ts";
-import { ensureTopics } from "../topics/ensure.ts";
+import { ensureTopics, planTopics } from "../topics/ensure.ts";
 import { avroCodec } from "./avro.ts";
 import { swappedFingerprint, type WriterSchemaStore } from "./writer-schemas.ts";
 
@@ -105,14 +105,34 @@ export function schemaTopicStore(config: ClientConfig, options: SchemaTopicOptio
   const unavailable = (doing: string, cause: unknown) =>
     isSkejiError(cause)
       ? cause
-      : new SkejiError(ErrorCode.SCHEMA_TOPIC_UNAVAILABLE, `cannot ${doing} schema topic ${topic}: ${errorMessage(cause)}`, {
-          cause,
-          details: { schemaTopic: topic },
-        });
+      : new SkejiError(
+          ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
+          `cannot ${doing} schema topic ${topic}: ${errorMessage(cause)}`,
+          {
+            cause,
+            details: { schemaTopic: topic },
+          },
+        );
 
   const ensure = (): Promise<void> => {
     ensured ??= (async () => {
-      if (!create) return; // appending to a missing topic fails below, saying what to do
+      if (!create) {
+        let exists: boolean;
+        try {
+          const plan = await planTopics(config, [{ topic, ...schemaTopicSettings }], { logger });
+          exists = plan.topics.every((t) => t.status !== "create" && t.status !== "cannot-create");
+        } catch (cause) {
+          throw unavailable("look up", cause);
+        }
+        if (!exists) {
+          throw new SkejiError(
+            ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
+            `schema topic ${topic} does not exist, and this producer may not create it (KAFKA_SCHEMA_TOPIC_CREATE=false); create it compacted (cleanup.policy=compact, one partition) before publishing`,
+            { details: { schemaTopic: topic } },
+          );
+        }
+        return;
+      }
       try {
         await ensureTopics(config, [{ topic, ...schemaTopicSettings }], { logger });
       } catch (cause) {
@@ -165,12 +185,9 @@ export function schemaTopicStore(config: ClientConfig, options: SchemaTopicOptio
           try {
             await log.append(fingerprint, schemaTopicValue(descriptor, version));
           } catch (cause) {
-            const missing = /does not host this topic-partition|unknown topic/i.test(errorMessage(cause));
             throw new SkejiError(
               ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
-              missing && !create
-                ? `schema topic ${topic} does not exist, and this producer may not create it (KAFKA_SCHEMA_TOPIC_CREATE=false); create it compacted (cleanup.policy=compact) before publishing`
-                : `cannot write the schema of ${descriptor.type} v${version.version} to schema topic ${topic}: ${errorMessage(cause)}`,
+              `cannot write the schema of ${descriptor.type} v${version.version} to schema topic ${topic}: ${errorMessage(cause)}`,
               { cause, details: { schemaTopic: topic, eventType: descriptor.type, version: version.version } },
             );
           }

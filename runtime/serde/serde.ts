@@ -290,7 +290,8 @@ export async function decodeRecord(
   if (!("schema" in found)) {
     // A newer (or unnamed) version: its writer schema comes from the registry or the schema topic.
     const topic = record.topic ?? descriptor.topic;
-    const schemas = options.schemas ?? (options.registry === undefined ? undefined : registryStore(options.registry, true));
+    const schemas =
+      options.schemas ?? (options.registry === undefined ? undefined : registryStore(options.registry, true));
     const writerSchema =
       schemas === undefined || found.fingerprint === undefined
         ? undefined
@@ -434,8 +435,8 @@ function resolver(writer: AvroSchema, reader: AvroSchema): ResolvingCodec {
     } catch (cause) {
       throw new SkejiError(
         ErrorCode.DECODE_FAILED,
-        `the writer schema cannot be read as the latest version: ${(cause as Error).message}`,
-        { details: { incompatible: true } }, // the cause's message is this one's reason: not repeated as a cause
+        `the writer schema (fingerprint ${avroCodec(writer).fingerprint}) cannot be read as the latest version: ${(cause as Error).message}`,
+        { details: { incompatible: true, fingerprint: avroCodec(writer).fingerprint } }, // the cause's message is this one's reason: not repeated as a cause
       );
     }
     resolvers.set(key, r);
