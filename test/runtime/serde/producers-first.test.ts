@@ -6,6 +6,7 @@
  */
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kafkajsCompactedLog } from "../../../runtime/client/compacted-log.ts";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import {
   type ConsumerConfig,
@@ -17,6 +18,8 @@ import {
   silentLogger,
 } from "../../../runtime/index.ts";
 import { avroCodec } from "../../../runtime/serde/avro.ts";
+import { schemaTopicStore } from "../../../runtime/serde/schema-topic.ts";
+import { swappedFingerprint } from "../../../runtime/serde/writer-schemas.ts";
 import { registryUrl, uniqueName } from "../../infra/env.ts";
 import { testConfig as consumerTestConfig, eventually, Fixture } from "../consumer/helpers.ts";
 import { testConfig as producerTestConfig } from "../producer/support.ts";
@@ -208,5 +211,43 @@ describe("a registry where producers may not register", () => {
     expect(isSkejiError(error, "UNKNOWN_SCHEMA")).toBe(true);
     expect((error as Error).message).toContain(`${topic}-reservation.made`);
     expect(await fx.endOffsets(topic)).toEqual([0]);
+  });
+});
+
+describe("how often a consumer reads the schema topic", () => {
+  it("once per unknown fingerprint; a known one (in either byte order) or a recent miss costs no read", async () => {
+    const schemaTopic = uniqueName("schemas");
+    const config = consumerTestConfig("unused", { schemaTopic: { topic: schemaTopic } });
+    const writer = schemaTopicStore(config, { topic: schemaTopic, logger: silentLogger });
+    const real = kafkajsCompactedLog(config, schemaTopic, silentLogger);
+    let reads = 0;
+    const counted = {
+      ...real,
+      readAll: () => {
+        reads++;
+        return real.readAll();
+      },
+    };
+    const reader = schemaTopicStore(config, { topic: schemaTopic, logger: silentLogger, log: counted, minRereadMs: 0 });
+    try {
+      const event = writerEvent("unused");
+      await writer.publish(event, { version: 2, schema: v2 }, "unused");
+      const fingerprint = avroCodec(v2).fingerprint;
+
+      expect(await reader.find(event, "unused", fingerprint)).toEqual(JSON.parse(avroCodec(v2).canonical));
+      expect(reads).toBe(1);
+      expect(await reader.find(event, "unused", fingerprint)).toBeDefined();
+      expect(await reader.find(event, "unused", swappedFingerprint(fingerprint))).toBeDefined();
+      expect(reads).toBe(1);
+
+      const bogus = "0123456789abcdef";
+      expect(await reader.find(event, "unused", bogus)).toBeUndefined();
+      expect(reads).toBe(2);
+      expect(await reader.find(event, "unused", bogus)).toBeUndefined(); // remembered as missing
+      expect(reads).toBe(2);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
   });
 });
