@@ -17,6 +17,7 @@ import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { expandReferences, splitReferences } from "./avro/references.ts";
 import { avroCodec } from "./avro.ts";
+import { rememberMiss } from "./misses.ts";
 import { sharedTypeSubject } from "./subjects.ts";
 
 /** A Confluent schema reference: a named type the schema uses, registered as `version` of `subject`. */
@@ -340,7 +341,7 @@ export function createRegistryClient(
         }
       }
       const schema = e.byFingerprint.get(fingerprint);
-      if (schema === undefined) e.misses.set(fingerprint, now());
+      if (schema === undefined) rememberMiss(e.misses, fingerprint, now());
       else e.misses.delete(fingerprint);
       return schema;
     },

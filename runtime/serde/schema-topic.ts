@@ -29,6 +29,7 @@ import type { Logger } from "../observability/logger.ts";
 import { defaultLogger } from "../observability/logger.ts";
 import { ensureTopics, planTopics } from "../topics/ensure.ts";
 import { avroCodec } from "./avro.ts";
+import { rememberMiss } from "./misses.ts";
 import { swappedFingerprint, type WriterSchemaStore } from "./writer-schemas.ts";
 
 /** The settings the schema topic is created with when a producer finds it missing. */
@@ -226,7 +227,7 @@ export function schemaTopicStore(config: ClientConfig, options: SchemaTopicOptio
         break;
       }
       found = known(fingerprint);
-      if (found === undefined) misses.set(fingerprint, now());
+      if (found === undefined) rememberMiss(misses, fingerprint, now());
       return found;
     },
 
