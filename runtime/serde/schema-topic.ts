@@ -4,9 +4,10 @@
  *
  * - key: the schema's fingerprint, CRC-64-AVRO of its Parsing Canonical Form, as 16 lowercase hex
  *   digits, most significant first (the order `schema-fingerprint` headers are written in);
- * - value: JSON `{"fingerprint","eventType","version","schema"}`, `schema` being the Parsing
- *   Canonical Form as text - everything a reader needs to resolve it (canonical form keeps names,
- *   types, fields and symbols; defaults and aliases are the reader's business).
+ * - value: JSON `{"fingerprint","eventType","version","schema"}`, `schema` being the writer schema's
+ *   JSON text as the producer's generated code holds it. Not the Parsing Canonical Form, although the
+ *   key is its fingerprint: that form drops logical types, which the JSON wire format needs to read
+ *   a timestamp or a decimal written as a string. A reader checks the key against the schema.
  *
  * A producer writes a version's record before its first record of that version, once per process
  * per fingerprint, creating the topic (compacted) when it is missing. The value is the same bytes
@@ -40,7 +41,7 @@ export interface SchemaTopicEntry {
   readonly fingerprint: string;
   readonly eventType: string;
   readonly version: number;
-  /** The Parsing Canonical Form of the writer schema. */
+  /** The writer schema, as JSON text; its Parsing Canonical Form's fingerprint is `fingerprint`. */
   readonly schema: string;
 }
 
@@ -67,7 +68,7 @@ export function schemaTopicValue(descriptor: AnyEventDescriptor, version: EventV
     fingerprint: codec.fingerprint,
     eventType: descriptor.type,
     version: version.version,
-    schema: codec.canonical,
+    schema: JSON.stringify(version.schema),
   };
   return Buffer.from(JSON.stringify(entry), "utf8");
 }
