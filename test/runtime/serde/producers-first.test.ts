@@ -10,7 +10,9 @@ import { kafkajsCompactedLog } from "../../../runtime/client/compacted-log.ts";
 import { createConsumer } from "../../../runtime/consumer/consumer.ts";
 import {
   type ConsumerConfig,
+  classifyError,
   createProducer,
+  decodeRecord,
   defineEvent,
   isSkejiError,
   type Producer,
@@ -256,6 +258,30 @@ describe("how often a consumer reads the schema topic", () => {
     } finally {
       await writer.close();
       await reader.close();
+    }
+  });
+});
+
+describe("a schema topic that cannot be read", () => {
+  it("is SCHEMA_TOPIC_UNAVAILABLE, a transient error (the consumer retries, never dead-letters)", async () => {
+    const config = consumerTestConfig("unused", { brokers: ["127.0.0.1:1"], connectionTimeoutMs: 200 });
+    const schemas = schemaTopicStore(config, { topic: uniqueName("schemas"), logger: silentLogger });
+    const reader = readerEvent("unused");
+    const value = avroCodec(v2).encode({ id: "r-1", at, channel: "web" });
+    const headers = {
+      "event-type": reader.type,
+      "schema-version": "v2",
+      "schema-fingerprint": avroCodec(v2).fingerprint,
+    };
+    try {
+      const error = await decodeRecord({ topic: "unused", headers, value }, [reader], { schemas }).catch(
+        (e: unknown) => e,
+      );
+      expect(isSkejiError(error, "SCHEMA_TOPIC_UNAVAILABLE")).toBe(true);
+      expect((error as Error).message).toMatch(/cannot read schema topic/);
+      expect(classifyError(error)).toBe("transient");
+    } finally {
+      await schemas.close();
     }
   });
 });
