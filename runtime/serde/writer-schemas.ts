@@ -40,8 +40,14 @@ export function registryStore(registry: RegistryClient, autoRegister: boolean): 
         await registry.lookup(subject, version.schema);
       }
     },
-    find: (descriptor, topic, fingerprint) =>
-      registry.schemaByFingerprint(subjectFor({ topic, type: descriptor.type }), fingerprint),
+    async find(descriptor, topic, fingerprint) {
+      const subject = subjectFor({ topic, type: descriptor.type });
+      // A header in the other byte order names the same schema: the registry's listing is keyed by this one.
+      return (
+        (await registry.schemaByFingerprint(subject, fingerprint)) ??
+        (await registry.schemaByFingerprint(subject, swappedFingerprint(fingerprint)))
+      );
+    },
     where: (descriptor, topic) => `the schema registry, under subject ${subjectFor({ topic, type: descriptor.type })}`,
     close: async () => {},
   };

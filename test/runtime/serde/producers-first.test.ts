@@ -12,6 +12,7 @@ import {
   type ConsumerConfig,
   classifyError,
   createProducer,
+  createRegistryClient,
   decodeRecord,
   defineEvent,
   isSkejiError,
@@ -283,5 +284,22 @@ describe("a schema topic that cannot be read", () => {
     } finally {
       await schemas.close();
     }
+  });
+});
+
+describe("a schema-fingerprint header in the other byte order", () => {
+  it("finds the writer schema in the registry too", async () => {
+    const topic = uniqueName("travel-le");
+    const registry = createRegistryClient({ url: registryUrl() });
+    await registry.register(`${topic}-reservation.made`, v2);
+    const reader = readerEvent(topic);
+    const value = avroCodec(v2).encode({ id: "r-9", at, channel: "web" });
+    const headers = {
+      "event-type": reader.type,
+      "schema-version": "v2",
+      "schema-fingerprint": swappedFingerprint(avroCodec(v2).fingerprint),
+    };
+    const decoded = await decodeRecord({ topic, headers, value }, [reader], { registry });
+    expect(decoded).toMatchObject({ version: 2, payload: { id: "r-9", at, seats: 1 } });
   });
 });
