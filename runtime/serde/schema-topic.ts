@@ -138,6 +138,8 @@ export function schemaTopicStore(config: ClientConfig, options: SchemaTopicOptio
       try {
         await ensureTopics(config, [{ topic, ...schemaTopicSettings }], { logger });
       } catch (cause) {
+        // The cluster cannot be reached at all: that, not the schema topic, is what to fix.
+        if (isSkejiError(cause, ErrorCode.CONNECTION_FAILED)) throw cause;
         throw new SkejiError(
           ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
           `schema topic ${topic} is missing and could not be created (${errorMessage(cause)}); create it compacted (cleanup.policy=compact), or configure a schema registry (SCHEMA_REGISTRY_URL)`,
