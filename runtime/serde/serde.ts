@@ -243,10 +243,10 @@ export interface DecodeOptions {
  * - The format is taken from `content-type`, else from the descriptor.
  * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
  *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
- * - A version newer than the descriptor's latest: JSON is read with the latest schema
- *   (undeclared fields dropped, defaults filled, validated); embedded Avro needs the writer
- *   schema, found in the registry (when one is given) by `schema-fingerprint` under the
- *   event's subject, else UNKNOWN_VERSION.
+ * - A version newer than the descriptor's latest: the writer schema is looked up by
+ *   `schema-fingerprint` in `schemas` (the schema topic) or the registry (under the event's
+ *   subject) and resolved; embedded Avro found nowhere is UNKNOWN_VERSION, JSON found nowhere is
+ *   read with the latest schema (undeclared fields dropped, defaults filled, validated).
  * - The payload is resolved to the latest version (added fields get their defaults).
  *
  * Throws SkejiError with code DECODE_FAILED (bad bytes, tombstone, incompatible
