@@ -19,6 +19,7 @@ export type {
   SaslConfig,
   SaslMechanism,
   SchemaRegistryConfig,
+  SchemaTopicConfig,
   StartOffset,
   TlsConfig,
 } from "./config/types.ts";
@@ -149,10 +150,14 @@ export type {
   ResolvingCodec,
   ValidationIssue,
 } from "./serde/avro.ts";
-export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
+export { ContentType, createEncoder, createSerde, decodeRecord, serdeForConfig } from "./serde/serde.ts";
 export type { DecodeOptions, EncoderOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";
 export { createRegistryClient, schemaIdWithReferences } from "./serde/registry.ts";
+export { schemaTopicSettings, schemaTopicStore } from "./serde/schema-topic.ts";
+export type { SchemaTopicEntry, SchemaTopicOptions } from "./serde/schema-topic.ts";
+export { registryStore } from "./serde/writer-schemas.ts";
+export type { WriterSchemaStore } from "./serde/writer-schemas.ts";
 export type { RegistryClient, RegistryClientOptions, SchemaReference } from "./serde/registry.ts";
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";

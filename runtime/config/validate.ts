@@ -121,6 +121,7 @@ function checkClient(c: ClientConfig, p: Problems): void {
   checkTls(c, p);
   checkSasl(c, p);
   checkRegistry(c, p);
+  checkSchemaTopic(c, p);
 }
 
 function checkTls(c: ClientConfig, p: Problems): void {
@@ -188,6 +189,20 @@ function checkRegistry(c: ClientConfig, p: Problems): void {
   }
   if (registry.autoRegister !== undefined && typeof registry.autoRegister !== "boolean") {
     p.add("schemaRegistry", "schemaRegistry.autoRegister to be true, false or undefined", { secret: true });
+  }
+}
+
+function checkSchemaTopic(c: ClientConfig, p: Problems): void {
+  const st = c.schemaTopic;
+  if (st === undefined || st === false) return;
+  if (typeof st !== "object" || st === null || typeof st.topic !== "string" || !isTopicName(st.topic)) {
+    p.add("schemaTopic", `undefined, false or { topic, create? } with topic ${topicForm}`, {
+      reason: `it is ${shown(typeof st === "object" && st !== null ? st.topic : st)}`,
+    });
+    return;
+  }
+  if (st.create !== undefined && typeof st.create !== "boolean") {
+    p.add("schemaTopic", "schemaTopic.create to be true, false or undefined", { reason: `it is ${shown(st.create)}` });
   }
 }
 

@@ -31,7 +31,7 @@ import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
-import { createSerde } from "../serde/serde.ts";
+import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
 import { Membership } from "./membership.ts";
@@ -192,6 +192,8 @@ class SkejiConsumer implements Consumer {
   private readonly logger: Logger;
   private readonly kafka: Kafka;
   private readonly router: Router;
+  /** The decoder's serde, when this consumer made it: closed on stop (the schema topic's connections). */
+  private readonly ownSerde: Serde | undefined;
   private readonly middleware: ConsumerMiddleware[] = [];
   private readonly dlq: DlqSink;
   private readonly abort = new AbortController();
@@ -219,8 +221,9 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
+    this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.router = new Router(
-      options.decode ?? serdeDecoder(createSerde({ registry: config.schemaRegistry, logger: this.logger })),
+      options.decode ?? serdeDecoder(this.ownSerde as Serde),
       unknownEventsPolicy(options.unknownEvents),
       this.unknownEventReporter(),
     );
@@ -425,6 +428,9 @@ class SkejiConsumer implements Consumer {
       this.removeAbortListener();
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
+      await this.ownSerde
+        ?.close()
+        .catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing schema topic"));
       this.joinFailed(closedError());
       if (this.crash === undefined) this.finished();
       else this.failed(this.crash);

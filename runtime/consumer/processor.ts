@@ -79,11 +79,13 @@ export interface MessageRun {
 
 /**
  * Errors about our own infrastructure, not the message: a registry that does not answer, or
- * refuses us (credentials, no registry configured). Never dead-lettered: dead-lettering every
+ * refuses us (credentials, no registry configured), a schema topic that cannot be read. Never dead-lettered: dead-lettering every
  * message because of a misconfiguration would empty the topic into the DLQ.
  */
 const isInfrastructureError = (e: unknown): boolean =>
-  isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
+  isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) ||
+  isSkejiError(e, ErrorCode.REGISTRY_ERROR) ||
+  isSkejiError(e, ErrorCode.SCHEMA_TOPIC_UNAVAILABLE);
 
 /**
  * The first attempt of a message: its route result when the middleware and handler finished

@@ -82,6 +82,12 @@ export const ErrorCode = {
    * in time. `details.topics` names them, `details.created` what was created before the failure.
    */
   TOPIC_CREATE_FAILED: "TOPIC_CREATE_FAILED",
+  /**
+   * The schema topic (where writer schemas travel without a registry) could not be read or
+   * written: the broker did not answer, or refused us. About our infrastructure, not the record:
+   * a consumer holds the partition and retries; it never dead-letters because of it.
+   */
+  SCHEMA_TOPIC_UNAVAILABLE: "SCHEMA_TOPIC_UNAVAILABLE",
   /** A broker or client connection failed. Transient. */
   CONNECTION_FAILED: "CONNECTION_FAILED",
 } as const;

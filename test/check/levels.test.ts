@@ -1,6 +1,12 @@
 /** Levels over chains of versions: which pairs are checked, in which direction, with which hint. */
 import { describe, expect, it } from "vitest";
-import { type CompatibilityLevel, checkChain } from "../../generator/check/levels.ts";
+import {
+  type CompatibilityLevel,
+  changeOf,
+  checkChain,
+  type DeploymentOrder,
+  deploymentOrder,
+} from "../../generator/check/levels.ts";
 import { resolveSchema } from "../../generator/check/schema.ts";
 
 const record = (...fields: unknown[]) => ({ type: "record", name: "Booking", fields });
@@ -177,5 +183,45 @@ describe("levels over version chains", () => {
 
   it("checks nothing for a single version", () => {
     expect(summarise("FULL_TRANSITIVE", chain(record(id)))).toEqual([]);
+  });
+});
+
+describe("the deployment order a change allows", () => {
+  const sizeLong = { name: "size", type: "long" };
+  const orders: [string, ReturnType<typeof chain>, DeploymentOrder][] = [
+    ["adding a field with a default: either side first", chain(record(id), record(id, noteWithDefault)), "either"],
+    ["adding a field without a default: producers first", addRequired, "producers-first"],
+    ["removing a field without a default: consumers first", dropRequired, "consumers-first"],
+    [
+      "int -> long: consumers first (old readers cannot read a long)",
+      chain(record(id, size), record(id, sizeLong)),
+      "consumers-first",
+    ],
+    [
+      "a field's type changed from string to int: together",
+      chain(record(id, size), record(id, { name: "size", type: "string" })),
+      "together",
+    ],
+  ];
+  for (const [name, [v1, v2], order] of orders) {
+    it(name, () => {
+      if (v1 === undefined || v2 === undefined) throw new Error("two versions expected");
+      expect(deploymentOrder(v2.schema, [v1.schema])).toBe(order);
+      expect(changeOf("booking.created", "FULL", v2, [v1])).toEqual({
+        event: "booking.created",
+        version: 2,
+        against: [1],
+        level: "FULL",
+        order,
+      });
+    });
+  }
+
+  it("at a transitive level, the order must hold against every earlier version", () => {
+    // v1 {id, note}, v2 {id, note=""}, v3 {id}: v3 drops `note`, which v1 readers require.
+    const [v1, v2, v3] = chain(record(id, noteRequired), record(id, noteWithDefault), record(id));
+    if (v1 === undefined || v2 === undefined || v3 === undefined) throw new Error("three versions expected");
+    expect(changeOf("e", "FULL", v3, [v1, v2])?.order).toBe("either"); // against v2 only
+    expect(changeOf("e", "FULL_TRANSITIVE", v3, [v1, v2])).toMatchObject({ against: [1, 2], order: "consumers-first" });
   });
 });
