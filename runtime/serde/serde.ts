@@ -447,18 +447,6 @@ const byFingerprintOf = (versions: readonly EventVersion[], fingerprint: string)
   versions.find((v) => fingerprintOf(v, fingerprint) === "exact") ??
   versions.find((v) => fingerprintOf(v, fingerprint) === "swapped");
 
-/** The writer schema the registry holds under `subject` for `fingerprint`, in either byte order (exact first). */
-async function inRegistry(
-  registry: RegistryClient,
-  subject: string,
-  fingerprint: string,
-): Promise<AvroSchema | undefined> {
-  const exact = await registry.schemaByFingerprint(subject, fingerprint);
-  if (exact !== undefined) return exact;
-  const swapped = otherByteOrder(fingerprint);
-  return swapped === undefined ? undefined : registry.schemaByFingerprint(subject, swapped);
-}
-
 /** UNKNOWN_VERSION for a newer version nobody could supply; UNKNOWN_SCHEMA for an unknown fingerprint. */
 function unresolved(
   descriptor: AnyEventDescriptor,
