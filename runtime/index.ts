@@ -19,6 +19,7 @@ export type {
   SaslConfig,
   SaslMechanism,
   SchemaRegistryConfig,
+  SchemaTopicConfig,
   StartOffset,
   TlsConfig,
 } from "./config/types.ts";
@@ -66,6 +67,12 @@ export type {
   TopicHandler,
 } from "./consumer/types.ts";
 export type { ConsumerObserver } from "./consumer/processor.ts";
+export type {
+  UnknownEventAction,
+  UnknownEventInfo,
+  UnknownEventReason,
+  UnknownEventsOption,
+} from "./consumer/unknown-events.ts";
 export {
   loggingConsumerMiddleware,
   metricsConsumerMiddleware,
@@ -94,7 +101,14 @@ export type { ErrorCode as ErrorCodeValue, SkejiErrorLike, SkejiErrorOptions } f
 // --- Messages and headers (the Go services' names) ------------------------------------------------
 export { MessageBuilder, newMessage } from "./message/message.ts";
 export type { Message } from "./message/message.ts";
-export { HeaderName, parseRetryCount, parseSchemaVersion, readHeaders, rfc3339 } from "./message/headers.ts";
+export {
+  HeaderName,
+  parseRetryCount,
+  parseSchemaVersion,
+  parseTimestamp,
+  readHeaders,
+  rfc3339,
+} from "./message/headers.ts";
 export type { Headers, RawHeaders } from "./message/headers.ts";
 export { DlqHeader } from "./dlq/record.ts";
 
@@ -138,10 +152,14 @@ export type {
   ResolvingCodec,
   ValidationIssue,
 } from "./serde/avro.ts";
-export { ContentType, createEncoder, createSerde, decodeRecord } from "./serde/serde.ts";
+export { ContentType, createEncoder, createSerde, decodeRecord, serdeForConfig } from "./serde/serde.ts";
 export type { DecodeOptions, EncoderOptions, Serde, SerdeOptions } from "./serde/serde.ts";
 export type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./serde/types.ts";
 export { createRegistryClient, schemaIdWithReferences } from "./serde/registry.ts";
+export { schemaTopicSettings, schemaTopicStore } from "./serde/schema-topic.ts";
+export type { SchemaTopicEntry, SchemaTopicOptions } from "./serde/schema-topic.ts";
+export { registryStore } from "./serde/writer-schemas.ts";
+export type { WriterSchemaStore } from "./serde/writer-schemas.ts";
 export type { RegistryClient, RegistryClientOptions, SchemaReference } from "./serde/registry.ts";
 export type { DecodedRecord, DecodeFn } from "./consumer/router.ts";
 export { buildDlqRecord } from "./dlq/record.ts";

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { CheckError } from "./errors.ts";
+import type { Change } from "./levels.ts";
 import { lineOf } from "./locate.ts";
 import { checkVersion } from "./offline.ts";
 import type { SharedTypeSource } from "./project.ts";
@@ -162,6 +163,7 @@ function firstDifference(before: string, after: string): number {
 
 export function checkAgainstRef(current: Project, published: Project): CheckResult {
   const findings: PlacedFinding[] = [];
+  const changes: Change[] = [];
   const problems: Problem[] = [];
   const notes: string[] = [];
   let pairs = 0;
@@ -223,8 +225,9 @@ export function checkAgainstRef(current: Project, published: Project): CheckResu
     for (const candidate of added) {
       const r = checkVersion(event, candidate, current.shared);
       findings.push(...r.findings);
+      if (r.change !== undefined) changes.push(r.change);
       pairs += r.pairs;
     }
   }
-  return { mode: "git", events: current.events.length, pairs, findings, problems, notes };
+  return { mode: "git", events: current.events.length, pairs, findings, changes, problems, notes };
 }

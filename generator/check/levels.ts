@@ -42,6 +42,61 @@ export interface Finding extends Incompatibility {
   readonly hint: string;
 }
 
+/**
+ * Which side of a change may be deployed first, from what the versions can actually read (not
+ * what the level demands):
+ * - `producers-first`: consumers on the earlier versions read the new version's data (FORWARD holds);
+ * - `consumers-first`: consumers on the new version read the earlier versions' data (BACKWARD holds);
+ * - `either`: both hold;
+ * - `together`: neither holds: producers and consumers must switch at once (or the topic be drained).
+ * With the registry or the schema topic carrying writer schemas (the runtime's default), every
+ * format reads as this says.
+ */
+export type DeploymentOrder = "producers-first" | "consumers-first" | "either" | "together";
+
+/** The deployment order one new version allows against the earlier versions it was checked against. */
+export interface Change {
+  readonly event: string;
+  readonly version: number;
+  /** The earlier versions it was judged against (the previous one; all earlier ones at transitive levels). */
+  readonly against: readonly number[];
+  readonly level: CompatibilityLevel;
+  readonly order: DeploymentOrder;
+}
+
+/**
+ * The order `candidate` allows against `earlier` (at least one version): producers first when every
+ * earlier version reads the candidate's data, consumers first when the candidate reads all of theirs.
+ */
+export function deploymentOrder(candidate: SchemaNode, earlier: readonly SchemaNode[]): DeploymentOrder {
+  const oldRead = earlier.every((old) => checkCompatibility(old, candidate).length === 0);
+  const newReads = earlier.every((old) => checkCompatibility(candidate, old).length === 0);
+  return oldRead && newReads ? "either" : oldRead ? "producers-first" : newReads ? "consumers-first" : "together";
+}
+
+/** The change `candidate` makes against the versions its level compares it with; undefined for a first version. */
+export function changeOf(
+  event: string,
+  level: CompatibilityLevel,
+  candidate: VersionedSchema,
+  earlier: readonly VersionedSchema[],
+): Change | undefined {
+  const sorted = [...earlier].sort((a, b) => a.version - b.version);
+  const last = sorted.at(-1);
+  if (last === undefined) return undefined;
+  const targets = isTransitive(level) ? sorted : [last];
+  return {
+    event,
+    version: candidate.version,
+    against: targets.map((t) => t.version),
+    level,
+    order: deploymentOrder(
+      candidate.schema,
+      targets.map((t) => t.schema),
+    ),
+  };
+}
+
 export interface VersionedSchema {
   readonly version: number;
   readonly schema: SchemaNode;

@@ -10,7 +10,7 @@
  * register: sets each subject's level from the manifest, then registers the versions in order.
  */
 import { expandReferences, sharedTypeSubject, splitReferences } from "@skeji/kafka/codegen";
-import { checkAgainst, type VersionedSchema } from "./levels.ts";
+import { type Change, changeOf, checkAgainst, type VersionedSchema } from "./levels.ts";
 import { place } from "./locate.ts";
 import type { CheckedEvent, CheckedVersion, Project, SharedTypeSource } from "./project.ts";
 import type { Reference, RegistryClient } from "./registry-client.ts";
@@ -133,6 +133,9 @@ async function checkEvent(
   const findings = checkAgainst(event.type, event.compatibility, latest, earlier);
   result.pairs += event.compatibility.endsWith("_TRANSITIVE") ? earlier.length : Math.min(1, earlier.length);
   result.findings.push(...place(findings, latest, shared));
+  const change =
+    event.compatibility === "NONE" ? undefined : changeOf(event.type, event.compatibility, latest, earlier);
+  if (change !== undefined) result.changes.push(change);
   if (verdict === false && findings.length === 0) {
     result.problems.push({
       rule: "registry-incompatible",
@@ -149,19 +152,20 @@ async function checkEvent(
 interface Mutable {
   pairs: number;
   findings: PlacedFinding[];
+  changes: Change[];
   problems: Problem[];
   notes: string[];
 }
 
 export async function checkRegistry(project: Project, client: RegistryClient): Promise<CheckResult> {
-  const result: Mutable = { pairs: 0, findings: [], problems: [], notes: [] };
+  const result: Mutable = { pairs: 0, findings: [], changes: [], problems: [], notes: [] };
   for (const event of project.events) await checkEvent(client, event, result, project.shared);
   return { mode: "registry", events: project.events.length, ...result };
 }
 
 /** Registers every version of every event, oldest first; versions already registered are skipped. */
 export async function registerAll(project: Project, client: RegistryClient): Promise<CheckResult> {
-  const result: Mutable = { pairs: 0, findings: [], problems: [], notes: [] };
+  const result: Mutable = { pairs: 0, findings: [], changes: [], problems: [], notes: [] };
   for (const event of project.events) {
     const subject = subjectFor(event);
     await client.setLevel(subject, event.compatibility);

@@ -2,7 +2,7 @@
  * Reporters: `text` for terminals, `json` for tools, `github` for workflow annotations
  * (`::error file=...,line=...::`) that GitHub shows on the pull request's diff.
  */
-import type { Direction } from "./levels.ts";
+import type { Change, Direction } from "./levels.ts";
 import { type CheckResult, failed, type PlacedFinding } from "./result.ts";
 
 export type Format = "text" | "json" | "github";
@@ -21,6 +21,27 @@ export function whoBreaks(direction: Direction, version: number, against: number
     ? `breaks new readers: consumers on v${version} cannot read data written with v${against}`
     : `breaks old readers: consumers on v${against} cannot read data written with v${version}`;
 }
+
+const versions = (against: readonly number[]): string => against.map((v) => `v${v}`).join(", ");
+
+/** What a change's deployment order means, in words: `deploy producers first (...)`. */
+export function orderText(c: Change): string {
+  const older = versions(c.against);
+  const v = `v${c.version}`;
+  switch (c.order) {
+    case "either":
+      return `deploy either side first (consumers on ${older} read ${v} data, and ${v} consumers read ${older} data)`;
+    case "producers-first":
+      return `deploy producers first (consumers on ${older} read ${v} data; ${v} consumers cannot read ${older} data)`;
+    case "consumers-first":
+      return `deploy consumers first (${v} consumers read ${older} data; consumers on ${older} cannot read ${v} data)`;
+    case "together":
+      return `deploy producers and consumers together, or drain the topic first (neither reads the other's data)`;
+  }
+}
+
+const changeLine = (c: Change): string =>
+  `${c.event} v${c.version} against ${versions(c.against)} (${c.level}): ${orderText(c)}`;
 
 const where = (path: string): string => (path === "" ? "(whole schema)" : path);
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
@@ -59,6 +80,8 @@ export function formatText(r: CheckResult): string {
     lines.push(`  fix  ${p.hint}`);
     lines.push("");
   }
+  for (const c of r.changes) lines.push(`order: ${changeLine(c)}`);
+  if (r.changes.length > 0) lines.push("");
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.notes.length > 0) lines.push("");
   lines.push(summary(r));
@@ -88,6 +111,13 @@ export function formatJson(r: CheckResult): string {
         line: f.line,
         ...(f.through === undefined ? {} : { through: f.through }),
       })),
+      changes: r.changes.map((c) => ({
+        event: c.event,
+        version: c.version,
+        against: c.against,
+        level: c.level,
+        order: c.order,
+      })),
       problems: r.problems,
       notes: r.notes,
     },
@@ -113,6 +143,9 @@ export function formatGithub(r: CheckResult): string {
     lines.push(
       `::error file=${prop(p.file)},line=${p.line},title=${prop(title)}::${data(`${p.message}.\nFix: ${p.hint}`)}`,
     );
+  }
+  for (const c of r.changes) {
+    lines.push(`::notice title=${prop(`${c.event} v${c.version}: ${c.order}`)}::${data(changeLine(c))}`);
   }
   for (const n of r.notes) lines.push(`::notice::${data(n)}`);
   lines.push(summary(r));

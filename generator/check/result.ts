@@ -1,7 +1,7 @@
 /**
  * What a check run found, independent of how it is printed.
  */
-import type { Finding } from "./levels.ts";
+import type { Change, Finding } from "./levels.ts";
 
 /** An incompatibility, placed in the file of the version under check. */
 export interface PlacedFinding extends Finding {
@@ -37,6 +37,8 @@ export interface CheckResult {
   /** Number of (version, earlier version) pairs compared. */
   readonly pairs: number;
   readonly findings: readonly PlacedFinding[];
+  /** Each version checked, with the deployment order it allows (compatible or not). */
+  readonly changes: readonly Change[];
   readonly problems: readonly Problem[];
   /** Things worth knowing that do not fail the check (e.g. an unregistered subject). */
   readonly notes: readonly string[];
@@ -47,6 +49,8 @@ export const failed = (r: CheckResult): boolean => r.findings.length > 0 || r.pr
 const findingKey = (f: PlacedFinding): string =>
   [f.event, f.version, f.against, f.direction, f.path, f.type].join("\0");
 
+const changeKey = (c: Change): string => [c.event, c.version, c.against.join(","), c.order].join("\0");
+
 /**
  * `--against` with `--registry`: the git check and the registry check of the same schemas as one
  * result. An incompatibility both report (the same pair, path, rule and direction) is listed once;
@@ -54,11 +58,13 @@ const findingKey = (f: PlacedFinding): string =>
  */
 export function combine(git: CheckResult, registry: CheckResult): CheckResult {
   const seen = new Set(git.findings.map(findingKey));
+  const seenChanges = new Set(git.changes.map(changeKey));
   return {
     mode: "git+registry",
     events: git.events,
     pairs: git.pairs + registry.pairs,
     findings: [...git.findings, ...registry.findings.filter((f) => !seen.has(findingKey(f)))],
+    changes: [...git.changes, ...registry.changes.filter((c) => !seenChanges.has(changeKey(c)))],
     problems: [...git.problems, ...registry.problems],
     notes: [...git.notes, ...registry.notes],
   };

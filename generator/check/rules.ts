@@ -4,9 +4,10 @@
  * Follows the "Schema Resolution" section of the Avro specification; problems are
  * named with the incompatibility types of Apache Avro's Java `SchemaCompatibility`
  * so that reports line up with what Java tooling and schema registries say.
- * Where the two differ, the specification wins: decimal precision and scale must
- * match (Java ignores logical types), and a named type matches by unqualified name,
- * by full name, or by one of the reader's aliases.
+ * Named types match as Java matches them: by unqualified name, or when one of the reader's
+ * aliases is the writer's full name (aliases are full names, a relative alias taking the
+ * namespace of the type that declares it). Where the two differ, the specification wins for
+ * decimals, which Java ignores: the scale must match, and the precision may only grow.
  */
 import { describe, type Field, type SchemaNode, shortName } from "./schema.ts";
 
@@ -31,9 +32,19 @@ export interface Incompatibility {
 }
 
 export type IncompatibilityDetail =
-  | { readonly rule: "field-without-default"; readonly field: string }
+  | {
+      readonly rule: "field-without-default";
+      readonly field: string;
+      /** A writer field no reader field reads, of a type this field could read: probably its old name. */
+      readonly renamedFrom?: string | undefined;
+    }
   | { readonly rule: "enum-symbols"; readonly symbols: readonly string[] }
-  | { readonly rule: "union-branch"; readonly branch: string }
+  | {
+      readonly rule: "union-branch";
+      readonly branch: string;
+      /** Why the reader branch of the same kind and name cannot read it, when there is one. */
+      readonly cause?: Incompatibility | undefined;
+    }
   | { readonly rule: "name"; readonly readerName: string; readonly writerName: string }
   | { readonly rule: "fixed-size"; readonly readerSize: number; readonly writerSize: number }
   | { readonly rule: "decimal"; readonly reader: string; readonly writer: string }
@@ -50,10 +61,17 @@ const promotions: Readonly<Record<string, readonly string[]>> = {
 
 const unqualified = (name: string): string => name.slice(name.lastIndexOf(".") + 1);
 
+/**
+ * Java's rule: the same unqualified name (a namespace may move), or a reader alias equal to the
+ * writer's full name. An alias is a full name (schema.ts qualifies relative ones), so `c.Point` or
+ * a relative `Point` on `b.Position` does not match a writer `a.Point`.
+ */
 function namesMatch(reader: { name: string; aliases: readonly string[] }, writer: { name: string }): boolean {
-  if (reader.name === writer.name || unqualified(reader.name) === unqualified(writer.name)) return true;
-  return reader.aliases.some((a) => a === writer.name || unqualified(a) === unqualified(writer.name));
+  return unqualified(reader.name) === unqualified(writer.name) || reader.aliases.includes(writer.name);
 }
+
+type Named = Extract<SchemaNode, { readonly name: string }>;
+const isNamed = (n: SchemaNode): n is Named => n.kind === "record" || n.kind === "enum" || n.kind === "fixed";
 
 const join = (path: string, name: string): string => (path === "" ? name : `${path}.${name}`);
 
@@ -86,30 +104,44 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
     out.push({ type, path, message, reader: describe(r), writer: describe(w), detail });
   };
 
-  /** Walks without reporting: true when `r` reads `w`. */
-  const compatible = (r: SchemaNode, w: SchemaNode, path: string): boolean => {
+  /** Walks without reporting: every reason `r` cannot read `w` (empty when it can). */
+  const reasons = (r: SchemaNode, w: SchemaNode, path: string): Incompatibility[] => {
     const before = out.length;
     walk(r, w, path);
-    const ok = out.length === before;
-    out.length = before;
-    return ok;
+    return out.splice(before);
+  };
+  const compatible = (r: SchemaNode, w: SchemaNode, path: string): boolean => reasons(r, w, path).length === 0;
+
+  /**
+   * No branch of the reader union reads `w`. When one branch is meant for it (the same kind and
+   * name) and fails for a nested reason, that reason is the one worth reading: it is reported with it.
+   */
+  const missingBranch = (r: SchemaNode & { kind: "union" }, w: SchemaNode, path: string): void => {
+    const name = shortName(w);
+    const meant = r.branches.find((rb) =>
+      isNamed(w) ? isNamed(rb) && rb.kind === w.kind && namesMatch(rb, w) : rb.kind === w.kind && sameType(rb, w),
+    );
+    const cause = meant === undefined ? undefined : reasons(meant, w, path)[0];
+    const because = cause === undefined ? "" : `: branch ${shortName(meant as SchemaNode)}: ${within(path, cause)}`;
+    report(
+      "MISSING_UNION_BRANCH",
+      path,
+      r,
+      w,
+      `reader union has no branch that can read the writer's ${name}${because}`,
+      {
+        rule: "union-branch",
+        branch: name,
+        cause,
+      },
+    );
   };
 
   const walk = (r: SchemaNode, w: SchemaNode, path: string): void => {
     if (w.kind === "union") {
       for (const branch of w.branches) {
         if (r.kind === "union") {
-          if (!r.branches.some((rb) => compatible(rb, branch, path))) {
-            const name = shortName(branch);
-            report(
-              "MISSING_UNION_BRANCH",
-              path,
-              r,
-              w,
-              `reader union has no branch that can read the writer's ${name}`,
-              { rule: "union-branch", branch: name },
-            );
-          }
+          if (!r.branches.some((rb) => compatible(rb, branch, path))) missingBranch(r, branch, path);
         } else {
           walk(r, branch, path);
         }
@@ -117,13 +149,7 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
       return;
     }
     if (r.kind === "union") {
-      if (!r.branches.some((rb) => compatible(rb, w, path))) {
-        const name = shortName(w);
-        report("MISSING_UNION_BRANCH", path, r, w, `reader union has no branch that can read the writer's ${name}`, {
-          rule: "union-branch",
-          branch: name,
-        });
-      }
+      if (!r.branches.some((rb) => compatible(rb, w, path))) missingBranch(r, w, path);
       return;
     }
     if (r.kind === "primitive" && w.kind === "primitive") {
@@ -184,18 +210,26 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
         const key = pairKey(r, wr);
         if (inProgress.has(key)) return;
         inProgress.add(key);
+        const read = new Set<Field>();
+        for (const field of r.fields) {
+          const match = writerField(wr.fields, field);
+          if (match) read.add(match);
+        }
         for (const field of r.fields) {
           const fpath = join(path, field.name);
           const match = writerField(wr.fields, field);
           if (match) walk(field.type, match.type, fpath);
           else if (!field.hasDefault) {
+            // A writer field nobody reads, of a type this one could read: most likely a rename.
+            const renamed = wr.fields.find((wf) => !read.has(wf) && compatible(field.type, wf.type, fpath));
+            if (renamed) read.add(renamed);
             report(
               "READER_FIELD_MISSING_DEFAULT_VALUE",
               fpath,
               r,
               w,
-              `reader field "${field.name}" has no default, and the writer has no such field`,
-              { rule: "field-without-default", field: field.name },
+              `reader field "${field.name}" has no default, and the writer has no such field${renamed ? ` (it has "${renamed.name}" of a type it could read)` : ""}`,
+              { rule: "field-without-default", field: field.name, renamedFrom: renamed?.name },
             );
           }
         }
@@ -220,6 +254,10 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
     });
   };
 
+  /**
+   * A decimal is an integer with a scale: the scale must match (1234 is 12.34 at scale 2 and 1.234
+   * at scale 3), and the precision may grow (every value still fits) but not shrink.
+   */
   const checkDecimal = (
     r: SchemaNode,
     w: SchemaNode,
@@ -227,10 +265,14 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
     wd: { precision: number; scale: number },
     path: string,
   ): void => {
-    if (rd.precision === wd.precision && rd.scale === wd.scale) return;
+    if (rd.scale === wd.scale && rd.precision >= wd.precision) return;
     const rs = `decimal(${rd.precision},${rd.scale})`;
     const ws = `decimal(${wd.precision},${wd.scale})`;
-    report("TYPE_MISMATCH", path, r, w, `reader ${rs} cannot read writer ${ws}: precision and scale must match`, {
+    const why =
+      rd.scale !== wd.scale
+        ? `a different scale reads the same stored integer as a different value (scale ${wd.scale} written, ${rd.scale} read)`
+        : `values of more than ${rd.precision} digits no longer fit (the precision may grow, not shrink)`;
+    report("TYPE_MISMATCH", path, r, w, `reader ${rs} cannot read writer ${ws}: ${why}`, {
       rule: "decimal",
       reader: rs,
       writer: ws,
@@ -244,4 +286,16 @@ export function checkCompatibility(reader: SchemaNode, writer: SchemaNode): Inco
 /** The writer field a reader field reads: same name, else one of the reader field's aliases. */
 function writerField(fields: readonly Field[], readerField: Field): Field | undefined {
   return fields.find((f) => f.name === readerField.name) ?? fields.find((f) => readerField.aliases.includes(f.name));
+}
+
+/** The same type at the top, for choosing the union branch a value was meant for. */
+function sameType(r: SchemaNode, w: SchemaNode): boolean {
+  return r.kind === "primitive" && w.kind === "primitive" ? r.type === w.type : r.kind === w.kind;
+}
+
+/** A nested incompatibility's message, with where it is relative to `path`: `field currency: ...`. */
+function within(path: string, inc: Incompatibility): string {
+  const rest = inc.path.slice(path.length).replace(/^\./, "");
+  if (rest === "") return inc.message;
+  return `${/^[[{]/.test(rest) ? rest : `field ${rest}`}: ${inc.message}`;
 }

@@ -73,16 +73,16 @@ export function resolveSchema(json: Json, source = "schema"): SchemaNode {
     return v as string[];
   };
 
-  const decimalOf = (o: Obj, path: string): Decimal | undefined => {
+  /**
+   * An invalid decimal (no precision, a scale past it) is no decimal: as the specification says,
+   * and as the generator (which warns) and the runtime read it, the type is its underlying one.
+   */
+  const decimalOf = (o: Obj): Decimal | undefined => {
     if (o.logicalType !== "decimal") return undefined;
     const precision = o.precision;
     const scale = o.scale ?? 0;
-    if (typeof precision !== "number" || !Number.isInteger(precision) || precision < 1) {
-      return fail(`${path}.precision`, "decimal needs a positive integer precision");
-    }
-    if (typeof scale !== "number" || !Number.isInteger(scale) || scale < 0 || scale > precision) {
-      return fail(`${path}.scale`, "decimal scale must be an integer between 0 and the precision");
-    }
+    if (typeof precision !== "number" || !Number.isInteger(precision) || precision < 1) return undefined;
+    if (typeof scale !== "number" || !Number.isInteger(scale) || scale < 0 || scale > precision) return undefined;
     return { precision, scale };
   };
 
@@ -108,7 +108,7 @@ export function resolveSchema(json: Json, source = "schema"): SchemaNode {
       return {
         kind: "primitive",
         type: type as PrimitiveName,
-        decimal: type === "bytes" ? decimalOf(v, path) : undefined,
+        decimal: type === "bytes" ? decimalOf(v) : undefined,
       };
     }
     switch (type) {
@@ -146,7 +146,7 @@ export function resolveSchema(json: Json, source = "schema"): SchemaNode {
       if (typeof v.size !== "number" || !Number.isInteger(v.size) || v.size < 0) {
         return fail(`${path}.size`, "fixed needs a non-negative integer size");
       }
-      const node: SchemaNode = { kind: "fixed", name, aliases, size: v.size, decimal: decimalOf(v, path) };
+      const node: SchemaNode = { kind: "fixed", name, aliases, size: v.size, decimal: decimalOf(v) };
       define(name, node, path);
       return node;
     }

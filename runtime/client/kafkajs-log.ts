@@ -48,6 +48,9 @@ const groupLife = [
 ];
 
 const failedSend = "Failed to send messages: ";
+/** kafkajs's consumer stopped its run loop on an error; it restarts when the error is retriable. */
+const crash = /^Crash: KafkaJSProtocolError: (.*)$/;
+const restarting = "Restarting the consumer in ";
 
 export type KafkajsLevel = "debug" | "info" | "warn" | "error";
 
@@ -63,6 +66,12 @@ export function kafkajsLevel(level: logLevel, message: string, error: unknown): 
     // A send kafkajs retries after such an answer (its message is the answer's).
     if (message.startsWith(failedSend) && settling.has(message.slice(failedSend.length))) return "info";
     if (groupLife.includes(message)) return "info";
+    // The consumer's first join on a fresh broker can meet a loading coordinator outside kafkajs's
+    // own retries: its run loop "crashes" on that retriable answer and restarts a moment later.
+    // Any other crash keeps its level; the restart line itself says only what happens next.
+    const crashed = crash.exec(message)?.[1];
+    if (crashed !== undefined && settling.has(crashed.trim())) return "info";
+    if (message.startsWith(restarting)) return "info";
   }
   switch (level) {
     case logLevel.ERROR:

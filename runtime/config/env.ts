@@ -29,6 +29,7 @@ import type {
   SaslConfig,
   SaslMechanism,
   SchemaRegistryConfig,
+  SchemaTopicConfig,
   TlsConfig,
 } from "./types.ts";
 
@@ -140,6 +141,7 @@ function readClient(r: EnvReader): ClientConfig {
     ssl: readTls(r),
     sasl: readSasl(r),
     schemaRegistry: readRegistry(r),
+    schemaTopic: readSchemaTopic(r),
     connectionTimeoutMs: r.duration("KAFKA_CONNECTION_TIMEOUT", 3000, durationLimits.connectionTimeoutMs),
     requestTimeoutMs: r.duration("KAFKA_REQUEST_TIMEOUT", 30_000, durationLimits.requestTimeoutMs),
   };
@@ -285,6 +287,16 @@ function readRegistry(r: EnvReader): SchemaRegistryConfig | undefined {
   }
   const autoRegister = r.bool("SCHEMA_REGISTRY_AUTO_REGISTER", true);
   return { url: url.toString().replace(/\/$/, ""), username, password, autoRegister };
+}
+
+/** The default name of the schema topic. */
+export const defaultSchemaTopic = "_skeji-schemas";
+
+/** `KAFKA_SCHEMA_TOPIC` (a name, or `none` to turn the schema topic off) and `KAFKA_SCHEMA_TOPIC_CREATE`. */
+function readSchemaTopic(r: EnvReader): SchemaTopicConfig | false {
+  if (r.raw("KAFKA_SCHEMA_TOPIC")?.toLowerCase() === "none") return false;
+  const topic = r.topic("KAFKA_SCHEMA_TOPIC") ?? defaultSchemaTopic;
+  return { topic, create: r.bool("KAFKA_SCHEMA_TOPIC_CREATE", true) };
 }
 
 function fail(r: EnvReader): void {

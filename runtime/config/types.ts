@@ -35,6 +35,21 @@ export interface SchemaRegistryConfig {
   readonly autoRegister?: boolean | undefined;
 }
 
+/**
+ * Where writer schemas travel when no schema registry is configured: a compacted topic on the same
+ * cluster, keyed by schema fingerprint (see docs/runtime.md, "Schemas travel with the data").
+ */
+export interface SchemaTopicConfig {
+  /** The topic's name. Default `_skeji-schemas`. `KAFKA_SCHEMA_TOPIC`. */
+  readonly topic: string;
+  /**
+   * A producer creates the topic (compacted, one partition) when it is missing (true, the default),
+   * or fails its first publish of a version saying the topic must be created (false: for clusters
+   * where services may not create topics). `KAFKA_SCHEMA_TOPIC_CREATE`.
+   */
+  readonly create?: boolean | undefined;
+}
+
 /** What every client (producer, consumer, admin) needs. */
 export interface ClientConfig {
   readonly brokers: readonly string[];
@@ -42,6 +57,11 @@ export interface ClientConfig {
   readonly ssl: TlsConfig | undefined;
   readonly sasl: SaslConfig | undefined;
   readonly schemaRegistry: SchemaRegistryConfig | undefined;
+  /**
+   * The schema topic used when `schemaRegistry` is undefined; `false` turns it off (a reader then
+   * knows only the versions in its generated code). Undefined: `_skeji-schemas`, created when missing.
+   */
+  readonly schemaTopic?: SchemaTopicConfig | false | undefined;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
 }

@@ -121,6 +121,7 @@ function checkClient(c: ClientConfig, p: Problems): void {
   checkTls(c, p);
   checkSasl(c, p);
   checkRegistry(c, p);
+  checkSchemaTopic(c, p);
 }
 
 function checkTls(c: ClientConfig, p: Problems): void {
@@ -191,6 +192,20 @@ function checkRegistry(c: ClientConfig, p: Problems): void {
   }
 }
 
+function checkSchemaTopic(c: ClientConfig, p: Problems): void {
+  const st = c.schemaTopic;
+  if (st === undefined || st === false) return;
+  if (typeof st !== "object" || st === null || typeof st.topic !== "string" || !isTopicName(st.topic)) {
+    p.add("schemaTopic", `undefined, false or { topic, create? } with topic ${topicForm}`, {
+      reason: `it is ${shown(typeof st === "object" && st !== null ? st.topic : st)}`,
+    });
+    return;
+  }
+  if (st.create !== undefined && typeof st.create !== "boolean") {
+    p.add("schemaTopic", "schemaTopic.create to be true, false or undefined", { reason: `it is ${shown(st.create)}` });
+  }
+}
+
 export function validateProducerConfig(config: ProducerConfig): void {
   const p = new Problems(config);
   checkClient(config, p);
@@ -248,6 +263,7 @@ export interface ConsumerOptionValues {
   readonly dlqMaxRecordBytes?: number | undefined;
   readonly topics?: readonly string[] | undefined;
   readonly subscribe?: string | undefined;
+  readonly unknownEvents?: unknown;
   readonly retry?:
     | {
         readonly initialDelayMs?: number;
@@ -256,6 +272,18 @@ export interface ConsumerOptionValues {
         readonly jitter?: number;
       }
     | undefined;
+}
+
+const unknownEventActions: readonly unknown[] = ["dead-letter", "skip", "retry-later"];
+
+/** `undefined`, an action, or `{ untyped?, unhandled? }` of actions (see `ConsumerOptions.unknownEvents`). */
+function isUnknownEventsOption(v: unknown): boolean {
+  if (v === undefined || unknownEventActions.includes(v)) return true;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  return Object.entries(v).every(
+    ([key, action]) =>
+      (key === "untyped" || key === "unhandled") && (action === undefined || unknownEventActions.includes(action)),
+  );
 }
 
 /**
@@ -280,6 +308,9 @@ export function validateConsumerOptions(options: ConsumerOptionValues): void {
       p.add("subscribe", "no value when topics is given", { reason: "topics names the subscription exactly" });
     }
   });
+  if (!isUnknownEventsOption(options.unknownEvents)) {
+    p.add("unknownEvents", '"dead-letter", "skip", "retry-later", or { untyped?, unhandled? } of those');
+  }
   const retry = options.retry;
   if (retry !== undefined) {
     const r = new Problems(retry);

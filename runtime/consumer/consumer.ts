@@ -31,7 +31,7 @@ import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
-import { createSerde } from "../serde/serde.ts";
+import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
 import { Membership } from "./membership.ts";
@@ -48,6 +48,12 @@ import type {
   MessageHandler,
   TopicHandler,
 } from "./types.ts";
+import {
+  type UnknownEventInfo,
+  type UnknownEventsOption,
+  unknownEventLog,
+  unknownEventsPolicy,
+} from "./unknown-events.ts";
 
 export interface ConsumerOptions {
   /**
@@ -69,8 +75,21 @@ export interface ConsumerOptions {
   readonly retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
   /** Class of errors no rule recognises. Default `permanent` (dead-lettered), as in the Go package. */
   readonly unclassified?: ErrorClass;
-  /** Messages whose event type has no handler: `skip` (default, committed) or `dead-letter`. */
-  readonly unknownEvents?: "skip" | "dead-letter";
+  /**
+   * Records no handler can take, when no untyped `handle()` handler is set. Two cases:
+   * `untyped` - no `event-type` header, and the topic carries several registered events (or none)
+   * and neither `schema-fingerprint` nor a Confluent schema id says which (a topic with one
+   * registered event routes such records to it); `unhandled` - an `event-type` nobody registered.
+   * Actions: `dead-letter` (reason `UNKNOWN_EVENT_TYPE` / `NO_HANDLER`, bytes kept for replay),
+   * `skip` (committed) or `retry-later` (the partition is held, uncommitted, until a consumer that
+   * knows the event takes over). One action for both, or `{ untyped, unhandled }`. Default
+   * `{ untyped: "dead-letter", unhandled: "skip" }`: an untyped record may be one of this
+   * service's events and is never dropped; an event type nobody registered belongs to another
+   * service on a shared topic. Every occurrence counts
+   * `skeji_kafka_consumer_unknown_events_total{reason,action}` and is logged (at most one line
+   * per topic and case a minute).
+   */
+  readonly unknownEvents?: UnknownEventsOption;
   /**
    * Records written with a version newer than the generated code knows (and no registry to supply
    * it, `UNKNOWN_VERSION`): `dead-letter` (default; bytes kept for replay) or `retry-later` (hold
@@ -173,6 +192,8 @@ class SkejiConsumer implements Consumer {
   private readonly logger: Logger;
   private readonly kafka: Kafka;
   private readonly router: Router;
+  /** The decoder's serde, when this consumer made it: closed on stop (the schema topic's connections). */
+  private readonly ownSerde: Serde | undefined;
   private readonly middleware: ConsumerMiddleware[] = [];
   private readonly dlq: DlqSink;
   private readonly abort = new AbortController();
@@ -200,9 +221,11 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
+    this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.router = new Router(
-      options.decode ?? serdeDecoder(createSerde({ registry: config.schemaRegistry, logger: this.logger })),
-      options.unknownEvents ?? "skip",
+      options.decode ?? serdeDecoder(this.ownSerde as Serde),
+      unknownEventsPolicy(options.unknownEvents),
+      this.unknownEventReporter(),
     );
     this.dlq = options.dlq ?? defaultDlqSink(config, this.logger);
     this.joined = new Promise((resolve, reject) => {
@@ -210,6 +233,19 @@ class SkejiConsumer implements Consumer {
       this.joinFailed = reject;
     });
     this.joined.catch(() => {});
+  }
+
+  /** Counts, logs (rate-limited) and reports each record the `unknownEvents` policy decides. */
+  private unknownEventReporter(): (info: UnknownEventInfo) => void {
+    const clock = this.options.clock ?? systemClock;
+    const log = unknownEventLog(this.logger, () => clock.now());
+    let metrics: ConsumerMetrics | undefined;
+    return (info) => {
+      metrics ??= this.options.metrics ?? consumerMetrics();
+      metrics.unknownEvent?.(info.message.topic, info.reason, info.action);
+      log(info);
+      this.options.observer?.onUnknownEvent?.(info);
+    };
   }
 
   on<D extends AnyEventDescriptor>(descriptor: D, handler: EventHandler<D>): Consumer {
@@ -392,6 +428,9 @@ class SkejiConsumer implements Consumer {
       this.removeAbortListener();
       this.abort.abort();
       await this.dlq.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing DLQ producer"));
+      await this.ownSerde
+        ?.close()
+        .catch((e: unknown) => this.logger.warn({ err: String(e) }, "error closing schema topic"));
       this.joinFailed(closedError());
       if (this.crash === undefined) this.finished();
       else this.failed(this.crash);

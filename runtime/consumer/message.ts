@@ -4,7 +4,7 @@
  * payload pays for none of them.
  */
 import type { IHeaders, KafkaMessage } from "kafkajs";
-import { HeaderName, type RawHeaderValue, readHeaders } from "../message/headers.ts";
+import { HeaderName, parseTimestamp, type RawHeaderValue, readHeaders } from "../message/headers.ts";
 import type { ConsumedEvent, ConsumedMessage, HandlerContext } from "./types.ts";
 
 /** The text of one raw header (the last value of a repeated one). */
@@ -105,6 +105,7 @@ class LazyEvent<T> implements ConsumedEvent<T> {
   readonly partition: number;
   readonly offset: string;
   #key: string | undefined | null = null;
+  #createdAt: Date | undefined | null = null;
 
   constructor(
     ctx: HandlerContext,
@@ -143,6 +144,17 @@ class LazyEvent<T> implements ConsumedEvent<T> {
   get source(): string | undefined {
     return messageHeader(this.message, HeaderName.source);
   }
+  get createdAt(): Date | undefined {
+    if (this.#createdAt === null) {
+      const text = messageHeader(this.message, HeaderName.timestamp);
+      try {
+        this.#createdAt = text === undefined ? undefined : parseTimestamp(text);
+      } catch {
+        this.#createdAt = undefined; // not a valid RFC 3339 date-time: parseTimestamp says why
+      }
+    }
+    return this.#createdAt;
+  }
 
   /** Every field as plain data (the getters are not own properties, so a spread would miss them). */
   toJSON(): Record<string, unknown> {
@@ -159,6 +171,7 @@ class LazyEvent<T> implements ConsumedEvent<T> {
       correlationId: this.correlationId,
       conversationId: this.conversationId,
       source: this.source,
+      createdAt: this.createdAt,
       schemaVersion: this.schemaVersion,
       attempt: this.attempt,
       groupId: this.groupId,

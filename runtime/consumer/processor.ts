@@ -21,12 +21,15 @@ import type { Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, type RetryPolicy, sleepWithHeartbeat } from "../retry/backoff.ts";
 import type { RouteResult } from "./router.ts";
 import type { ConsumedMessage, HandlerContext, MessageOutcome } from "./types.ts";
+import { isHeldUnknownEvent, type UnknownEventInfo } from "./unknown-events.ts";
 
 /** Observes what the consumer does with each message (metrics, tests). */
 export interface ConsumerObserver {
   onAttemptFailed?(info: { message: ConsumedMessage; attempt: number; error: unknown; errorClass: ErrorClass }): void;
   onOutcome?(info: { message: ConsumedMessage; outcome: MessageOutcome; attempts: number; error?: unknown }): void;
   onDlqWriteFailed?(info: { message: ConsumedMessage; error: unknown }): void;
+  /** A record no handler can take was met; `action` is what `unknownEvents` does with it. */
+  onUnknownEvent?(info: UnknownEventInfo): void;
   /** A message failed for good and no DLQ topic is configured; `action` is what was done. */
   onNoDlq?(info: { message: ConsumedMessage; error: unknown; action: "hold" | "skip" }): void;
 }
@@ -76,11 +79,13 @@ export interface MessageRun {
 
 /**
  * Errors about our own infrastructure, not the message: a registry that does not answer, or
- * refuses us (credentials, no registry configured). Never dead-lettered: dead-lettering every
+ * refuses us (credentials, no registry configured), a schema topic that cannot be read. Never dead-lettered: dead-lettering every
  * message because of a misconfiguration would empty the topic into the DLQ.
  */
 const isInfrastructureError = (e: unknown): boolean =>
-  isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) || isSkejiError(e, ErrorCode.REGISTRY_ERROR);
+  isSkejiError(e, ErrorCode.REGISTRY_UNAVAILABLE) ||
+  isSkejiError(e, ErrorCode.REGISTRY_ERROR) ||
+  isSkejiError(e, ErrorCode.SCHEMA_TOPIC_UNAVAILABLE);
 
 /**
  * The first attempt of a message: its route result when the middleware and handler finished
@@ -224,6 +229,13 @@ export async function handleFailure(
       });
       if (run.shouldStop()) return done("abandoned", attempt, error);
       continue;
+    }
+    if (isHeldUnknownEvent(error)) {
+      deps.logger.warn(
+        { ...base, err: errorMessage(error) },
+        "no handler takes the record (unknownEvents: retry-later); will retry later",
+      );
+      return done("retry-later", attempt, error);
     }
     if (isInfrastructureError(error) || (deps.holdUnknownVersions && isSkejiError(error, ErrorCode.UNKNOWN_VERSION))) {
       deps.logger.warn({ ...base, attempt, err: errorMessage(error) }, "infrastructure unavailable; will retry later");

@@ -3,21 +3,28 @@
  *
  * - `on(descriptor)` handlers win over `onTopic(topic)` handlers for the same event type.
  * - A message whose `event-type` names no registered event goes to the untyped handler if
- *   there is one; otherwise it is an unknown event, skipped by default (`unknownEvents: "skip"`)
- *   or dead-lettered (`"dead-letter"`). Skipping is the default because topics carry several
- *   event types and a service usually handles a few of them.
- * - A message without `event-type` is decoded against every event registered for its topic
- *   (the decoder may recognise it by schema id or fingerprint).
+ *   there is one; otherwise `unknownEvents` says what happens (`unknown-events.ts`; skipped by
+ *   default: topics carry several event types and a service usually handles a few).
+ * - A message without `event-type` is decoded against every event registered for its topic:
+ *   with one, it is that event (a Go service that sets no event type on a single-event topic);
+ *   with several, the decoder may recognise it by schema fingerprint or schema id. When nothing
+ *   says which it is, the untyped handler takes it, or `unknownEvents` decides (dead-lettered by
+ *   default: it may be one of this service's events).
  * - A registered event type arriving on another topic than its descriptor's (the publisher
  *   overrode the topic) is routed to its handler all the same.
  */
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
-import { SkejiError } from "../errors/base.ts";
-import { ConsumerErrorCode } from "../errors/processing.ts";
+import { ErrorCode, isSkejiError } from "../errors/base.ts";
 import { HeaderName } from "../message/headers.ts";
 import { type HeaderMatcher, headerMatcher } from "./header-match.ts";
 import { consumedEvent, messageHeader } from "./message.ts";
 import type { ConsumedEvent, ConsumedMessage, HandlerContext, MessageHandler } from "./types.ts";
+import {
+  type UnknownEventInfo,
+  type UnknownEventReason,
+  type UnknownEventsPolicy,
+  unknownEventError,
+} from "./unknown-events.ts";
 
 export interface DecodedRecord {
   readonly descriptor: AnyEventDescriptor;
@@ -63,7 +70,9 @@ export class Router {
 
   constructor(
     private readonly decode: DecodeFn,
-    private readonly unknownEvents: "skip" | "dead-letter",
+    private readonly unknownEvents: UnknownEventsPolicy,
+    /** Told of every record routed by the `unknownEvents` policy (metrics, log). */
+    private readonly onUnknown: (info: UnknownEventInfo) => void = () => {},
   ) {}
 
   /** Per topic with a handler, the registered event types its descriptors name. */
@@ -158,7 +167,8 @@ export class Router {
       candidates = this.candidates(message.topic, type);
       if (type !== undefined && this.byType.has(type)) this.remember(message.topic, type, candidates);
     }
-    if (candidates.length === 0) return this.unrouted(ctx, message, type);
+    if (candidates.length === 0) return this.unrouted(ctx, message, type, type === undefined ? "untyped" : "unhandled");
+    if (type === undefined && candidates.length > 1) return this.routeUntyped(ctx, message, candidates);
     const decoded = this.decode(message, candidates, type);
     return isThenable(decoded)
       ? Promise.resolve(decoded).then((d) => this.deliver(ctx, message, d))
@@ -176,20 +186,47 @@ export class Router {
     return isThenable(done) ? Promise.resolve(done).then(handled) : "handled";
   }
 
+  /** A record without `event-type` on a topic with several registered events: the decoder may still tell which. */
+  private routeUntyped(
+    ctx: HandlerContext,
+    message: ConsumedMessage,
+    candidates: readonly AnyEventDescriptor[],
+  ): RouteResult | Promise<RouteResult> {
+    const unrecognised = (e: unknown): Promise<RouteResult> => {
+      if (!isSkejiError(e, ErrorCode.UNKNOWN_EVENT_TYPE)) throw e;
+      return this.unrouted(ctx, message, undefined, "untyped", candidates);
+    };
+    let decoded: DecodedRecord | Promise<DecodedRecord>;
+    try {
+      decoded = this.decode(message, candidates, undefined);
+    } catch (e) {
+      return unrecognised(e);
+    }
+    return isThenable(decoded)
+      ? Promise.resolve(decoded).then((d) => this.deliver(ctx, message, d), unrecognised)
+      : this.deliver(ctx, message, decoded);
+  }
+
   private async unrouted(
     ctx: HandlerContext,
     message: ConsumedMessage,
     type: string | undefined,
+    reason: UnknownEventReason,
+    candidates: readonly AnyEventDescriptor[] = [],
   ): Promise<RouteResult> {
     if (this.generic !== undefined) {
       await this.generic(ctx, message);
       return "handled";
     }
-    if (this.unknownEvents === "skip") return "skipped";
-    throw new SkejiError(
-      ConsumerErrorCode.NO_HANDLER,
-      `no handler for event type ${JSON.stringify(type ?? null)} on topic ${message.topic}`,
-      { details: { topic: message.topic, eventType: type } },
+    const action = this.unknownEvents[reason];
+    this.onUnknown({ message, reason, action, eventType: type });
+    if (action === "skip") return "skipped";
+    throw unknownEventError(
+      message,
+      reason,
+      type,
+      candidates.map((d) => d.type),
+      action,
     );
   }
 }

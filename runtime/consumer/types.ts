@@ -44,6 +44,12 @@ export interface ConsumedEventBase extends HandlerContext {
   readonly correlationId: string | undefined;
   readonly conversationId: string | undefined;
   readonly source: string | undefined;
+  /**
+   * When the producer says the event was created: the `timestamp` header (RFC 3339, any offset;
+   * see `parseTimestamp`). `undefined` when the header is missing or not a valid RFC 3339
+   * date-time (`parseTimestamp(event.headers.timestamp)` says why).
+   */
+  readonly createdAt: Date | undefined;
   /** The schema version the producer wrote with (the payload is always in the latest version's shape). */
   readonly schemaVersion: number;
   /** The raw record. */
@@ -81,7 +87,7 @@ export type MessageOutcome =
   | "handled"
   /** The handler threw a BusinessError: logged, counted, committed. */
   | "business-error"
-  /** No handler for the message's event type; skipped and committed (the default for unknown events). */
+  /** No handler takes the message and `unknownEvents` skips it (by default: an event type nobody registered); committed. */
   | "skipped"
   /** Written to the dead-letter topic (acks=all) and committed. */
   | "dead-lettered"

@@ -36,6 +36,11 @@ export const ErrorCode = {
    * (the writer's, when named) and `known` (the reader's versions).
    */
   UNKNOWN_VERSION: "UNKNOWN_VERSION",
+  /**
+   * A header value is not in the form its name requires (a `timestamp` that is not an RFC 3339
+   * date-time); `details.header` names it and `details.reason` says what is wrong.
+   */
+  INVALID_HEADER: "INVALID_HEADER",
   /** A record's event type is not one of the known descriptors. */
   UNKNOWN_EVENT_TYPE: "UNKNOWN_EVENT_TYPE",
   /** The schema registry did not answer (network, timeout, 5xx). Transient. */
@@ -77,6 +82,12 @@ export const ErrorCode = {
    * in time. `details.topics` names them, `details.created` what was created before the failure.
    */
   TOPIC_CREATE_FAILED: "TOPIC_CREATE_FAILED",
+  /**
+   * The schema topic (where writer schemas travel without a registry) could not be read or
+   * written: the broker did not answer, or refused us. About our infrastructure, not the record:
+   * a consumer holds the partition and retries; it never dead-letters because of it.
+   */
+  SCHEMA_TOPIC_UNAVAILABLE: "SCHEMA_TOPIC_UNAVAILABLE",
   /** A broker or client connection failed. Transient. */
   CONNECTION_FAILED: "CONNECTION_FAILED",
 } as const;

@@ -28,6 +28,7 @@ export const transientNodeCodes: ReadonlySet<string> = new Set([
 
 const transientCodes: ReadonlySet<string> = new Set([
   ErrorCode.REGISTRY_UNAVAILABLE,
+  ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
   ErrorCode.CONNECTION_FAILED,
   ConsumerErrorCode.HANDLER_TIMEOUT,
 ]);

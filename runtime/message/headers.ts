@@ -1,3 +1,6 @@
+import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { parseRfc3339 } from "./rfc3339.ts";
+
 /**
  * Standard header names, byte-identical to the Go services, and helpers to read
  * and write header values. Every value is a UTF-8 string.
@@ -13,9 +16,12 @@ export const HeaderName = {
   /** `v<N>`, the schema version the value was written with (e.g. `v2`). */
   schemaVersion: "schema-version",
   source: "source",
-  /** When the event was created, RFC3339 in UTC (`2025-11-18T15:00:00Z`). */
+  /**
+   * When the event was created, RFC3339. Written in UTC with whole seconds (`2025-11-18T15:00:00Z`);
+   * read with any offset and fraction (`2025-11-18T17:00:00.123456789+02:00`), see `parseTimestamp`.
+   */
   timestamp: "timestamp",
-  /** Decimal count of re-deliveries (`0`, `1`, ... `12`). */
+  /** Decimal count of re-deliveries (`0`, `1`, ... `12`); see `parseRetryCount` for what is read. */
   retryCount: "retry-count",
   // On dead-letter records:
   originalTopic: "original-topic",
@@ -84,8 +90,36 @@ export function parseSchemaVersion(value: string | undefined): number | undefine
   return m === null ? undefined : Number(m[1]);
 }
 
-/** Reads `retry-count` as a decimal number; a missing or malformed header counts as 0. */
+/**
+ * Reads a `timestamp` header: an RFC 3339 date-time with any offset (`Z`, `+02:00`, `-05:30`) and
+ * fractional seconds of any length, as Go's `time.RFC3339` / `time.RFC3339Nano` write it, to the
+ * instant it names (to the millisecond). Throws INVALID_HEADER saying what is wrong otherwise: not
+ * that form, or a date-time that does not exist (February 30, hour 24, a leap second).
+ */
+export function parseTimestamp(value: string): Date {
+  const read = parseRfc3339(value.trim());
+  if ("date" in read) return read.date;
+  const shown = value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}...` : JSON.stringify(value);
+  throw new SkejiError(
+    ErrorCode.INVALID_HEADER,
+    `header ${HeaderName.timestamp} ${shown} is not an RFC 3339 timestamp: ${read.problem}`,
+    {
+      details: { header: HeaderName.timestamp, reason: read.problem },
+    },
+  );
+}
+
+/**
+ * Reads `retry-count` as a decimal number; a missing or malformed header counts as 0. Also reads
+ * what the Go services write past 9: they write the count as the one character `'0' + count`
+ * (`:` for 10, `;` for 11, ...), which no decimal writer produces, so it cannot be misread.
+ */
 export function parseRetryCount(value: string | undefined): number {
-  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) return 0;
-  return Number(value.trim());
+  if (value === undefined) return 0;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text);
+  const code = text.codePointAt(0) ?? 0;
+  return text.length > 0 && text.length === String.fromCodePoint(code).length && code > 0x39 && code !== 0xfffd
+    ? code - 0x30
+    : 0;
 }

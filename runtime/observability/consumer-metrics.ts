@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry, register } from "prom-client";
 import type { MessageOutcome } from "../consumer/types.ts";
+import type { UnknownEventAction, UnknownEventReason } from "../consumer/unknown-events.ts";
 import type { ErrorClass } from "../errors/processing.ts";
 
 export interface ConsumerMetrics {
@@ -16,6 +17,12 @@ export interface ConsumerMetrics {
   dlqWriteFailed(topic: string): void;
   /** A message failed for good and no DLQ topic is configured: `hold` (retried later) or `skip` (committed). */
   noDlq(topic: string, action: "hold" | "skip"): void;
+  /**
+   * A record no handler can take (`reason`: `untyped`, no routable event-type, or `unhandled`, an
+   * event type without handler) met the `unknownEvents` policy, which did `action`. Optional, so
+   * metrics written before it still fit.
+   */
+  unknownEvent?(topic: string, reason: UnknownEventReason, action: UnknownEventAction): void;
   /** Seconds one handler attempt took (middleware included), by status `ok` or the error class. */
   handlerDuration(topic: string, status: "ok" | ErrorClass, seconds: number): void;
   /** Messages between the partition's high watermark and the batch just fetched. */
@@ -73,6 +80,17 @@ export function consumerMetrics(registry: Registry = register): ConsumerMetrics 
         registers,
       }),
   );
+  const unknown = metric(
+    registry,
+    "skeji_kafka_consumer_unknown_events_total",
+    () =>
+      new Counter({
+        name: "skeji_kafka_consumer_unknown_events_total",
+        help: "Records no handler can take, by reason (untyped: no routable event-type; unhandled: no handler for the type) and the unknownEvents action (dead-letter, skip, retry-later); counted each time one is met",
+        labelNames: ["topic", "reason", "action"],
+        registers,
+      }),
+  );
   const duration = metric(
     registry,
     "skeji_kafka_consumer_handler_duration_seconds",
@@ -111,6 +129,7 @@ export function consumerMetrics(registry: Registry = register): ConsumerMetrics 
     attemptFailed: (topic, errorClass) => failures.inc({ topic, class: errorClass }),
     dlqWriteFailed: (topic) => dlqFailures.inc({ topic }),
     noDlq: (topic, action) => noDlq.inc({ topic, action }),
+    unknownEvent: (topic, reason, action) => unknown.inc({ topic, reason, action }),
     handlerDuration: (topic, status, seconds) => duration.observe({ topic, status }, seconds),
     lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
   };

@@ -19,8 +19,8 @@ import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
-import { createSerde } from "../serde/serde.ts";
-import type { EncodedValue, EventSerde } from "../serde/types.ts";
+import { type Serde, serdeForConfig } from "../serde/serde.ts";
+import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
 import { producerDlqRecord } from "./dlq.ts";
 import { keyFromPayload, messageValueBytes, outgoingHeaders, recordFramingBytes, wireBytes } from "./encode.ts";
@@ -70,6 +70,10 @@ class KafkaProducer implements Producer {
   private readonly middleware: ProducerMiddleware[] = [];
   private chain: PublishNext;
   private readonly serde: EventSerde;
+  /** The serde this producer created (and closes), when none was given. */
+  private readonly ownSerde: Serde | undefined;
+  /** Writer schemas being made available before a first publish (see `EventEncoder.prepare`). */
+  private readonly preparing = new Set<Promise<void>>();
   private connecting: Promise<void> | undefined;
   private connectTried = false;
   private closed = false;
@@ -107,7 +111,8 @@ class KafkaProducer implements Producer {
       maxCount: config.batchSize,
       maxBytes: config.batchBytes,
     });
-    this.serde = options.serde ?? createSerde({ registry: config.schemaRegistry, logger: this.logger });
+    this.ownSerde = options.serde === undefined ? serdeForConfig(config, this.logger) : undefined;
+    this.serde = options.serde ?? (this.ownSerde as Serde);
     this.chain = this.compose();
     for (const t of options.topics ?? []) {
       if (t.partitioner !== undefined) this.topicPartitioners.set(t.topic, t.partitioner);
@@ -223,6 +228,9 @@ class KafkaProducer implements Producer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Publishes accepted before close that wait for their schema to be published are queued
+    // when it is (their continuation runs before this one), then flushed with the rest.
+    while (this.preparing.size > 0) await Promise.allSettled([...this.preparing]);
     await this.batcher.flush();
     // A failed connect leaves `connecting` unset but may leave sockets behind: disconnect whenever
     // a connect was tried, or they keep the process alive.
@@ -230,6 +238,7 @@ class KafkaProducer implements Producer {
       await this.connecting?.catch(() => {});
       await this.client.disconnect();
     }
+    await this.ownSerde?.close();
   }
 
   private compose(): PublishNext {
@@ -261,6 +270,19 @@ class KafkaProducer implements Producer {
       return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), value);
     }
     const encoder = this.serde.encoder(ctx.descriptor);
+    // The first publish of a version waits until consumers can find its writer schema.
+    const ready = encoder.prepare?.(ctx.topic);
+    if (ready !== undefined) {
+      this.preparing.add(ready);
+      const done = () => this.preparing.delete(ready);
+      ready.then(done, done);
+      return ready.then(() => this.encodeAndQueue(ctx, encoder));
+    }
+    return this.encodeAndQueue(ctx, encoder);
+  }
+
+  /** Encodes (now or when its batch is assembled) and queues a typed event. */
+  private encodeAndQueue(ctx: PublishContext, encoder: EventEncoder): Promise<PublishResult> {
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
       return this.queue(new Pending(this.metrics, this.acknowledges, ctx, encoder), undefined);
@@ -269,7 +291,7 @@ class KafkaProducer implements Producer {
     try {
       encoded = encoder.encode(ctx.value, ctx.topic);
     } catch (error) {
-      return Promise.reject(payloadError(error, ctx.descriptor.type));
+      return Promise.reject(payloadError(error, ctx.descriptor?.type ?? ""));
     }
     if (encoded instanceof Promise) {
       return encoded.then((e) =>

@@ -21,6 +21,7 @@ import { compileFastRead, type FastReader } from "./avro/fast-read.ts";
 import { canonicalForm, rabinFingerprint } from "./avro/fingerprint.ts";
 import { fromJsonValue, toJsonValue } from "./avro/json.ts";
 import { type AvroNode, parseSchema } from "./avro/model.ts";
+import { readerForResolution, resolutionLogicalTypes } from "./avro/resolution.ts";
 import {
   BoundedIssues,
   fromRaw,
@@ -189,9 +190,14 @@ const writeLong = avro.types.LongType.__with(
  * from numbers or bigints (converted by the value mapping): avsc's number-based long silently corrupts negative values
  * below -2^52, and `timestamp-micros` values do not fit a number at all.
  */
-function avscType(schema: AvroSchema, long: avro.Type = decodeLong): avro.Type {
+function avscType(
+  schema: AvroSchema,
+  long: avro.Type = decodeLong,
+  logicalTypes: avro.ForSchemaOptions["logicalTypes"] = {},
+): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, {
     wrapUnions: "always",
+    logicalTypes,
     typeHook: (s) =>
       s === "long" ||
       (typeof s === "object" && s !== null && !Array.isArray(s) && (s as { type?: unknown }).type === "long")
@@ -516,7 +522,7 @@ export function resolvingCodec<T = unknown>(
   }
   let resolving = byWriter.get(writerCodec);
   if (!resolving) {
-    resolving = createResolving(writerCodec, readerCodec.compiled, { long: key }, readerCodec.fastDecode);
+    resolving = createResolving(writerCodec, readerCodec, { long: key });
     byWriter.set(writerCodec, resolving);
   }
   return resolving as ResolvingCodec<T>;
@@ -525,17 +531,20 @@ export function resolvingCodec<T = unknown>(
 /** Resolving codecs, cached per reader and writer codec (which are cached per schema object). */
 const resolvers = new WeakMap<Codec<unknown>, WeakMap<Codec<unknown>, ResolvingCodec<unknown>>>();
 
-function createResolving(
-  writer: Codec<unknown>,
-  r: Compiled,
-  opts: ValueOptions,
-  fast: (raw: unknown) => unknown,
-): ResolvingCodec<unknown> {
-  const name = schemaName(r.root);
-  const w = writer.compiled;
+/**
+ * The resolver reads with avsc types of its own (see `avro/resolution.ts`): the reader's aliases as
+ * the specification qualifies them, namespaces matched as Java matches them, and decimals of
+ * another scale refused. They produce the same raw values as the codecs' types.
+ */
+function createResolving(writer: Codec<unknown>, reader: Codec<unknown>, opts: ValueOptions): ResolvingCodec<unknown> {
+  const root = reader.compiled.root;
+  const fast = reader.fastDecode;
+  const name = schemaName(root);
+  let readerType: avro.Type;
   let resolver: ReturnType<avro.Type["createResolver"]>;
   try {
-    resolver = r.type.createResolver(w.type);
+    readerType = avscType(readerForResolution(reader.schema, writer.schema), decodeLong, resolutionLogicalTypes);
+    resolver = readerType.createResolver(avscType(writer.schema, decodeLong, resolutionLogicalTypes));
   } catch (cause) {
     throw new SkejiError(
       INVALID_SCHEMA,
@@ -549,11 +558,11 @@ function createResolving(
       checkBounds(name, writer.scan, buf);
       let raw: unknown;
       try {
-        raw = r.type.fromBuffer(buf, resolver);
+        raw = readerType.fromBuffer(buf, resolver);
       } catch (cause) {
         throw readFailed(name, cause);
       }
-      return convertRaw(name, r.root, opts, fast, raw);
+      return convertRaw(name, root, opts, fast, raw);
     },
   };
 }

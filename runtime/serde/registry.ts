@@ -17,6 +17,7 @@ import type { AvroSchema } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { expandReferences, splitReferences } from "./avro/references.ts";
 import { avroCodec } from "./avro.ts";
+import { rememberMiss } from "./misses.ts";
 import { sharedTypeSubject } from "./subjects.ts";
 
 /** A Confluent schema reference: a named type the schema uses, registered as `version` of `subject`. */
@@ -68,12 +69,13 @@ interface Answer {
   readonly body: unknown;
 }
 
-/** A subject's versions seen so far, by fingerprint, and when the subject was last listed. */
+/** A subject's versions seen so far, by fingerprint, the fingerprints a listing missed, and the listing under way. */
 interface SubjectVersions {
   readonly versions: Set<number>;
   readonly byFingerprint: Map<string, AvroSchema>;
-  listedAt: number;
-  refreshing: Promise<void> | undefined;
+  /** When a listing that started after the fingerprint was asked for did not find it. */
+  readonly misses: Map<string, number>;
+  refreshing: { startedAt: number; done: Promise<void> } | undefined;
 }
 
 export function createRegistryClient(
@@ -313,28 +315,35 @@ export function createRegistryClient(
     async schemaByFingerprint(subject, fingerprint) {
       let entry = subjects.get(subject);
       if (entry === undefined) {
-        entry = {
-          versions: new Set(),
-          byFingerprint: new Map(),
-          listedAt: Number.NEGATIVE_INFINITY,
-          refreshing: undefined,
-        };
+        entry = { versions: new Set(), byFingerprint: new Map(), misses: new Map(), refreshing: undefined };
         subjects.set(subject, entry);
       }
-      const found = entry.byFingerprint.get(fingerprint);
+      const e = entry;
+      const found = e.byFingerprint.get(fingerprint);
       if (found !== undefined) return found;
-      if (entry.refreshing === undefined && now() - entry.listedAt >= missTtlMs) {
-        const e = entry;
-        e.refreshing = listVersions(subject, e)
-          .then(() => {
-            e.listedAt = now(); // a miss after this listing is remembered for missTtlMs
-          })
-          .finally(() => {
-            e.refreshing = undefined;
-          });
+      const askedAt = now();
+      const missedAt = e.misses.get(fingerprint);
+      if (missedAt !== undefined && askedAt - missedAt < missTtlMs) return undefined;
+      // Only a listing that starts after this call can prove the fingerprint missing: a version
+      // registered just before its first record was published must be found.
+      let settled = false;
+      for (let current = e.refreshing; current !== undefined && !settled; current = e.refreshing) {
+        await current.done;
+        settled = e.byFingerprint.has(fingerprint) || current.startedAt >= askedAt;
       }
-      if (entry.refreshing !== undefined) await entry.refreshing;
-      return entry.byFingerprint.get(fingerprint);
+      if (!settled) {
+        const refreshing = { startedAt: now(), done: listVersions(subject, e) };
+        e.refreshing = refreshing;
+        try {
+          await refreshing.done;
+        } finally {
+          if (e.refreshing === refreshing) e.refreshing = undefined;
+        }
+      }
+      const schema = e.byFingerprint.get(fingerprint);
+      if (schema === undefined) rememberMiss(e.misses, fingerprint, now());
+      else e.misses.delete(fingerprint);
+      return schema;
     },
   };
 }

@@ -12,15 +12,18 @@
  * in the latest version's shape, whatever version wrote it.
  */
 
-import type { SchemaRegistryConfig } from "../config/types.ts";
+import type { ClientConfig, SchemaRegistryConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, AvroSchema, EventVersion } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from "../message/headers.ts";
 import type { Logger } from "../observability/logger.ts";
+import { otherByteOrder } from "./avro/fingerprint.ts";
 import { avroCodec, type ResolvingCodec, resolvingCodec } from "./avro.ts";
 import { createRegistryClient, type RegistryClient, schemaIdWithReferences } from "./registry.ts";
+import { schemaTopicStore } from "./schema-topic.ts";
 import { subjectFor } from "./subjects.ts";
 import type { DecodedEvent, EncodedValue, EventEncoder, EventSerde, RecordToDecode } from "./types.ts";
+import { registryStore, type WriterSchemaStore } from "./writer-schemas.ts";
 
 export const ContentType = {
   avro: "application/avro",
@@ -40,15 +43,36 @@ export interface SerdeOptions {
   /**
    * Confluent format: register the writer schema on first publish (true), or only look it up
    * (false: for registries where producers may not register). Default: the registry config's
-   * `autoRegister` (`SCHEMA_REGISTRY_AUTO_REGISTER`), else true.
+   * `autoRegister` (`SCHEMA_REGISTRY_AUTO_REGISTER`), else true. Embedded Avro and JSON register
+   * (or look up) their writer schema the same way before their first publish of a version.
    */
   readonly autoRegister?: boolean | undefined;
+  /**
+   * Without a registry: where writer schemas travel instead (`schemaTopicStore`, the compacted
+   * schema topic). Ignored when `registry` is given.
+   */
+  readonly schemas?: WriterSchemaStore | undefined;
   readonly logger?: Logger | undefined;
 }
 
 export interface Serde extends EventSerde {
   /** See {@link decodeRecord}. */
   decode(record: RecordToDecode, descriptors: readonly AnyEventDescriptor[]): Promise<DecodedEvent>;
+  /** Releases the schema topic's connections, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * The serde a producer or consumer of `config` uses: the registry when one is configured, else the
+ * schema topic (unless `schemaTopic` is false).
+ */
+export function serdeForConfig(config: ClientConfig, logger?: Logger): Serde {
+  const st = config.schemaTopic;
+  const schemas =
+    config.schemaRegistry !== undefined || st === false
+      ? undefined
+      : schemaTopicStore(config, { topic: st?.topic, create: st?.create, logger });
+  return createSerde({ registry: config.schemaRegistry, schemas, logger });
 }
 
 /** Encoders (cached per descriptor) and a decoder sharing one registry client and its caches. */
@@ -63,17 +87,21 @@ export function createSerde(options: SerdeOptions = {}): Serde {
     options.autoRegister ??
     (options.registry !== undefined && "url" in options.registry ? options.registry.autoRegister : undefined) ??
     true;
+  const schemas = registry === undefined ? options.schemas : registryStore(registry, autoRegister);
   const encoders = new WeakMap<AnyEventDescriptor, EventEncoder>();
   return {
     encoder(descriptor) {
       let encoder = encoders.get(descriptor);
       if (encoder === undefined) {
-        encoder = createEncoder(descriptor, registry, { autoRegister });
+        encoder = createEncoder(descriptor, registry, { autoRegister, schemas });
         encoders.set(descriptor, encoder);
       }
       return encoder;
     },
-    decode: (record, descriptors) => decodeRecord(record, descriptors, { registry }),
+    decode: (record, descriptors) => decodeRecord(record, descriptors, { registry, schemas }),
+    close: async () => {
+      await schemas?.close();
+    },
   };
 }
 
@@ -90,6 +118,8 @@ function latestVersion(descriptor: AnyEventDescriptor): EventVersion {
 export interface EncoderOptions {
   /** Confluent format: register the schema on first use (default), or only look it up. */
   readonly autoRegister?: boolean | undefined;
+  /** Embedded Avro and JSON: where the writer schema is made available before the first publish (`prepare`). */
+  readonly schemas?: WriterSchemaStore | undefined;
 }
 
 /** The encoder of one descriptor, in its wire format. */
@@ -102,6 +132,7 @@ export function createEncoder(
   const latest = latestVersion(descriptor);
   const codec = avroCodec(latest.schema);
   const version = formatSchemaVersion(latest.version);
+  const prepare = publishOnce(descriptor, latest, options.schemas);
   switch (descriptor.format) {
     case "avro": {
       const headers = Object.freeze({
@@ -109,7 +140,7 @@ export function createEncoder(
         [HeaderName.schemaFingerprint]: codec.fingerprint,
         [HeaderName.contentType]: ContentType.avro,
       });
-      return { deferrable: true, encode: (init) => ({ value: codec.encodeWithDefaults(init), headers }) };
+      return { deferrable: true, prepare, encode: (init) => ({ value: codec.encodeWithDefaults(init), headers }) };
     }
     case "json": {
       const headers = Object.freeze({
@@ -119,6 +150,7 @@ export function createEncoder(
       });
       return {
         deferrable: true,
+        prepare,
         encode: (init) => ({ value: Buffer.from(codec.toJSON(codec.applyDefaults(init)), "utf8"), headers }),
       };
     }
@@ -161,27 +193,63 @@ export function createEncoder(
   }
 }
 
+/**
+ * An encoder's `prepare`: the writer schema published to `schemas` once per topic; undefined
+ * (nothing to wait for) once that is done, or when there is no store.
+ */
+function publishOnce(
+  descriptor: AnyEventDescriptor,
+  latest: EventVersion,
+  schemas: WriterSchemaStore | undefined,
+): EventEncoder["prepare"] {
+  if (schemas === undefined) return undefined;
+  const ready = new Map<string, Promise<void> | true>();
+  return (topic) => {
+    const state = ready.get(topic);
+    if (state === true) return undefined;
+    if (state !== undefined) return state;
+    const publishing = schemas.publish(descriptor, latest, topic).then(
+      () => {
+        ready.set(topic, true);
+      },
+      (error: unknown) => {
+        ready.delete(topic); // the next publish tries again
+        throw error;
+      },
+    );
+    ready.set(topic, publishing);
+    return publishing;
+  };
+}
+
 export interface DecodeOptions {
   /**
    * Needed for records in Confluent format; also finds the writer schema of embedded Avro
    * written with a version the descriptors do not have (by fingerprint, under `subjectFor`).
    */
   readonly registry?: RegistryClient | undefined;
+  /**
+   * Where writer schemas of versions the descriptors do not have are found, by fingerprint: the
+   * schema topic, or the registry (the default when `registry` is given).
+   */
+  readonly schemas?: WriterSchemaStore | undefined;
 }
 
 /**
  * Decodes a consumed record into `{ descriptor, version, payload }`.
  *
  * - The descriptor is chosen by the `event-type` header among `descriptors`; with no
- *   header it is the only descriptor, or (Confluent format) the one whose record name
- *   matches the writer schema.
+ *   header it is the only descriptor, the one a version of which `schema-fingerprint` names,
+ *   or (Confluent format) the one whose record name matches the writer schema.
+ * - `schema-fingerprint` is read in both byte orders: as written here (most significant byte
+ *   first) and reversed (as some Avro libraries render it); the exact order is tried first.
  * - The format is taken from `content-type`, else from the descriptor.
  * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
  *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
- * - A version newer than the descriptor's latest: JSON is read with the latest schema
- *   (undeclared fields dropped, defaults filled, validated); embedded Avro needs the writer
- *   schema, found in the registry (when one is given) by `schema-fingerprint` under the
- *   event's subject, else UNKNOWN_VERSION.
+ * - A version newer than the descriptor's latest: the writer schema is looked up by
+ *   `schema-fingerprint` in `schemas` (the schema topic) or the registry (under the event's
+ *   subject) and resolved; embedded Avro found nowhere is UNKNOWN_VERSION, JSON found nowhere is
+ *   read with the latest schema (undeclared fields dropped, defaults filled, validated).
  * - The payload is resolved to the latest version (added fields get their defaults).
  *
  * Throws SkejiError with code DECODE_FAILED (bad bytes, tombstone, incompatible
@@ -211,6 +279,12 @@ export async function decodeRecord(
     }
   } else if (descriptors.length === 1) {
     descriptor = descriptors[0];
+  } else {
+    // No event-type among several events: the writer schema's fingerprint may still say which.
+    const fingerprint = fingerprintHeader(headers);
+    if (fingerprint !== undefined) {
+      descriptor = byFingerprintAmong(descriptors, (d) => d.versions, fingerprint)?.item;
+    }
   }
   const format = formatOf(headers[HeaderName.contentType]) ?? descriptor?.format ?? guessFormat(value);
 
@@ -223,22 +297,26 @@ export async function decodeRecord(
   const found = writerVersion(descriptor, headers);
   const latest = latestVersion(descriptor);
   if (!("schema" in found)) {
-    if (format === "json") {
-      // A newer (or unnamed) version: its extra fields are dropped, missing ones take defaults.
-      const payload = avroCodec(latest.schema).fromJSON(value.toString("utf8"));
-      return { descriptor, version: found.version ?? 0, payload };
-    }
+    // A newer (or unnamed) version: its writer schema comes from the registry or the schema topic.
     const topic = record.topic ?? descriptor.topic;
+    const schemas =
+      options.schemas ?? (options.registry === undefined ? undefined : registryStore(options.registry, true));
     const writerSchema =
-      options.registry === undefined || found.fingerprint === undefined
+      schemas === undefined || found.fingerprint === undefined
         ? undefined
-        : await options.registry.schemaByFingerprint(subjectFor({ topic, type: descriptor.type }), found.fingerprint);
-    if (writerSchema === undefined) throw unresolved(descriptor, found, options.registry !== undefined, topic);
-    return {
-      descriptor,
-      version: found.version ?? 0,
-      payload: resolver(writerSchema, latest.schema).decode(value),
-    };
+        : await schemas.find(descriptor, topic, found.fingerprint);
+    const version = found.version ?? 0;
+    if (format === "json") {
+      const text = value.toString("utf8");
+      if (writerSchema === undefined) {
+        // Read with the latest schema: extra fields are dropped, missing ones take defaults.
+        return { descriptor, version, payload: avroCodec(latest.schema).fromJSON(text) };
+      }
+      const bytes = avroCodec(writerSchema).encode(avroCodec(writerSchema).fromJSON(text));
+      return { descriptor, version, payload: resolver(writerSchema, latest.schema).decode(bytes) };
+    }
+    if (writerSchema === undefined) throw unresolved(descriptor, found, schemas, topic);
+    return { descriptor, version, payload: resolver(writerSchema, latest.schema).decode(value) };
   }
   const writer = found;
   if (format === "json") {
@@ -294,15 +372,11 @@ function writerVersion(
   headers: Readonly<Record<string, string>>,
 ): EventVersion | UnknownWriter {
   const named = headers[HeaderName.schemaVersion];
-  const fingerprint = headers[HeaderName.schemaFingerprint];
+  const fingerprint = fingerprintHeader(headers);
   const number = parseSchemaVersion(named);
-  const byFingerprint =
-    fingerprint === undefined
-      ? undefined
-      : descriptor.versions.find((v) => avroCodec(v.schema).fingerprint === fingerprint);
   if (number !== undefined) {
     const v = descriptor.versions.find((x) => x.version === number);
-    if (v !== undefined && (fingerprint === undefined || byFingerprint === v)) return v;
+    if (v !== undefined && (fingerprint === undefined || fingerprintOf(v, fingerprint) !== undefined)) return v;
     if (v === undefined && number > latestVersion(descriptor).version) return { version: number, fingerprint };
     throw new SkejiError(
       ErrorCode.UNKNOWN_SCHEMA,
@@ -319,20 +393,76 @@ function writerVersion(
       },
     );
   }
+  const byFingerprint = fingerprint === undefined ? undefined : byFingerprintOf(descriptor.versions, fingerprint);
   if (byFingerprint !== undefined) return byFingerprint;
   if (fingerprint !== undefined) return { version: undefined, fingerprint };
   return latestVersion(descriptor); // no schema headers (e.g. a Go service's JSON): read as the latest
 }
 
+/** The `schema-fingerprint` header, trimmed and in lower case (some libraries write upper-case hex). */
+function fingerprintHeader(headers: Readonly<Record<string, string>>): string | undefined {
+  const text = headers[HeaderName.schemaFingerprint]?.trim().toLowerCase();
+  return text === "" ? undefined : text;
+}
+
+/**
+ * How `fingerprint` names version `v`: `exact` (the byte order written by this SDK, most
+ * significant byte first) or `swapped` (the other byte order, as libraries that render the
+ * single-object encoding's little-endian bytes write it); `undefined` when it names another schema.
+ */
+function fingerprintOf(v: EventVersion, fingerprint: string): "exact" | "swapped" | undefined {
+  const own = avroCodec(v.schema).fingerprint;
+  if (own === fingerprint) return "exact";
+  return otherByteOrder(own) === fingerprint ? "swapped" : undefined;
+}
+
+/**
+ * The one item whose version `fingerprint` names, trying the exact byte order on every item before
+ * the swapped one: should one schema's little-endian rendering equal another known schema's
+ * big-endian one (a 1 in 2^64 chance per pair), the exact match wins, as this SDK writes it.
+ * `undefined` when none, or when several items match equally (two events with one schema).
+ */
+function byFingerprintAmong<T>(
+  items: readonly T[],
+  versions: (item: T) => readonly EventVersion[],
+  fingerprint: string,
+): { readonly item: T; readonly version: EventVersion } | undefined {
+  for (const order of ["exact", "swapped"] as const) {
+    const found: { item: T; version: EventVersion }[] = [];
+    for (const item of items) {
+      const version = versions(item).find((v) => fingerprintOf(v, fingerprint) === order);
+      if (version !== undefined) found.push({ item, version });
+    }
+    if (found.length === 1) return found[0];
+    if (found.length > 1) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The version `fingerprint` names, exact byte order first (see `byFingerprintAmong`). Versions that
+ * differ only in docs or defaults share a fingerprint; the first is taken (they read the same bytes).
+ */
+const byFingerprintOf = (versions: readonly EventVersion[], fingerprint: string): EventVersion | undefined =>
+  versions.find((v) => fingerprintOf(v, fingerprint) === "exact") ??
+  versions.find((v) => fingerprintOf(v, fingerprint) === "swapped");
+
 /** UNKNOWN_VERSION for a newer version nobody could supply; UNKNOWN_SCHEMA for an unknown fingerprint. */
-function unresolved(descriptor: AnyEventDescriptor, w: UnknownWriter, hasRegistry: boolean, topic: string): SkejiError {
+function unresolved(
+  descriptor: AnyEventDescriptor,
+  w: UnknownWriter,
+  schemas: WriterSchemaStore | undefined,
+  topic: string,
+): SkejiError {
   const known = descriptor.versions.map((x) => x.version);
   const subject = subjectFor({ topic, type: descriptor.type });
-  const inRegistry = hasRegistry
-    ? w.fingerprint === undefined
-      ? " (the record has no schema-fingerprint header to look it up in the schema registry)"
-      : ` (the schema registry has no schema with fingerprint ${w.fingerprint} under subject ${subject})`
-    : "";
+  const where = schemas?.where(descriptor, topic);
+  const inRegistry =
+    where === undefined
+      ? ""
+      : w.fingerprint === undefined
+        ? ` (the record has no schema-fingerprint header to look it up in ${where})`
+        : ` (no schema with fingerprint ${w.fingerprint} in ${where})`;
   if (w.version === undefined) {
     return new SkejiError(
       ErrorCode.UNKNOWN_SCHEMA,
@@ -343,7 +473,7 @@ function unresolved(descriptor: AnyEventDescriptor, w: UnknownWriter, hasRegistr
   const v = formatSchemaVersion(w.version);
   return new SkejiError(
     ErrorCode.UNKNOWN_VERSION,
-    `${descriptor.type}: written with ${v}, newer than the versions this reader knows (${known.map(formatSchemaVersion).join(", ")})${inRegistry}; upgrade the consumer (regenerate its code) or configure a schema registry (SCHEMA_REGISTRY_URL) where ${v} is registered`,
+    `${descriptor.type}: written with ${v}, newer than the versions this reader knows (${known.map(formatSchemaVersion).join(", ")})${inRegistry}; upgrade the consumer (regenerate its code), or publish with a producer that makes its schemas available (a schema registry, SCHEMA_REGISTRY_URL, or the schema topic)`,
     { details: { eventType: descriptor.type, version: w.version, known, fingerprint: w.fingerprint, subject } },
   );
 }
@@ -359,8 +489,8 @@ function resolver(writer: AvroSchema, reader: AvroSchema): ResolvingCodec {
     } catch (cause) {
       throw new SkejiError(
         ErrorCode.DECODE_FAILED,
-        `the writer schema cannot be read as the latest version: ${(cause as Error).message}`,
-        { details: { incompatible: true } }, // the cause's message is this one's reason: not repeated as a cause
+        `the writer schema (fingerprint ${avroCodec(writer).fingerprint}) cannot be read as the latest version: ${(cause as Error).message}`,
+        { details: { incompatible: true, fingerprint: avroCodec(writer).fingerprint } }, // the cause's message is this one's reason: not repeated as a cause
       );
     }
     resolvers.set(key, r);

@@ -30,6 +30,12 @@ export interface EventEncoder {
   encode(payload: unknown, topic: string): EncodedValue | Promise<EncodedValue>;
   /** True when `encode` is synchronous and may run later than the publish call (the producer then defers it). */
   readonly deferrable?: boolean;
+  /**
+   * What to wait for before the first `encode` for `topic`: the writer schema being made available
+   * to consumers (registry or schema topic). Undefined when there is nothing (left) to wait for.
+   * Rejects (nothing may be sent) when the schema cannot be made available.
+   */
+  readonly prepare?: ((topic: string) => Promise<void> | undefined) | undefined;
 }
 
 /** The wire formats, as the producer and consumer use them. */

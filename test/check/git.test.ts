@@ -28,7 +28,9 @@ describe("skeji-gen check --against", () => {
     write(3, record("BookingCreated", id, { name: "party_size", type: "long", default: 2 }));
     expect(await runCli("check", ["--against", "base"], root)).toMatchObject({
       code: 0,
-      out: "compatible: 1 event, 1 version pair checked\n",
+      out:
+        "order: booking.created v3 against v2 (BACKWARD): deploy consumers first (v3 consumers read v2 data; consumers on v2 cannot read v3 data)\n\n" +
+        "compatible: 1 event, 1 version pair checked\n",
     });
   });
 
@@ -104,7 +106,8 @@ describe("skeji-gen check --against", () => {
     const run = await runCli("check", ["--against", nothing], root);
     expect(run).toMatchObject({ code: 0 });
     expect(run.out).toBe(
-      "note: booking.created is a new event (2 versions)\n\ncompatible: 1 event, 1 version pair checked\n",
+      "order: booking.created v2 against v1 (BACKWARD): deploy either side first (consumers on v1 read v2 data, and v2 consumers read v1 data)\n\n" +
+        "note: booking.created is a new event (2 versions)\n\ncompatible: 1 event, 1 version pair checked\n",
     );
   });
 

@@ -1,6 +1,12 @@
 /** Levels over chains of versions: which pairs are checked, in which direction, with which hint. */
 import { describe, expect, it } from "vitest";
-import { type CompatibilityLevel, checkChain } from "../../generator/check/levels.ts";
+import {
+  type CompatibilityLevel,
+  changeOf,
+  checkChain,
+  type DeploymentOrder,
+  deploymentOrder,
+} from "../../generator/check/levels.ts";
 import { resolveSchema } from "../../generator/check/schema.ts";
 
 const record = (...fields: unknown[]) => ({ type: "record", name: "Booking", fields });
@@ -116,7 +122,106 @@ describe("levels over version chains", () => {
     expect(forward?.hint).toBe('keep field "note" in v2: v1 readers require it because it has no default there');
   });
 
+  it("suggests aliases, not a default, for a field that looks renamed", () => {
+    // v1 {id, size}, v2 {id, amount} (same type, no default): most likely `size` renamed.
+    const renamed = chain(record(id, size), record(id, { name: "amount", type: "int" }));
+    const [backward] = checkChain("booking.created", "BACKWARD", renamed);
+    expect(backward).toMatchObject({ path: "amount", detail: { renamedFrom: "size" } });
+    expect(backward?.message).toBe(
+      'reader field "amount" has no default, and the writer has no such field (it has "size" of a type it could read)',
+    );
+    expect(backward?.hint).toBe(
+      'if "amount" is "size" renamed, add "aliases": ["size"] to field "amount" in v2; if it is a new field, give it a default',
+    );
+    const [forward] = checkChain("booking.created", "FORWARD", renamed);
+    expect(forward?.hint).toBe(
+      'v1 readers still look for "size" and do not know it under another name: keep field "size" in v2 (aliases only help readers of v2)',
+    );
+    // A removed field of a type the new one cannot read is no rename: the plain hint.
+    const replaced = chain(record(id, size), record(id, { name: "label", type: "string" }));
+    expect(checkChain("booking.created", "BACKWARD", replaced)[0]?.hint).toBe(
+      'give the new field "label" a default in v2 (data written with v1 does not have it)',
+    );
+  });
+
+  it("names the nested cause when the union branch meant for a value cannot read it", () => {
+    const money = (...fields: unknown[]) => ({ type: "record", name: "Money", fields });
+    const amount = { name: "amount_minor", type: "long" };
+    const versions = chain(
+      record(id, { name: "price", type: ["null", money(amount)] }),
+      record(id, { name: "price", type: ["null", money(amount, { name: "currency", type: "string" })] }),
+    );
+    const [finding] = checkChain("booking.created", "BACKWARD", versions);
+    expect(finding).toMatchObject({ type: "MISSING_UNION_BRANCH", path: "price" });
+    expect(finding?.message).toBe(
+      `reader union has no branch that can read the writer's Money: branch Money: field currency: reader field "currency" has no default, and the writer has no such field`,
+    );
+    expect(finding?.hint).toBe(
+      `in the union's Money branch: give the new field "currency" a default in v2 (data written with v1 does not have it)`,
+    );
+  });
+
+  it("says why a decimal cannot change its scale or narrow its precision", () => {
+    const dec = (precision: number, scale: number) => ({
+      name: "total",
+      type: { type: "bytes", logicalType: "decimal", precision, scale },
+    });
+    expect(checkChain("booking.created", "FULL", chain(record(dec(10, 2)), record(dec(12, 2))))).toMatchObject([
+      {
+        direction: "old-readers",
+        message:
+          "reader decimal(10,2) cannot read writer decimal(12,2): values of more than 10 digits no longer fit (the precision may grow, not shrink)",
+      },
+    ]);
+    expect(checkChain("booking.created", "BACKWARD", chain(record(dec(10, 2)), record(dec(10, 3))))).toMatchObject([
+      {
+        message:
+          "reader decimal(10,3) cannot read writer decimal(10,2): a different scale reads the same stored integer as a different value (scale 2 written, 3 read)",
+      },
+    ]);
+  });
+
   it("checks nothing for a single version", () => {
     expect(summarise("FULL_TRANSITIVE", chain(record(id)))).toEqual([]);
+  });
+});
+
+describe("the deployment order a change allows", () => {
+  const sizeLong = { name: "size", type: "long" };
+  const orders: [string, ReturnType<typeof chain>, DeploymentOrder][] = [
+    ["adding a field with a default: either side first", chain(record(id), record(id, noteWithDefault)), "either"],
+    ["adding a field without a default: producers first", addRequired, "producers-first"],
+    ["removing a field without a default: consumers first", dropRequired, "consumers-first"],
+    [
+      "int -> long: consumers first (old readers cannot read a long)",
+      chain(record(id, size), record(id, sizeLong)),
+      "consumers-first",
+    ],
+    [
+      "a field's type changed from string to int: together",
+      chain(record(id, size), record(id, { name: "size", type: "string" })),
+      "together",
+    ],
+  ];
+  for (const [name, [v1, v2], order] of orders) {
+    it(name, () => {
+      if (v1 === undefined || v2 === undefined) throw new Error("two versions expected");
+      expect(deploymentOrder(v2.schema, [v1.schema])).toBe(order);
+      expect(changeOf("booking.created", "FULL", v2, [v1])).toEqual({
+        event: "booking.created",
+        version: 2,
+        against: [1],
+        level: "FULL",
+        order,
+      });
+    });
+  }
+
+  it("at a transitive level, the order must hold against every earlier version", () => {
+    // v1 {id, note}, v2 {id, note=""}, v3 {id}: v3 drops `note`, which v1 readers require.
+    const [v1, v2, v3] = chain(record(id, noteRequired), record(id, noteWithDefault), record(id));
+    if (v1 === undefined || v2 === undefined || v3 === undefined) throw new Error("three versions expected");
+    expect(changeOf("e", "FULL", v3, [v1, v2])?.order).toBe("either"); // against v2 only
+    expect(changeOf("e", "FULL_TRANSITIVE", v3, [v1, v2])).toMatchObject({ against: [1, 2], order: "consumers-first" });
   });
 });

@@ -33,7 +33,10 @@ describe("skeji-gen check (offline)", () => {
     const { root } = writeSchemas({ "booking.cancelled": breaking["booking.cancelled"] });
     const run = await runCli("check", [], root);
     expect(run).toMatchObject({ code: 0, err: "" });
-    expect(run.out).toBe("compatible: 1 event, 1 version pair checked\n");
+    expect(run.out).toBe(
+      "order: booking.cancelled v2 against v1 (BACKWARD): deploy either side first (consumers on v1 read v2 data, and v2 consumers read v1 data)\n\n" +
+        "compatible: 1 event, 1 version pair checked\n",
+    );
   });
 
   it("exits 1 and names event, versions, path, rule, who breaks, and a fix", async () => {
@@ -46,6 +49,9 @@ describe("skeji-gen check (offline)", () => {
         "  at   params.start_time  (schemas/booking.created/v2.avsc:21)",
         '  rule READER_FIELD_MISSING_DEFAULT_VALUE: reader field "start_time" has no default, and the writer has no such field',
         '  fix  give the new field "start_time" a default in v2 (data written with v1 does not have it)',
+        "",
+        "order: booking.cancelled v2 against v1 (BACKWARD): deploy either side first (consumers on v1 read v2 data, and v2 consumers read v1 data)",
+        "order: booking.created v2 against v1 (BACKWARD): deploy producers first (consumers on v1 read v2 data; v2 consumers cannot read v1 data)",
         "",
         "incompatible: 1 incompatibility in 1 event (2 events, 2 version pairs checked)",
         "",
@@ -91,6 +97,11 @@ describe("skeji-gen check (offline)", () => {
         file: "schemas/booking.created/v3.avsc",
       }),
     ]);
+    // Each checked version says which side may go first: v3 against both earlier versions.
+    expect(json.changes).toEqual([
+      { event: "booking.created", version: 2, against: [1], level: "BACKWARD_TRANSITIVE", order: "consumers-first" },
+      { event: "booking.created", version: 3, against: [1, 2], level: "BACKWARD_TRANSITIVE", order: "together" },
+    ]);
   });
 
   it("reports every problem of a FULL event at once, both directions", async () => {
@@ -119,12 +130,18 @@ describe("skeji-gen check (offline)", () => {
     const { root } = writeSchemas(breaking);
     const run = await runCli("check", ["--format", "github"], root);
     expect(run.code).toBe(1);
-    const [annotation, last] = run.out.trimEnd().split("\n");
+    const lines = run.out.trimEnd().split("\n");
+    const [annotation, ...notices] = lines.slice(0, -1);
+    const last = lines.at(-1);
     expect(annotation).toBe(
       "::error file=schemas/booking.created/v2.avsc,line=21,title=booking.created v2%3A READER_FIELD_MISSING_DEFAULT_VALUE at params.start_time::" +
         'reader field "start_time" has no default, and the writer has no such field (against v1, BACKWARD; breaks new readers: consumers on v2 cannot read data written with v1).' +
         '%0AFix: give the new field "start_time" a default in v2 (data written with v1 does not have it)',
     );
+    expect(notices).toEqual([
+      "::notice title=booking.cancelled v2%3A either::booking.cancelled v2 against v1 (BACKWARD): deploy either side first (consumers on v1 read v2 data, and v2 consumers read v1 data)",
+      "::notice title=booking.created v2%3A producers-first::booking.created v2 against v1 (BACKWARD): deploy producers first (consumers on v1 read v2 data; v2 consumers cannot read v1 data)",
+    ]);
     expect(last).toMatch(/^incompatible: /);
   });
 
@@ -163,7 +180,9 @@ describe("skeji-gen check (offline)", () => {
     mkdirSync(sub);
     expect(await runCli("check", [], sub)).toMatchObject({
       code: 0,
-      out: "compatible: 1 event, 1 version pair checked\n",
+      out: expect.stringMatching(
+        /^order: booking.cancelled v2 against v1 .*\n\ncompatible: 1 event, 1 version pair checked\n$/,
+      ),
     });
   });
 

@@ -80,7 +80,12 @@ describe("skeji-gen check --registry", () => {
 
     addVersion(record("BookingCreated", id, { name: "party_size", type: "long", default: 2 }));
     const good = await runCli("check", ["--registry", registryUrl()], root);
-    expect(good).toMatchObject({ code: 0, out: "compatible: 1 event, 1 version pair checked\n" });
+    expect(good).toMatchObject({
+      code: 0,
+      out:
+        "order: booking.created v3 against v2 (BACKWARD): deploy consumers first (v3 consumers read v2 data; consumers on v2 cannot read v3 data)\n\n" +
+        "compatible: 1 event, 1 version pair checked\n",
+    });
 
     addVersion(record("BookingCreated", id, { name: "party_size", type: "int" }, { name: "note", type: "string" }));
     const bad = await runCli("check", ["--registry", registryUrl(), "--format", "json"], root);

@@ -52,3 +52,13 @@ export function rabinFingerprint(text: string): string {
   }
   return fp.toString(16).padStart(16, "0");
 }
+
+/**
+ * The same 8 bytes in the other byte order (`0123456789abcdef` <-> `efcdab8967452301`): how
+ * libraries that render the fingerprint as the single-object encoding stores it (little-endian)
+ * write it. `undefined` for anything but 16 hex digits. Case is folded to lower.
+ */
+export function otherByteOrder(fingerprint: string): string | undefined {
+  if (!/^[0-9a-fA-F]{16}$/.test(fingerprint)) return undefined;
+  return (fingerprint.toLowerCase().match(/../g) as string[]).reverse().join("");
+}

@@ -3,8 +3,14 @@
  * Dates are RFC 3339 strings, `date` is `YYYY-MM-DD`, bytes and fixed are base64,
  * decimals are strings, nullable unions are the value or null, other unions are
  * `{ "<branch>": value }`. Reading fills fields that have defaults and drops undeclared fields.
+ *
+ * Reading is lenient where Go's encoding/json is, writing is canonical: Go marshals a nil slice
+ * or map as `null`, so `null` for an array or map (that is not a nullable union) reads as empty,
+ * at any depth. Writing never produces that `null`. Any other `null` where the schema allows
+ * none (a string, a record) stays an error naming the field.
  */
 
+import { notRfc3339Form, parseRfc3339 } from "../../message/rfc3339.ts";
 import { defaultValue } from "./defaults.ts";
 import { type AvroNode, branchName, nullableBranch } from "./model.ts";
 import {
@@ -17,7 +23,6 @@ import {
   type ValueOptions,
 } from "./values.ts";
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -99,8 +104,10 @@ export function fromJsonValue(
       switch (node.logicalType) {
         case "timestamp-millis":
         case "timestamp-micros": {
-          const date = typeof j === "string" && RFC3339.test(j) ? new Date(j) : undefined;
-          return date && !Number.isNaN(date.getTime()) ? date : fail(`${node.logicalType} (RFC 3339 string)`);
+          const read = typeof j === "string" ? parseRfc3339(j) : undefined;
+          if (read !== undefined && "date" in read) return read.date;
+          const why = read === undefined || read.problem === notRfc3339Form ? "" : `; ${read.problem}`;
+          return fail(`${node.logicalType} (RFC 3339 string${why})`);
         }
         case "date": {
           const m = typeof j === "string" ? DAY.exec(j) : null;
@@ -113,10 +120,12 @@ export function fromJsonValue(
           return j;
       }
     case "array":
+      if (j === null) return []; // a Go nil slice
       return Array.isArray(j)
         ? j.map((item, i) => fromJsonValue(node.items, item, indexPath(path, i), issues, opts))
         : j;
     case "map": {
+      if (j === null) return {}; // a Go nil map
       if (!isObject(j)) return j;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(j)) out[k] = fromJsonValue(node.values, v, fieldPath(path, k), issues, opts);

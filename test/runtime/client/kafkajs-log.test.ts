@@ -58,6 +58,11 @@ describe("kafkajsLevel", () => {
     ],
     [logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:1", undefined, "error"],
     [logLevel.WARN, "Consumer group received unsubscribed topics", undefined, "warn"],
+    // The run loop stopped on a "not yet" answer and restarts: normal on a fresh broker.
+    [logLevel.ERROR, `Crash: KafkaJSProtocolError: ${loading}`, undefined, "info"],
+    [logLevel.ERROR, "Restarting the consumer in 300ms", undefined, "info"],
+    // A crash on any other answer keeps its level.
+    [logLevel.ERROR, "Crash: KafkaJSProtocolError: Not authorized to access group", undefined, "error"],
     // A settling text in another place than a broker's answer is not taken for one.
     [logLevel.ERROR, "Offset out of range, resetting to default offset", loading, "error"],
     // kafkajs's info lines are its internals' progress.

@@ -167,6 +167,9 @@ describe("consumer options", () => {
     ["dlqMaxRecordBytes", { dlqMaxRecordBytes: 1.5 }, 'invalid option "dlqMaxRecordBytes"'],
     ["retry.maxDelayMs", { retry: { maxDelayMs: 1e12 } }, 'invalid option "retry.maxDelayMs"'],
     ["retry.jitter", { retry: { jitter: 2 } }, 'invalid option "retry.jitter": expected a number from 0 to 1'],
+    ["unknownEvents", { unknownEvents: "drop" }, 'invalid option "unknownEvents": expected "dead-letter", "skip"'],
+    ["unknownEvents.untyped", { unknownEvents: { untyped: "fail" } }, 'invalid option "unknownEvents"'],
+    ["unknownEvents key", { unknownEvents: { missing: "skip" } }, 'invalid option "unknownEvents"'],
   ])("%s out of range is INVALID_CONFIG naming it", (_, options, text) => {
     expect(failure(withOptions(options)).message).toContain(text);
   });
@@ -175,5 +178,8 @@ describe("consumer options", () => {
     expect(() =>
       withOptions({ handlerTimeoutMs: 30_000, retry: { maxDelayMs: 10_000, jitter: 0.2 }, retryLaterMs: 1000 })(),
     ).not.toThrow();
+    for (const unknownEvents of ["skip", "dead-letter", "retry-later", { untyped: "retry-later" }, {}]) {
+      expect(withOptions({ unknownEvents })).not.toThrow();
+    }
   });
 });

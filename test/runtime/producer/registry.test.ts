@@ -124,7 +124,10 @@ describe("a version newer than the reader knows", () => {
 
   it("embedded Avro without a registry: UNKNOWN_VERSION with the versions the reader knows", async () => {
     const topic = await newTopic("newer-none");
-    await producerFor(topic).publishEvent(bookingEventV3(topic), booking(8));
+    await producerFor(topic, { SCHEMA_REGISTRY_URL: "", KAFKA_SCHEMA_TOPIC: "none" }).publishEvent(
+      bookingEventV3(topic),
+      booking(8),
+    );
     const [record] = await readRecords(topic, 1);
     const got = await failure(decodeRecord(toDecode(defined(record)), [bookingEvent(topic)]));
     expect(got.code).toBe("UNKNOWN_VERSION");
@@ -136,7 +139,8 @@ describe("a version newer than the reader knows", () => {
   it("embedded Avro whose version is not registered: UNKNOWN_VERSION naming the subject; the miss is cached, then retried", async () => {
     const topic = await newTopic("newer-unregistered");
     const writer = bookingEventV3(topic);
-    await producerFor(topic).publishEvent(writer, booking(9));
+    // A producer that makes its schemas available nowhere (no registry, no schema topic).
+    await producerFor(topic, { SCHEMA_REGISTRY_URL: "", KAFKA_SCHEMA_TOPIC: "none" }).publishEvent(writer, booking(9));
     const [record] = await readRecords(topic, 1);
     let clock = 0;
     const registry = createRegistryClient({ url: registryUrl() }, { missTtlMs: 60_000, now: () => clock });

@@ -1,0 +1,127 @@
+/**
+ * A small compacted topic read whole and appended to, behind a narrow interface like the rest of
+ * the client adapter: what the schema topic needs (runtime/serde/schema-topic.ts).
+ *
+ * Reading takes a snapshot: the end offsets first, then every record below them. kafkajs has no
+ * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed: the
+ * broker drops the empty group when the reader leaves) and leaves once each partition has been read
+ * up to its end offset. The record just below an end offset always exists: compaction never
+ * touches the active segment, which holds the end of the log.
+ */
+import { randomUUID } from "node:crypto";
+import { Kafka, type Producer } from "kafkajs";
+import type { ClientConfig } from "../config/types.ts";
+import type { Logger } from "../observability/logger.ts";
+import { kafkajsConfig } from "./kafkajs.ts";
+
+export interface LogRecord {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export interface CompactedLog {
+  /** Every record from the start of the topic up to its end offsets when the call began; none when the topic is missing. */
+  readAll(): Promise<LogRecord[]>;
+  /** Writes one record and resolves once every in-sync replica has it. */
+  append(key: string, value: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CompactedLogOptions {
+  /** How long one read may take before it fails. Default 30 s. */
+  readonly readTimeoutMs?: number | undefined;
+}
+
+export function kafkajsCompactedLog(
+  config: ClientConfig,
+  topic: string,
+  logger: Logger,
+  options: CompactedLogOptions = {},
+): CompactedLog {
+  const kafka = new Kafka({
+    ...kafkajsConfig(config, logger.child({ component: "kafkajs" })),
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+  const readTimeoutMs = options.readTimeoutMs ?? 30_000;
+  let producer: Promise<Producer> | undefined;
+
+  const endOffsets = async (): Promise<Map<number, bigint>> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // Listing first: asking for a missing topic's offsets could make the broker create it.
+      if (!(await admin.listTopics()).includes(topic)) return new Map();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(
+        offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)] as const),
+      );
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+
+  return {
+    async readAll() {
+      const ends = await endOffsets();
+      if (ends.size === 0) return [];
+      const records: LogRecord[] = [];
+      const consumer = kafka.consumer({
+        groupId: `skeji-schema-reader-${randomUUID()}`,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 100,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`reading ${topic} took longer than ${readTimeoutMs} ms`)),
+            readTimeoutMs,
+          );
+          consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+          consumer
+            .run({
+              autoCommit: false,
+              eachBatch: async ({ batch }) => {
+                const end = ends.get(batch.partition);
+                if (end === undefined) return;
+                for (const m of batch.messages) {
+                  if (BigInt(m.offset) >= end) break;
+                  if (m.key !== null && m.value !== null) records.push({ key: m.key.toString("utf8"), value: m.value });
+                }
+                if (BigInt(batch.lastOffset()) + 1n >= end) {
+                  ends.delete(batch.partition);
+                  if (ends.size === 0) resolve();
+                }
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        clearTimeout(timer);
+        await consumer.disconnect().catch(() => {});
+      }
+      return records;
+    },
+
+    async append(key, value) {
+      producer ??= (async () => {
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await p.connect();
+        return p;
+      })().catch((error: unknown) => {
+        producer = undefined;
+        throw error;
+      });
+      const p = await producer;
+      await p.send({ topic, acks: -1, messages: [{ key, value }] });
+    },
+
+    async close() {
+      const p = producer;
+      producer = undefined;
+      await (await p?.catch(() => undefined))?.disconnect().catch(() => {});
+    },
+  };
+}
