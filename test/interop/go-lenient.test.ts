@@ -4,10 +4,8 @@
  * one event type. The Go side writes them exactly as a Go service does (test/interop/go/:
  * encoding/json of nil slices and maps, no WithEventType). Local-time `timestamp` headers, which
  * the SDK reads already, are tested in go.test.ts.
- *
- * Skipped until the SDK reads these shapes (JSON null as an empty array or map, routing without
- * event-type): every test here fails without that reading (the records are dead-lettered or
- * skipped) and is expected to pass with it.
+ * Without the SDK's lenient reading (JSON null as an empty array or map, routing without
+ * event-type) every test here fails: the records are dead-lettered or skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMessageReceived } from "../../generated/gateway.message.received.ts";
@@ -15,7 +13,7 @@ import { LlmConversationTurnEvent } from "../../generated/llm.conversation.turn.
 import { defineEvent, type TopicDescriptor } from "../../runtime/index.ts";
 import { brokers } from "../infra/env.ts";
 import { Fixture } from "../runtime/consumer/helpers.ts";
-import { type GoRecord, goProduce, goProgram } from "./go-program.ts";
+import { type GoRecord, goProduce, goProgram, skipGo } from "./go-program.ts";
 import { consumeAll, gatewayJson, gatewayTopic, messageId } from "./sdk.ts";
 
 /** A gateway message as the Go gateway marshals it; `attachments: []` marshals as null with `nilEmpty`. */
@@ -40,9 +38,8 @@ function gatewayRecord(i: number, extra: Partial<GoRecord> = {}): GoRecord {
   };
 }
 
-// Enable: replace `describe.skip` by `describe.skipIf(skipGo)`, with `skipGo` imported from ./go-program.ts
-// (SKEJI_SKIP_GO_INTEROP=1 then skips it, as it does go.test.ts).
-describe.skip("Go-only record shapes reach the SDK's typed handlers", () => {
+// SKEJI_SKIP_GO_INTEROP=1 skips it, as it does go.test.ts.
+describe.skipIf(skipGo)("Go-only record shapes reach the SDK's typed handlers", () => {
   const fx = new Fixture();
   beforeAll(async () => {
     await goProgram();
