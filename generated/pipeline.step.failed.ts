@@ -46,6 +46,7 @@ export const PipelineStepFailedEvent = defineEvent<PipelineStepFailed, PipelineS
   format: "avro",
   compatibility: "BACKWARD",
   dlqTopic: "dlq-pipeline-executor",
+  partitioner: "fnv1a",
   versions: [
     { version: 1, schema: {"type":"record","name":"PipelineStepFailed","namespace":"com.skeji.pipeline","doc":"A pipeline step failed.","fields":[{"name":"correlation_id","type":"string"},{"name":"pipeline","type":"string"},{"name":"step_index","type":"int"},{"name":"step","type":"string"},{"name":"error","type":{"type":"record","name":"StepError","fields":[{"name":"kind","type":{"type":"enum","name":"ErrorKind","symbols":["TRANSIENT","PERMANENT","BUSINESS"]}},{"name":"message","type":"string"},{"name":"code","type":["null","string"],"default":null}]}},{"name":"attempt","type":"int","default":1},{"name":"failed_at","type":{"type":"long","logicalType":"timestamp-micros"}}]} },
   ],

@@ -17,6 +17,7 @@ import { PipelineStepStartedEvent } from "./pipeline.step.started.ts";
 export const BookingsEventsTopic = defineTopic({
   topic: "bookings-events",
   dlqTopic: "dlq-domain-services",
+  partitioner: "fnv1a",
   settings: {
     partitions: 6,
     replicationFactor: 3,
@@ -45,6 +46,7 @@ export const onBookingsEventsTopic = (consumer: Consumer, handler: TopicHandler<
 export const GatewayInboundMessagesTopic = defineTopic({
   topic: "gateway-inbound-messages",
   dlqTopic: "dlq-gateway",
+  partitioner: "fnv1a",
   settings: {
     partitions: 12,
     replicationFactor: 3,
@@ -73,6 +75,7 @@ export const onGatewayInboundMessagesTopic = (consumer: Consumer, handler: Topic
 export const LlmConversationTurnsTopic = defineTopic({
   topic: "llm-conversation-turns",
   dlqTopic: "dlq-llm",
+  partitioner: "fnv1a",
   settings: {
     partitions: 6,
     replicationFactor: 3,
@@ -101,6 +104,7 @@ export const onLlmConversationTurnsTopic = (consumer: Consumer, handler: TopicHa
 export const PipelineExecutorStepsTopic = defineTopic({
   topic: "pipeline-executor-steps",
   dlqTopic: "dlq-pipeline-executor",
+  partitioner: "fnv1a",
   settings: {
     partitions: 6,
     replicationFactor: 3,
@@ -129,6 +133,7 @@ export const onPipelineExecutorStepsTopic = (consumer: Consumer, handler: TopicH
 export const PipelineExecutorToBookingsTopic = defineTopic({
   topic: "pipeline-executor-to-bookings",
   dlqTopic: "dlq-domain-services",
+  partitioner: "fnv1a",
   settings: {
     partitions: 6,
     replicationFactor: 3,

@@ -5,6 +5,7 @@
  * Meant for the generator; not part of the API services program against.
  */
 export * from "./codegen-symbols.ts";
-export type { AvroSchema, CompatibilityLevel, TopicSettings, WireFormat } from "./descriptor.ts";
+export type { AvroSchema, CompatibilityLevel, PartitionerName, TopicSettings, WireFormat } from "./descriptor.ts";
+export { partitionerNames } from "./descriptor.ts";
 export * from "./serde/avro/model.ts";
 export { type SubjectSource, sharedTypeSubject, subjectFor } from "./serde/subjects.ts";

@@ -29,6 +29,15 @@ export type CompatibilityLevel =
  */
 export type WireFormat = "avro" | "confluent" | "json";
 
+/**
+ * How a record's key picks its partition. Every producer of a topic must use the same one, or one
+ * key's records split across partitions and lose their order, so it belongs to the topic:
+ * - `murmur2`: the Java client's and kafkajs' default partitioner.
+ * - `fnv1a`: kafka-go's `Hash` balancer (FNV-1a, as Sarama), what the Go services use.
+ */
+export type PartitionerName = "murmur2" | "fnv1a";
+export const partitionerNames: readonly PartitionerName[] = ["murmur2", "fnv1a"];
+
 /** One published version of an event's schema. Versions count up from 1 without gaps. */
 export interface EventVersion {
   readonly version: number;
@@ -63,6 +72,11 @@ export interface EventDescriptor<T = unknown, TInit = T> {
    * topic (the same as its `TopicDescriptor.dlqTopic`), or `undefined` when it declares none.
    */
   readonly dlqTopic: string | undefined;
+  /**
+   * The partitioner the manifest declares for the event's topic (the same as its
+   * `TopicDescriptor.partitioner`); `undefined` when it declares none: the producer's configured one.
+   */
+  readonly partitioner?: PartitionerName | undefined;
   /** Every version, ascending; the last is the one published and the reader schema for consumers. */
   readonly versions: readonly EventVersion[];
   /** Phantom member carrying the payload types; never present at run time. */
@@ -93,6 +107,8 @@ export interface TopicDescriptor<E extends AnyEventDescriptor = AnyEventDescript
   /** Where consumers of this topic dead-letter messages, if the manifest names one. */
   readonly dlqTopic: string | undefined;
   readonly events: readonly E[];
+  /** How keys pick partitions on this topic; `undefined` when the manifest says nothing (the producer's configured one). */
+  readonly partitioner: PartitionerName | undefined;
   /** How the topic is created. */
   readonly settings: TopicSettings;
   /** How the DLQ topic is created (broker defaults when the manifest says nothing); `undefined` without a DLQ. */
@@ -141,19 +157,22 @@ export function topicSettings(init: TopicSettingsInit = {}): TopicSettings {
 
 /**
  * Creates a topic descriptor (generated code calls this). `settings` and `dlqSettings` may be left
- * out (the broker's defaults); `dlqSettings` counts only when there is a `dlqTopic`.
+ * out (the broker's defaults); `dlqSettings` counts only when there is a `dlqTopic`; `partitioner`
+ * may be left out (the producer's configured one).
  */
 export function defineTopic<const E extends readonly AnyEventDescriptor[]>(spec: {
   readonly topic: string;
   readonly dlqTopic?: string | undefined;
   readonly settings?: TopicSettingsInit | undefined;
   readonly dlqSettings?: TopicSettingsInit | undefined;
+  readonly partitioner?: PartitionerName | undefined;
   readonly events: E;
 }): TopicDescriptor<E[number]> {
   return Object.freeze({
     topic: spec.topic,
     dlqTopic: spec.dlqTopic,
     events: spec.events,
+    partitioner: spec.partitioner,
     settings: topicSettings(spec.settings),
     dlqSettings: spec.dlqTopic === undefined ? undefined : topicSettings(spec.dlqSettings),
   });

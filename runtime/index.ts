@@ -131,9 +131,11 @@ export type {
   CompatibilityLevel,
   EventVersion,
   InitOf,
+  PartitionerName,
   PayloadOf,
   WireFormat,
 } from "./descriptor.ts";
+export { partitionerNames } from "./descriptor.ts";
 export { sharedTypeSubject, subjectFor } from "./serde/subjects.ts";
 export type { SubjectSource } from "./serde/subjects.ts";
 

@@ -77,6 +77,8 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
         `  format: ${JSON.stringify(event.format)},`,
         `  compatibility: ${JSON.stringify(event.compatibility)},`,
         `  dlqTopic: ${event.dlqTopic === undefined ? "undefined" : JSON.stringify(event.dlqTopic)},`,
+        // Only when the manifest names one, so manifests without it generate what they always did.
+        ...(event.partitioner === undefined ? [] : [`  partitioner: ${JSON.stringify(event.partitioner)},`]),
         "  versions: [",
         ...versions,
         "  ],",

@@ -24,6 +24,7 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
   for (const t of model.topics) {
     const lines = [`${defineTopic.name}({`, `  topic: ${JSON.stringify(t.topic)},`];
     if (t.dlqTopic !== undefined) lines.push(`  dlqTopic: ${JSON.stringify(t.dlqTopic)},`);
+    if (t.partitioner !== undefined) lines.push(`  partitioner: ${JSON.stringify(t.partitioner)},`);
     lines.push(...settingsLines("settings", t.settings));
     if (t.dlqSettings !== undefined) lines.push(...settingsLines("dlqSettings", t.dlqSettings));
     lines.push(`  events: [${t.events.map((e) => `${e.name}Event`).join(", ")}],`, "})");

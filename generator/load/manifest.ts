@@ -1,11 +1,12 @@
 /**
  * The manifest (`schemas/manifest.json`): which topics exist, which event types travel
  * on each, each event's partition-key field, wire format and compatibility level, each
- * topic's dead-letter topic, and how topics and DLQ topics are created (partitions,
- * replication factor, configs). See docs/generator.md for the format.
+ * topic's dead-letter topic, how keys pick partitions on it (the partitioner every producer of
+ * the topic must share), and how topics and DLQ topics are created (partitions, replication
+ * factor, configs). See docs/generator.md for the format.
  */
-import type { CompatibilityLevel, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
-import { childPath, suggest } from "@skeji/kafka/codegen";
+import type { CompatibilityLevel, PartitionerName, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
+import { childPath, partitionerNames, suggest } from "@skeji/kafka/codegen";
 import type { Problem } from "./problems.ts";
 import {
   noSettings,
@@ -46,6 +47,8 @@ export interface ManifestTopic {
   readonly doc: string | undefined;
   /** Event types, in manifest order. */
   readonly events: readonly string[];
+  /** The topic's `partitioner` over the one in `defaults`; `undefined` when neither says. */
+  readonly partitioner: PartitionerName | undefined;
   readonly path: string;
   /** How the topic is created: its own settings over `defaults`. */
   readonly settings: TopicSettings;
@@ -65,8 +68,8 @@ export interface Manifest {
 }
 
 const TOP_KEYS = ["$schema", "defaults", "types", "topics", "dlqTopics"];
-const DEFAULT_KEYS = ["format", "compatibility", ...SETTING_KEYS, "dlqTopics"];
-const TOPIC_KEYS = ["dlq", "format", "compatibility", "events", "doc", ...SETTING_KEYS];
+const DEFAULT_KEYS = ["format", "compatibility", "partitioner", ...SETTING_KEYS, "dlqTopics"];
+const TOPIC_KEYS = ["dlq", "format", "compatibility", "partitioner", "events", "doc", ...SETTING_KEYS];
 const DLQ_KEYS = [...SETTING_KEYS, "doc"];
 const EVENT_KEYS = ["key", "format", "compatibility", "doc"];
 /** Kafka's legal topic names. */
@@ -115,6 +118,21 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
     );
     return fallback;
   };
+  const partitioner = (
+    obj: Record<string, unknown>,
+    path: string,
+    fallback: PartitionerName | undefined,
+  ): PartitionerName | undefined => {
+    const v = obj.partitioner;
+    if (v === undefined) return fallback;
+    if (typeof v === "string" && (partitionerNames as readonly string[]).includes(v)) return v as PartitionerName;
+    const hint = typeof v === "string" ? suggest(v.toLowerCase(), partitionerNames) : undefined;
+    problem(
+      childPath(path, "partitioner"),
+      `invalid partitioner ${JSON.stringify(v)} (${hint ? `did you mean "${hint}"? ` : ""}expected "murmur2" (Java client, kafkajs) or "fnv1a" (kafka-go's Hash balancer))`,
+    );
+    return fallback;
+  };
   const doc = (obj: Record<string, unknown>, path: string): string | undefined => {
     if (obj.doc === undefined) return undefined;
     if (typeof obj.doc === "string") return obj.doc;
@@ -137,6 +155,7 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
   }
   let defaultLevel = DEFAULT_COMPATIBILITY;
   let defaultFormat = DEFAULT_FORMAT;
+  let defaultPartitioner: PartitionerName | undefined;
   let defaultSettings = noSettings;
   let dlqDefaultSettings = noSettings;
   if (json.defaults !== undefined) {
@@ -145,6 +164,7 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
       checkKeys(json.defaults, DEFAULT_KEYS, "$.defaults", "defaults");
       defaultLevel = level(json.defaults, "$.defaults", DEFAULT_COMPATIBILITY);
       defaultFormat = format(json.defaults, "$.defaults", DEFAULT_FORMAT);
+      defaultPartitioner = partitioner(json.defaults, "$.defaults", undefined);
       defaultSettings = readSettings(json.defaults, "$.defaults", problem);
       const dp = "$.defaults.dlqTopics";
       if (json.defaults.dlqTopics !== undefined) {
@@ -224,6 +244,7 @@ export function readManifest(file: string, json: unknown): { manifest: Manifest;
       dlqTopic,
       doc: doc(spec, tp),
       events: topicEvents,
+      partitioner: partitioner(spec, tp, defaultPartitioner),
       path: tp,
       settings: resolveSettings(noSettings),
       dlqSettings: undefined,

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type { AvroSchema, CompatibilityLevel, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
+import type { AvroSchema, CompatibilityLevel, PartitionerName, TopicSettings, WireFormat } from "@skeji/kafka/codegen";
 import {
   type AvroNode,
   expandReferences,
@@ -48,6 +48,8 @@ export interface LoadedEvent {
   readonly format: WireFormat;
   readonly compatibility: CompatibilityLevel;
   readonly dlqTopic: string | undefined;
+  /** Its topic's partitioner, if the manifest declares one. */
+  readonly partitioner: PartitionerName | undefined;
   readonly doc: string | undefined;
   /** Ascending, v1 first; the last is the current version. */
   readonly versions: readonly LoadedVersion[];
@@ -59,6 +61,8 @@ export interface LoadedTopic {
   readonly doc: string | undefined;
   /** Event types on this topic, sorted. */
   readonly events: readonly string[];
+  /** How keys pick partitions, if the manifest declares it. */
+  readonly partitioner: PartitionerName | undefined;
   /** How the topic is created (see manifest.ts). */
   readonly settings: TopicSettings;
   /** How its DLQ topic is created; `undefined` without a DLQ. */
@@ -329,6 +333,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
       format: entry.format,
       compatibility: entry.compatibility,
       dlqTopic: topic?.dlqTopic,
+      partitioner: topic?.partitioner,
       doc: entry.doc,
       versions,
     });
@@ -339,6 +344,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
       dlqTopic: t.dlqTopic,
       doc: t.doc,
       events: [...t.events].sort(),
+      partitioner: t.partitioner,
       settings: t.settings,
       dlqSettings: t.dlqSettings,
     }))

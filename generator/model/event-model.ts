@@ -8,6 +8,7 @@ import type {
   CompatibilityLevel,
   LogicalNode,
   NamedNode,
+  PartitionerName,
   RecordNode,
   TopicSettings,
   WireFormat,
@@ -24,6 +25,8 @@ export interface EventModel {
   readonly compatibility: CompatibilityLevel;
   /** The DLQ of the event's topic, if the manifest declares one. */
   readonly dlqTopic: string | undefined;
+  /** The partitioner of the event's topic, if the manifest declares one. */
+  readonly partitioner: PartitionerName | undefined;
   readonly doc: string | undefined;
   /** Module file name without extension, e.g. `booking.create.requested`. */
   readonly module: string;
@@ -59,6 +62,7 @@ export interface TopicModel {
   readonly dlqTopic: string | undefined;
   readonly doc: string | undefined;
   readonly events: readonly EventModel[];
+  readonly partitioner: PartitionerName | undefined;
   readonly settings: TopicSettings;
   readonly dlqSettings: TopicSettings | undefined;
 }
@@ -236,6 +240,7 @@ export function buildEventModel(
     format: event.format,
     compatibility: event.compatibility,
     dlqTopic: event.dlqTopic,
+    partitioner: event.partitioner,
     doc: event.doc,
     module: event.type,
     versions: event.versions.map((v) => ({
@@ -279,6 +284,7 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
       dlqTopic: t.dlqTopic,
       doc: t.doc,
       events: topicEvents,
+      partitioner: t.partitioner,
       settings: t.settings,
       dlqSettings: t.dlqSettings,
     });

@@ -18,7 +18,7 @@ import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { brokerSocketFactory } from "./connection.ts";
 import { logKafkajs } from "./kafkajs-log.ts";
-import { createPartitioner } from "./partitioners.ts";
+import { createPartitioner, type PartitionerName } from "./partitioners.ts";
 import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
 import { missingTopics } from "./topics.ts";
 import type {
@@ -32,6 +32,7 @@ import type {
 } from "./types.ts";
 
 type KafkajsMessage = KafkajsMessageLike["messages"][number];
+type Partitioner = ReturnType<typeof createPartitioner>;
 
 export interface KafkajsClientOptions {
   readonly logger?: Logger | undefined;
@@ -125,7 +126,9 @@ class KafkajsProducer implements ProducerClient {
   private readonly listeners = new Set<(event: ProduceRequestEvent) => void>();
   /** Partitioner calls: tells whether the failed send got as far as choosing partitions. */
   private partitioned = 0;
-  private readonly partitioner;
+  /** The partitioner of records that name none, and the named ones. */
+  private readonly partitioner: Partitioner;
+  private readonly partitioners: Readonly<Record<PartitionerName, Partitioner>>;
   /** Producer ids used so far (1 + retirements), for logs and tests. */
   generation = 1;
 
@@ -134,7 +137,8 @@ class KafkajsProducer implements ProducerClient {
     private readonly options: ProducerClientOptions,
     private readonly logger: Logger,
   ) {
-    this.partitioner = createPartitioner(options.partitioner ?? "murmur2");
+    this.partitioners = { murmur2: createPartitioner("murmur2"), fnv1a: createPartitioner("fnv1a") };
+    this.partitioner = this.partitioners[options.partitioner ?? "murmur2"];
     this.current = this.spawn();
   }
 
@@ -145,7 +149,7 @@ class KafkajsProducer implements ProducerClient {
       maxInFlightRequests: options.idempotent ? 1 : 5,
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       retry: retryPolicy(options.maxAttempts, options.idempotent),
-      // The configured partitioner (murmur2 as the Java client, or kafka-go's FNV-1a), noting its
+      // The record's partitioner (its topic's: murmur2 as the Java client, or kafka-go's FNV-1a), noting its
       // choice on the message for the acks. A record keeps its partition on every retry: kafkajs
       // partitions again on each attempt, and a keyless record would move to the next partition
       // (round robin), so the retry of a batch whose answer was lost would carry other records
@@ -155,7 +159,8 @@ class KafkajsProducer implements ProducerClient {
         this.partitioned++;
         const chosen = (args.message as Chosen)[chosenPartition];
         if (chosen !== undefined && chosen < args.partitionMetadata.length) return chosen;
-        const partition = this.partitioner(args);
+        const named = (args.message as Partial<Pick<OutgoingRecord, "partitioner">>).partitioner;
+        const partition = (named === undefined ? this.partitioner : this.partitioners[named])(args);
         (args.message as Chosen)[chosenPartition] = partition;
         return partition;
       },
@@ -308,7 +313,8 @@ type Chosen = KafkajsMessage & { [chosenPartition]?: number };
 
 function toKafkajs(record: OutgoingRecord): KafkajsMessage {
   // Already in kafkajs's shape (a string, Buffer or null key, no timestamp to format): handed over
-  // as it is, one object less per message. kafkajs only reads it (the partitioner notes its choice).
+  // as it is, one object less per message. kafkajs only reads it (the partitioner notes its choice
+  // and reads `partitioner`, which kafkajs ignores).
   if (record.timestamp === undefined) return record as unknown as KafkajsMessage;
   const message: KafkajsMessage = {
     key: record.key,
@@ -317,5 +323,6 @@ function toKafkajs(record: OutgoingRecord): KafkajsMessage {
   };
   if (record.partition !== undefined) message.partition = record.partition;
   if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+  if (record.partitioner !== undefined) (message as { partitioner?: PartitionerName }).partitioner = record.partitioner;
   return message;
 }

@@ -1,15 +1,16 @@
 /**
  * Key-to-partition functions. The same key must land on the same partition whichever
- * service wrote it, so the choice has to match the other producers of a topic:
- * - `murmur2` (default): the Java client's and kafkajs' default partitioner.
- * - `fnv1a`: the FNV-1a hash that kafka-go's `Hash` balancer and Sarama use, for topics
- *   that Go services write too. The partition is the |int32(fnv1a(key)) % n|-th of the
- *   topic's partitions in id order; records without a key fall back to the default.
+ * service wrote it, so the choice has to match the other producers of a topic (the manifest
+ * says it per topic; see `PartitionerName`):
+ * - `murmur2`: the Java client's and kafkajs' default partitioner.
+ * - `fnv1a`: kafka-go's `Hash` balancer (and Sarama's hash partitioner), for topics that Go
+ *   services write too: partition |int32(fnv1a(key)) % n| of the topic's n partitions.
+ * Records without a key are spread as kafkajs' default partitioner spreads them, whichever is chosen.
  */
 import { type ICustomPartitioner, type PartitionerArgs, Partitioners } from "kafkajs";
+import type { PartitionerName } from "../descriptor.ts";
 
-export type PartitionerName = "murmur2" | "fnv1a";
-export const partitionerNames: readonly PartitionerName[] = ["murmur2", "fnv1a"];
+export { type PartitionerName, partitionerNames } from "../descriptor.ts";
 
 /** FNV-1a, 32 bits, over the key's bytes. */
 export function fnv1a32(bytes: Uint8Array): number {
@@ -21,7 +22,12 @@ export function fnv1a32(bytes: Uint8Array): number {
   return hash >>> 0;
 }
 
-/** The index (into the id-ordered partition list) kafka-go's `Hash` balancer picks for a key. */
+/**
+ * The partition kafka-go's `Hash` balancer picks for a key among `partitionCount` partitions: the
+ * hash read as a signed 32-bit number, its remainder (which keeps the dividend's sign, as Go's `%`
+ * does), made positive. An empty key is a key like any other (kafka-go balances only a nil key
+ * round robin).
+ */
 export function fnv1aIndex(key: Uint8Array, partitionCount: number): number {
   return Math.abs((fnv1a32(key) | 0) % partitionCount);
 }
@@ -31,9 +37,10 @@ const fnv1aPartitioner: ICustomPartitioner = () => {
   return (args: PartitionerArgs) => {
     const key = args.message.key;
     if (key === null || key === undefined) return fallback(args);
-    const ids = args.partitionMetadata.map((p) => p.partitionId).sort((a, b) => a - b);
     const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : key;
-    return ids[fnv1aIndex(bytes, ids.length)] as number;
+    // kafka-go hands its balancer the ids 0..n-1 of the topic's n partitions and writes to the
+    // number it returns; a topic's partitions are numbered 0..n-1, so the count is all it takes.
+    return fnv1aIndex(bytes, args.partitionMetadata.length);
   };
 };
 

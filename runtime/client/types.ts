@@ -20,6 +20,8 @@ export interface OutgoingRecord {
   readonly partition?: number | undefined;
   /** Milliseconds since the epoch; the broker's clock when absent. */
   readonly timestamp?: number | undefined;
+  /** How its key picks the partition (unless `partition` is given); the client's own when absent. */
+  readonly partitioner?: PartitionerName | undefined;
 }
 
 export interface TopicRecords {
@@ -48,7 +50,7 @@ export interface ProducerClientOptions {
   readonly maxAttempts: number;
   readonly allowAutoTopicCreation: boolean;
   readonly requestTimeoutMs: number;
-  /** Key-to-partition function; default `murmur2` (see partitioners.ts). */
+  /** Key-to-partition function of records that name none; default `murmur2` (see partitioners.ts). */
   readonly partitioner?: PartitionerName | undefined;
 }
 

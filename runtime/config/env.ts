@@ -79,7 +79,10 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     dlqTopic: r.topic("KAFKA_PRODUCER_DLQ_TOPIC"),
     source: r.string("KAFKA_SOURCE"),
     allowAutoTopicCreation: r.bool("KAFKA_PRODUCER_AUTO_CREATE_TOPICS", false),
-    partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2"),
+    // Unset, each topic's partitioner comes from the manifest (its generated descriptor).
+    ...(r.raw("KAFKA_PRODUCER_PARTITIONER") === undefined
+      ? {}
+      : { partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2") }),
   };
   checkTopic(r, topic);
   fail(r);

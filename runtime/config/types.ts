@@ -96,9 +96,11 @@ export interface ProducerConfig extends ClientConfig {
   /** Create topics on first publish if the broker allows it. Off by default: a typo should fail. */
   readonly allowAutoTopicCreation: boolean;
   /**
-   * How keys map to partitions: `murmur2` (default; Java client, kafkajs) or `fnv1a` (kafka-go's
-   * `Hash` balancer, Sarama). Match the other producers of the topic, or one key's events split
-   * across partitions and lose their order.
+   * How keys map to partitions: `murmur2` (Java client, kafkajs) or `fnv1a` (kafka-go's `Hash`
+   * balancer, Sarama). Unset (the default), each typed event goes by its topic's partitioner as the
+   * manifest declares it, and every other record by `murmur2`. Set, it applies to every record, and
+   * the producer logs a warning for each topic whose manifest says otherwise: one key's records
+   * would split across partitions between this producer and the topic's others.
    */
   readonly partitioner?: PartitionerName | undefined;
 }

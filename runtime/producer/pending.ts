@@ -1,4 +1,5 @@
 /** One publish waiting in the batcher, from the call to its ack or error. */
+import type { PartitionerName } from "../client/partitioners.ts";
 import type { OutgoingHeaderValue, OutgoingRecord, RecordAck } from "../client/types.ts";
 import { HeaderName } from "../message/headers.ts";
 import type { ProducerMetrics } from "../observability/metrics.ts";
@@ -15,6 +16,8 @@ import type { PublishContext, PublishResult } from "./types.ts";
 export class Pending implements BatchItem {
   record: OutgoingRecord | undefined = undefined;
   bytes = 0;
+  /** How the record's key picks its partition; the client's default when undefined. */
+  partitioner: PartitionerName | undefined = undefined;
   failed?: boolean;
   resolve: (result: PublishResult) => void = noop;
   reject: (error: unknown) => void = noop;
@@ -42,7 +45,7 @@ export class Pending implements BatchItem {
     const key = ctx.key === undefined || typeof ctx.key === "string" ? (ctx.key ?? null) : Buffer.from(ctx.key);
     const raw = ctx.rawHeaders;
     const headers = raw === undefined ? ctx.headers : { ...ctx.headers, ...raw };
-    this.record = { key, value, headers, partition: ctx.partition };
+    this.record = { key, value, headers, partition: ctx.partition, partitioner: this.partitioner };
     this.bytes = recordBytes(this.record);
   }
 

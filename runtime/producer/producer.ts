@@ -10,7 +10,7 @@ import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../
 import { defaultMaxMessageBytes } from "../config/env.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
-import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
+import type { AnyEventDescriptor, InitOf, PartitionerName, TopicDescriptor } from "../descriptor.ts";
 import { fitDeadLetter, isTooLarge, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
@@ -44,6 +44,13 @@ export interface ProducerOptions {
   readonly client?: KafkaClient | undefined;
   /** Encoders for typed events; the default handles every wire format of `config`. */
   readonly serde?: EventSerde | undefined;
+  /**
+   * The topics this producer writes, as generated (`allTopics`). A typed event already brings its
+   * topic's partitioner; listed here, a topic's partitioner also applies to plain messages sent to
+   * it (and wins over an event's for a publish there), and a `partitioner` in the config that
+   * overrides it is reported once, at creation.
+   */
+  readonly topics?: readonly TopicDescriptor[] | undefined;
 }
 
 /**
@@ -74,6 +81,10 @@ class KafkaProducer implements Producer {
   private readonly acknowledges: boolean;
   /** Publishes whose key field is missing: the error, raised at the end of the middleware chain. */
   private readonly keyErrors = new WeakMap<PublishContext, unknown>();
+  /** The partitioner of each topic given in `options.topics`. */
+  private readonly topicPartitioners = new Map<string, PartitionerName>();
+  /** Topics whose manifest partitioner the configured one overrides, once reported. */
+  private readonly overridden = new Set<string>();
 
   constructor(
     config: ProducerConfig,
@@ -103,6 +114,10 @@ class KafkaProducer implements Producer {
     this.ownSerde = options.serde === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.serde = options.serde ?? (this.ownSerde as Serde);
     this.chain = this.compose();
+    for (const t of options.topics ?? []) {
+      if (t.partitioner !== undefined) this.topicPartitioners.set(t.topic, t.partitioner);
+    }
+    this.reportOverrides([...this.topicPartitioners]);
   }
 
   use(middleware: ProducerMiddleware): this {
@@ -286,8 +301,37 @@ class KafkaProducer implements Producer {
     return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), withHeaders(ctx, encoded));
   }
 
+  /**
+   * The partitioner of a publish: the configured one when set; else the topic's as the manifest
+   * declares it (a topic given in `options.topics`, else the event's own topic, also when the
+   * event is sent to another topic name, e.g. one per environment); else the client's (`murmur2`).
+   */
+  private partitionerOf(ctx: PublishContext): PartitionerName | undefined {
+    const declared = this.topicPartitioners.get(ctx.topic) ?? ctx.descriptor?.partitioner;
+    const configured = this.config.partitioner;
+    if (configured === undefined) return declared;
+    if (declared !== undefined && declared !== configured && !this.overridden.has(ctx.topic)) {
+      this.reportOverrides([[ctx.topic, declared]]);
+    }
+    return configured;
+  }
+
+  /** One warning naming the topics whose manifest partitioner the configured one overrides (each once). */
+  private reportOverrides(declared: readonly (readonly [string, PartitionerName])[]): void {
+    const configured = this.config.partitioner;
+    if (configured === undefined) return;
+    const topics = declared.filter(([topic, p]) => p !== configured && !this.overridden.has(topic));
+    if (topics.length === 0) return;
+    for (const [topic] of topics) this.overridden.add(topic);
+    this.logger.warn(
+      { partitioner: configured, topics: Object.fromEntries(topics) },
+      `partitioner ${configured} (KAFKA_PRODUCER_PARTITIONER) overrides the manifest's for ${topics.map(([t, p]) => `${t} (${p})`).join(", ")}: the same key may land on another partition than where the topic's other producers put it, and lose its order`,
+    );
+  }
+
   /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
   private queue(pending: Pending, value: Buffer | null | undefined): Promise<PublishResult> {
+    pending.partitioner = this.partitionerOf(pending.ctx);
     if (value !== undefined) pending.setValue(value);
     const settled = new Promise<PublishResult>((resolve, reject) => {
       pending.resolve = resolve;

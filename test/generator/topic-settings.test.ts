@@ -194,3 +194,51 @@ describe("topic settings in the manifest", () => {
     ]);
   });
 });
+
+describe("the partitioner in the manifest", () => {
+  const partitionerOf = (json: unknown, topic: string) =>
+    read(json).manifest.topics.find((t) => t.name === topic)?.partitioner;
+
+  it("takes a topic's own partitioner over the one in defaults, and leaves it unset when neither says", () => {
+    const json = {
+      defaults: { partitioner: "fnv1a" },
+      topics: { go: events, java: { partitioner: "murmur2", events: { "java.created": { key: "id" } } } },
+    };
+    expect(problems(json)).toEqual([]);
+    expect(partitionerOf(json, "go")).toBe("fnv1a");
+    expect(partitionerOf(json, "java")).toBe("murmur2");
+    expect(partitionerOf({ topics: { plain: events } }, "plain")).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "a misspelt partitioner, with a suggestion",
+      { defaults: { partitioner: "FNV1A" }, topics: { things: events } },
+      `${FILE}: $.defaults.partitioner: invalid partitioner "FNV1A" (did you mean "fnv1a"? expected "murmur2" (Java client, kafkajs) or "fnv1a" (kafka-go's Hash balancer))`,
+    ],
+    [
+      "a partitioner the runtime does not have",
+      { topics: { things: { partitioner: "crc32", ...events } } },
+      `${FILE}: $.topics.things.partitioner: invalid partitioner "crc32" (expected "murmur2" (Java client, kafkajs) or "fnv1a" (kafka-go's Hash balancer))`,
+    ],
+    [
+      "a partitioner on an event (it belongs to the topic)",
+      { topics: { things: { events: { "thing.created": { key: "id", partitioner: "fnv1a" } } } } },
+      `${FILE}: $.topics.things.events["thing.created"].partitioner: unknown event attribute "partitioner" (expected one of "key", "format", "compatibility", "doc")`,
+    ],
+  ])("reports %s", (_, json, message) => {
+    expect(problems(json)).toEqual([message]);
+  });
+
+  it("is carried by the generated topic and event descriptors", () => {
+    const byTopic = Object.fromEntries(
+      allTopics.map((t) => [t.topic, [t.partitioner, ...t.events.map((e) => e.partitioner)]]),
+    );
+    expect(byTopic).toEqual({
+      orders: ["fnv1a", "fnv1a"],
+      payments: ["murmur2", "murmur2"],
+      stock: ["fnv1a", "fnv1a"],
+      "stock-retries": ["fnv1a", "fnv1a"],
+    });
+  });
+});

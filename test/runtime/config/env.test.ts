@@ -45,6 +45,10 @@ describe("producerConfigFromEnv", () => {
     });
   });
 
+  it("leaves the partitioner unset without KAFKA_PRODUCER_PARTITIONER: each topic's comes from the manifest", () => {
+    expect(producerConfigFromEnv("orders", base)).not.toHaveProperty("partitioner");
+  });
+
   it.each([
     ["KAFKA_PRODUCER_MAX_ATTEMPTS", "5", { maxAttempts: 5 }],
     ["KAFKA_PRODUCER_BATCH_TIMEOUT", "250ms", { batchTimeoutMs: 250 }],
