@@ -9,6 +9,9 @@ export default defineConfig({
   resolve: {
     conditions: ["skeji-source"],
   },
+  // Tests run server-side: the same condition there, so that generated code and tests import the
+  // runtime's sources, never a build in runtime/dist that may be stale.
+  ssr: { resolve: { conditions: ["skeji-source"], externalConditions: ["skeji-source"] } },
   test: {
     include: ["test/faults/**/*.test.ts"],
     globalSetup: ["test/infra/global-setup.ts", "test/faults/global-setup.ts"],

@@ -20,6 +20,9 @@ const sampleSchema = {
 };
 
 const sampleManifest = {
+  // Skeji's Go services partition with kafka-go's Hash balancer (FNV-1a): the same key lands on
+  // the same partition whichever language writes it.
+  defaults: { partitioner: "fnv1a" },
   topics: {
     "example-events": {
       doc: "A sample topic written by `skeji-gen init`.",

@@ -9,6 +9,7 @@
  * - apply: 0 every topic exists as described (created now or before); 1 drift remains (reported,
  *   never changed) or a topic could not be created; 2 as for plan.
  */
+import type { ClientConfig } from "@skeji/kafka";
 import { Command, Option } from "commander";
 import { type CommandIo, type CommonOptions, locate, withUsageExit } from "../check/command.ts";
 import { isCheckError, optionError } from "../check/errors.ts";
@@ -56,7 +57,7 @@ async function run(io: CommandIo, env: Env, mode: TopicsMode, self: Command, opt
   } catch (e) {
     return fail(io, opts.format, isCheckError(e) ? e.message : String(e), 2);
   }
-  const sources = manifest.topics.map((t) =>
+  const topics = manifest.topics.map((t) =>
     kafka.defineTopic({
       topic: t.topic,
       dlqTopic: t.dlqTopic,
@@ -72,6 +73,7 @@ async function run(io: CommandIo, env: Env, mode: TopicsMode, self: Command, opt
   };
   try {
     const config = kafka.clientConfigFromEnv(env);
+    const sources = [...topics, ...schemaTopic(config, manifest, kafka.schemaTopicSettings)];
     const plan =
       mode === "plan"
         ? await kafka.planTopics(config, sources, options)
@@ -83,6 +85,32 @@ async function run(io: CommandIo, env: Env, mode: TopicsMode, self: Command, opt
     if (isCoded(e)) return fail(io, opts.format, e.message, 2);
     throw e;
   }
+}
+
+/**
+ * Without a schema registry, producers put each writer schema on the schema topic before its first
+ * record (`_skeji-schemas`, `KAFKA_SCHEMA_TOPIC`; `none` turns it off). It is planned and created
+ * with the manifest's topics, so a cluster where producers may not create topics has it too: one
+ * partition, compacted, with the highest replication factor the manifest asks of any topic.
+ */
+function schemaTopic(
+  config: ClientConfig,
+  manifest: ManifestTopics,
+  settings: { readonly partitions: number; readonly config: Readonly<Record<string, string>> },
+): { topic: string; partitions: number; replicationFactor?: number; config: Record<string, string> }[] {
+  if (config.schemaRegistry !== undefined || config.schemaTopic === false || config.schemaTopic === undefined) {
+    return [];
+  }
+  const factors = manifest.topics.flatMap((t) => [t.settings.replicationFactor, t.dlqSettings?.replicationFactor]);
+  const replicationFactor = Math.max(0, ...factors.filter((f): f is number => f !== undefined));
+  return [
+    {
+      topic: config.schemaTopic.topic,
+      partitions: settings.partitions,
+      ...(replicationFactor > 0 ? { replicationFactor } : {}),
+      config: { ...settings.config },
+    },
+  ];
 }
 
 function subcommand(io: CommandIo, env: Env, mode: TopicsMode): Command {

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { topicsCommand } from "../../generator/topics/command.ts";
 import { runCommand } from "../check/helpers.ts";
@@ -25,7 +25,9 @@ function project(manifest: unknown): string {
 }
 
 /** Runs `skeji-gen topics <args>` in-process from `cwd` with `env` as the environment. */
-const topics = (args: string[], cwd: string, env: Record<string, string> = { KAFKA_BROKERS: brokers().join(",") }) =>
+/** The schema topic is off unless a test names one (see the schema topic test). */
+const noSchemaTopic = { KAFKA_BROKERS: brokers().join(","), KAFKA_SCHEMA_TOPIC: "none" };
+const topics = (args: string[], cwd: string, env: Record<string, string> = noSchemaTopic) =>
   runCommand((io) => topicsCommand(io, env), args, cwd);
 
 const partitionsOf = async (topic: string) =>
@@ -64,6 +66,30 @@ describe("skeji-gen topics", () => {
       expect(again.out, command).toContain(`= in sync       ${topic}`);
       expect(again.out, command).toContain(`= in sync       ${dlq} (DLQ of ${topic})`);
     }
+  });
+
+  it("without a registry, plans and creates the schema topic too: compacted, one partition, the manifest's replication factor", async () => {
+    const [topic, schemas] = [uniqueName("cli-with-schemas"), uniqueName("cli-schemas")];
+    const root = project({
+      defaults: { replicationFactor: 1 },
+      topics: { [topic]: { partitions: 1, events: { "order.placed": { key: "id" } } } },
+    });
+    const env = { KAFKA_BROKERS: brokers().join(","), KAFKA_SCHEMA_TOPIC: schemas };
+    const plan = await topics(["plan"], root, env);
+    expect(plan.out).toContain(
+      `+ create        ${schemas}  partitions 1, replication factor 1, cleanup.policy=compact`,
+    );
+    const apply = await topics(["apply"], root, env);
+    expect(apply).toMatchObject({ code: 0, err: "" });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: schemas, configNames: ["cleanup.policy"] }],
+    });
+    expect(described.resources[0]?.configEntries[0]?.configValue).toBe("compact");
+    expect(await partitionsOf(schemas)).toBe(1);
+    // With a registry, schemas travel there: no schema topic is planned.
+    const withRegistry = await topics(["plan"], root, { ...env, SCHEMA_REGISTRY_URL: "http://127.0.0.1:1" });
+    expect(withRegistry.out).not.toContain(schemas);
   });
 
   it("apply reports drift it will not change, with exit 1, as GitHub warnings on the manifest's line", async () => {
