@@ -8,14 +8,19 @@
  *
  *   npm run bench:check
  */
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import avro from "avsc";
 import { checkOffline } from "../generator/check/offline.ts";
 import type { Project } from "../generator/check/project.ts";
 import { resolveSchema } from "../generator/check/schema.ts";
 import { loadProject as loadSchemas } from "../generator/load/index.ts";
+
+/** `--json`: one JSON object instead of the table (for scripts). */
+const json = parseArgs({ options: { json: { type: "boolean", default: false } } }).values.json;
 
 const EVENTS = 1000;
 const VERSIONS = 5;
@@ -112,6 +117,19 @@ try {
   }
   const avscResolveMs = ms(t);
 
+  if (json) {
+    console.log(
+      JSON.stringify({
+        events: EVENTS,
+        versions: VERSIONS,
+        pairs: result.pairs,
+        resolutions,
+        ms: { load: loaderMs, resolve: resolveMs, check: checkMs, avscParse: avscParseMs, avscResolve: avscResolveMs },
+        ratio: { load: loaderMs / avscParseMs, resolve: resolveMs / avscParseMs, check: checkMs / avscResolveMs },
+      }),
+    );
+    process.exit(0);
+  }
   const row = (label: string, value: number, base: number) =>
     console.log(
       `  ${label.padEnd(44)} ${value.toFixed(0).padStart(6)} ms   avsc ${base.toFixed(0).padStart(6)} ms   ratio ${(value / base).toFixed(2)}x`,

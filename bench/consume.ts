@@ -22,10 +22,12 @@ import avro from "avsc";
 import { Kafka, logLevel } from "kafkajs";
 import { Registry } from "prom-client";
 import {
+  clientConfigFromEnv,
   consumerConfigFromEnv,
   consumerMetrics,
   createConsumer,
   createProducer,
+  ensureTopics,
   producerConfigFromEnv,
   silentLogger,
 } from "../runtime/index.ts";
@@ -91,10 +93,8 @@ function counter(): { tick(n?: number): void; done: Promise<Run> } {
 }
 
 async function fill(): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
+  // Waits until every partition has a leader the clients can see (see bench/produce.ts).
+  await ensureTopics(clientConfigFromEnv(env), [{ topic, partitions }], { logger: silentLogger });
   const producer = createProducer(
     { ...producerConfigFromEnv(topic, env), batchTimeoutMs: 5, compression: "none" },
     { logger: silentLogger, metrics: undefined },

@@ -4,13 +4,15 @@
  * the cost of `--check` on an unchanged output, and a baseline in the same run: reading and
  * parsing the same schemas with avsc alone.
  *
- *   npm run bench:generate            (or: node --conditions=skeji-source --import tsx bench/generate.ts [events])
+ *   npm run bench:generate [-- events] [-- --json]   (or: node --conditions=skeji-source --import tsx bench/generate.ts [events] [--json])
  *
  * Target: at most 2 ms per event version on a 2-core machine. Not a timed test.
  */
+
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import avro from "avsc";
 import { diffOutput, generate, writeOutput } from "../generator/generate.ts";
 
@@ -119,11 +121,21 @@ function baseline(schemasDir: string): void {
   }
 }
 
-const maxEvents = Number(process.argv[2] ?? 1000);
+/** `[events]` (default 1000) and `--json` (one JSON object per size, then a summary, instead of the table). */
+const args = parseArgs({ options: { json: { type: "boolean", default: false } }, allowPositionals: true });
+const json = args.values.json;
+const maxEvents = Number(args.positionals[0] ?? 1000);
+if (!Number.isInteger(maxEvents) || maxEvents < 4) {
+  console.error(`usage: bench/generate.ts [events (a whole number >= 4, default 1000)] [--json]`);
+  process.exit(2);
+}
+const log = (line: string) => {
+  if (!json) console.log(line);
+};
 const sizes = [maxEvents / 4, maxEvents / 2, maxEvents].map(Math.round);
 const fmt = (n: number) => n.toFixed(2).padStart(9);
-console.log(`skeji-gen benchmark (${sizes.join(", ")} events; every 4th event has 2 versions)\n`);
-console.log(
+log(`skeji-gen benchmark (${sizes.join(", ")} events; every 4th event has 2 versions)\n`);
+log(
   "events versions | generate ms  ms/version  cpu ms/version | avsc-only ms  ratio | --check ms  check/generate  write ms",
 );
 let last: { perVersion: number; cpuPerVersion: number } | undefined;
@@ -146,7 +158,21 @@ for (const events of sizes) {
       throw new Error("--check found differences on an unchanged tree");
     }
     const perVersion = gen.ms / versions;
-    console.log(
+    if (json) {
+      console.log(
+        JSON.stringify({
+          events,
+          versions,
+          generateMs: gen.ms,
+          msPerVersion: perVersion,
+          cpuMsPerVersion: gen.cpu / versions,
+          avscOnlyMs: base.ms,
+          checkMs: check.ms,
+          writeMs: write.ms,
+        }),
+      );
+    }
+    log(
       [
         `${String(events).padStart(6)} ${String(versions).padStart(8)} |`,
         `${fmt(gen.ms)}  ${fmt(perVersion)}  ${fmt(gen.cpu / versions)}     |`,
@@ -159,7 +185,7 @@ for (const events of sizes) {
     rmSync(root, { recursive: true, force: true });
   }
 }
-if (last) {
+if (last && !json) {
   console.log(
     `\ntarget: <= 2 ms per event version; measured ${last.perVersion.toFixed(2)} ms wall, ${last.cpuPerVersion.toFixed(2)} ms CPU at ${maxEvents} events.`,
   );

@@ -24,8 +24,10 @@ import { Kafka, type Message as KafkajsMessage, type Producer as KafkajsProducer
 import { compressionType, registerCompressionCodecs } from "../runtime/client/compression.ts";
 import {
   type Compression,
+  clientConfigFromEnv,
   createProducer,
   defineEvent,
+  ensureTopics,
   producerConfigFromEnv,
   producerMetrics,
   silentLogger,
@@ -81,11 +83,15 @@ function median(runs: Run[]): Run {
   return sorted[Math.floor(sorted.length / 2)] as Run;
 }
 
+/**
+ * A topic with three partitions, usable before the timed rounds start: `ensureTopics` waits until
+ * every partition has a leader in the metadata the clients will read (on a broker that was just
+ * started, kafkajs's own `waitForLeaders` returns before the first produce can find them).
+ */
 async function topicWithPartitions(name: string): Promise<string> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: 3 }], waitForLeaders: true });
-  await admin.disconnect();
+  await ensureTopics(clientConfigFromEnv({ KAFKA_BROKERS: brokers.join(",") }), [{ topic: name, partitions: 3 }], {
+    logger: silentLogger,
+  });
   return name;
 }
 
