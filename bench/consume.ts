@@ -17,13 +17,15 @@
  * `--json` prints one JSON object on stdout (progress goes to stderr).
  *
  *   npm run bench:consume -- [--messages 100000] [--partitions 3] [--rounds 5] [--warmup 1]
- *                            [--compression snappy] [--timeout 120] [--json]
+ *                            [--compression snappy] [--timeout 120] [--keep-topic] [--json]
+ *
+ * `--keep-topic` leaves the filled topic behind (its name is in the JSON's settings), for a reader
+ * outside this process (bench:report runs Kafka's ConsumerPerformance on it).
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Consumer as PlatformaticConsumer, stringDeserializer } from "@platformatic/kafka";
-import { Registry } from "prom-client";
 import {
   consumerConfigFromEnv,
   consumerMetrics,
@@ -32,6 +34,7 @@ import {
   producerConfigFromEnv,
   silentLogger,
 } from "@skeji/kafka";
+import { Registry } from "prom-client";
 import { bookingType } from "./avro.ts";
 import { type Booking, booking, bookingCreated } from "./booking.ts";
 import { type Contender, printResult, recordShape, runRounds, type Sample, summarize } from "./harness.ts";
@@ -51,6 +54,7 @@ function parseConsumeArgs(argv: readonly string[]) {
       warmup: { type: "string", default: "1" },
       compression: { type: "string", default: "snappy" },
       timeout: { type: "string", default: "120" },
+      "keep-topic": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
     strict: true,
@@ -71,6 +75,7 @@ function parseConsumeArgs(argv: readonly string[]) {
     warmup: int("warmup", 0),
     compression,
     timeoutMs: int("timeout", 1) * 1000,
+    keepTopic: values["keep-topic"] === true,
     json: values.json === true,
   };
 }
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
     );
     const rounds = await runRounds(contenders, args.rounds, args.warmup, progress);
     const settings = {
+      topic,
       messages: args.messages,
       partitions: args.partitions,
       compression: args.compression,
@@ -277,7 +283,7 @@ async function main(): Promise<void> {
     if (args.json) console.log(JSON.stringify(result));
     else printResult(result, "consume benchmark");
   } finally {
-    await deleteTopics([topic]);
+    if (!args.keepTopic) await deleteTopics([topic]);
   }
   if (sink < 0) console.log(sink);
 }

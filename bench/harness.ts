@@ -126,7 +126,13 @@ export function recordShape(key: string, value: Buffer, headers: Readonly<Record
   const names = Object.keys(headers);
   let headerBytes = 0;
   for (const name of names) headerBytes += Buffer.byteLength(name) + Buffer.byteLength(headers[name] as string);
-  return { keyBytes: Buffer.byteLength(key), valueBytes: value.length, headers: names.length, headerBytes, headerNames: names };
+  return {
+    keyBytes: Buffer.byteLength(key),
+    valueBytes: value.length,
+    headers: names.length,
+    headerBytes,
+    headerNames: names,
+  };
 }
 
 /** Pairs named `sdk/x` for every other contender `x`, plus `extra` pairs. */
@@ -147,10 +153,9 @@ export function summarize(
     };
   }
   const ratios: Record<string, Ratio> = {};
-  const pairs = [
-    ...contenders.filter((c) => c.name !== "sdk").map((c) => ["sdk", c.name] as const),
-    ...extra,
-  ].filter(([a, b]) => contenders.some((c) => c.name === a) && contenders.some((c) => c.name === b));
+  const pairs = [...contenders.filter((c) => c.name !== "sdk").map((c) => ["sdk", c.name] as const), ...extra].filter(
+    ([a, b]) => contenders.some((c) => c.name === a) && contenders.some((c) => c.name === b),
+  );
   for (const [a, b] of pairs) ratios[`${a}/${b}`] = pairedRatio(rounds, a, b);
   return {
     bench,

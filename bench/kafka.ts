@@ -4,9 +4,9 @@
  * so the raw contenders write exactly the names and value shapes the SDK does, whatever they are).
  */
 import { randomUUID } from "node:crypto";
+import { clientConfigFromEnv, createProducer, ensureTopics, producerConfigFromEnv, silentLogger } from "@skeji/kafka";
 import kafkajs, { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { compress as snappyCompress, uncompress as snappyUncompress } from "snappy";
-import { clientConfigFromEnv, createProducer, ensureTopics, producerConfigFromEnv, silentLogger } from "@skeji/kafka";
 import { booking, bookingCreated } from "./booking.ts";
 
 export const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");

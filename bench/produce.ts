@@ -26,12 +26,21 @@ import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Producer as PlatformaticProducer, stringSerializer } from "@platformatic/kafka";
-import { type Message as KafkajsMessage, CompressionTypes } from "kafkajs";
 import { createProducer, defineEvent, producerConfigFromEnv, producerMetrics, silentLogger } from "@skeji/kafka";
+import { CompressionTypes, type Message as KafkajsMessage } from "kafkajs";
 import { bookingType } from "./avro.ts";
 import { type Booking, booking, schema } from "./booking.ts";
 import { type Contender, printResult, recordShape, runRounds, stopwatch, summarize } from "./harness.ts";
-import { brokers, createTopic, deleteTopics, env, headerFactory, kafka, registerKafkajsSnappy, sdkRecord } from "./kafka.ts";
+import {
+  brokers,
+  createTopic,
+  deleteTopics,
+  env,
+  headerFactory,
+  kafka,
+  registerKafkajsSnappy,
+  sdkRecord,
+} from "./kafka.ts";
 import { versions } from "./versions.ts";
 
 const compressions = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy };
@@ -226,7 +235,6 @@ const contenders: readonly (readonly [string, Setup])[] = [
 function bookings(count = args.messages): Booking[] {
   return Array.from({ length: count }, (_, i) => booking(i));
 }
-
 
 async function main(): Promise<void> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);

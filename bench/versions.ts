@@ -23,7 +23,10 @@ function installed(name: string): string {
 function brokerVersion(): string {
   if (process.env.KAFKA_BROKER_VERSION) return process.env.KAFKA_BROKER_VERSION;
   try {
-    const pom = readFileSync(join(dirname(require.resolve("@skeji/kafka-gen/package.json")), "infra", "pom.xml"), "utf8");
+    const pom = readFileSync(
+      join(dirname(require.resolve("@skeji/kafka-gen/package.json")), "infra", "pom.xml"),
+      "utf8",
+    );
     return /<kafka\.version>([^<]+)</.exec(pom)?.[1] ?? "unknown";
   } catch {
     return "unknown";
