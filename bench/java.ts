@@ -29,7 +29,13 @@ export function javaTools(root: string, version: string): JavaTools | string {
     try {
       execFileSync(
         "mvn",
-        ["-q", "-B", "dependency:copy", `-Dartifact=org.apache.kafka:kafka-tools:${version}`, `-DoutputDirectory=${tools}`],
+        [
+          "-q",
+          "-B",
+          "dependency:copy",
+          `-Dartifact=org.apache.kafka:kafka-tools:${version}`,
+          `-DoutputDirectory=${tools}`,
+        ],
         { stdio: ["ignore", "ignore", "inherit"] },
       );
     } catch (error) {

@@ -143,9 +143,18 @@ function ratioRows(result: BenchResult): string[] {
   );
 }
 
-function headline(result: BenchResult, other: string): string {
-  const r = result.ratios[`sdk/${other}`];
-  return r === undefined ? "n/a" : `${x(r.throughput.median)} (${x(r.throughput.min)}-${x(r.throughput.max)})`;
+/** The SDK's throughput over `other`'s, and its CPU per message over `other`'s, paired per round. */
+function headline(result: BenchResult, other: string, sdk = "sdk"): string {
+  const r = result.ratios[`${sdk}/${other}`];
+  if (r === undefined) return "n/a";
+  return `SDK = ${range(r.throughput, x)} of it; CPU/msg ${x(r.cpu.median)}`;
+}
+
+/** A row for the SDK on its @platformatic/kafka transport, when the run had one. */
+function transportRow(result: BenchResult, path: string): string {
+  const s = result.summary["sdk-platformatic"];
+  if (s === undefined) return "";
+  return `\n| ${path}, SDK on the @platformatic/kafka transport | ${rate(s.msgsPerSec.median)} | ${headline(result, "kafkajs", "sdk-platformatic")} | ${headline(result, "platformatic", "sdk-platformatic")} | |`;
 }
 
 function document(produce: BenchResult, consume: BenchResult, java: JavaResult, started: Date): string {
@@ -172,12 +181,14 @@ each doing the same work, measured side by side on one broker. Run on ${started.
 
 | path | this SDK (median msgs/s) | raw kafkajs, same work | @platformatic/kafka, same work | Kafka's Java client (perf tools, less work) |
 |---|---|---|---|---|
-| produce | ${rate(sdkProduce)} | SDK = ${headline(produce, "kafkajs")} of it | SDK = ${headline(produce, "platformatic")} of it | ${javaProduceCell} |
-| consume | ${rate(sdkConsume)} | SDK = ${headline(consume, "kafkajs")} of it | SDK = ${headline(consume, "platformatic")} of it | ${javaConsumeCell} |
+| produce | ${rate(sdkProduce)} | ${headline(produce, "kafkajs")} | ${headline(produce, "platformatic")} | ${javaProduceCell} |${transportRow(produce, "produce")}
+| consume | ${rate(sdkConsume)} | ${headline(consume, "kafkajs")} | ${headline(consume, "platformatic")} | ${javaConsumeCell} |${transportRow(consume, "consume")}
 
-Ratios are the SDK's messages per second over the other contender's, paired per round: median
-(lowest-highest) of ${produce.rounds.length} produce and ${consume.rounds.length} consume rounds. Above 1 the SDK is faster.
-The Java column is not paired (it runs after the Node rounds, once, in its own process).
+"SDK = 0.80x (0.70x-0.90x) of it" is the SDK's messages per second over the other contender's,
+paired per round: the median (lowest-highest) of ${produce.rounds.length} produce and ${consume.rounds.length} consume rounds; above 1 the SDK is
+faster. "CPU/msg 1.10x" is the SDK's CPU time per message over the other's (median of the same
+rounds); below 1 the SDK spends less. The Java column is not paired: it runs after the Node
+rounds, in a JVM of its own, and its CPU is not measured.
 
 ## Machine and settings
 
@@ -231,8 +242,9 @@ Where the contenders still differ:
 - Java: ProducerPerformance sends one random payload of ${java.produce?.recordSize ?? "key + value + headers"} bytes (the key, value and
   headers above, together) with no key and no headers, reused for every record, with
   \`max.in.flight.requests.per.connection=1\`, the same linger, and \`batch.size\` set to the Node contenders' request size split over the partitions;
-  ${java.produce === undefined ? "" : `${java.produce.records} records in one run, JIT warm-up included. `}ConsumerPerformance reads the same topic the Node
-  consumers read (the SDK's records, headers included) but decodes nothing and calls no handler; its rate is taken while fetching.
+  ${java.produce === undefined ? "" : `${java.produce.records} records in one run. `}ConsumerPerformance reads the same topic the Node
+  consumers read (the SDK's records, headers included) but decodes nothing and calls no handler; its rate is taken while fetching
+  (median of three runs). Each run starts a fresh JVM, so its JIT warm-up is inside the measured span, which weighs on short runs.
   So the Java numbers are a ceiling of the protocol work on this machine, not the same work.${java.skipped === undefined ? "" : ` Not run this time: ${java.skipped}.`}
 
 ## How to read the numbers
