@@ -1,268 +1,300 @@
 /**
  * Producer benchmark against the local broker (not a timed test).
  *
- * In one run, the same records (key, Avro value, the standard headers), the same
- * compression, acks=all and an idempotent producer:
- * - typed:  `publishEvent` for every message concurrently (validation, defaults,
- *           Avro encoding, headers, middleware, linger batching); the payload objects are
- *           built before the clock starts (the application's work, outside both contenders);
- * - raw a:  kafkajs, awaiting one `send` per message (what naive code does);
- * - raw b:  kafkajs `sendBatch` of pre-encoded records, `--batch` per request, awaited in turn.
+ * Every contender does the same work inside the timed span: it takes the same booking objects
+ * (built before the clock starts: the application's work), encodes each value with Avro, builds
+ * the standard headers the SDK writes (fresh event-id and timestamp per record, the same names and
+ * sizes; read back from a record the SDK wrote), and sends them with the same guarantees:
+ * an idempotent producer, acks=all, one request in flight, at most `--batch` records per request,
+ * the same compression.
+ * - sdk:          `publishEvent` for every booking at once (validation, key, Avro, headers, the
+ *                 producer's own batching with `--linger`), resolved when every ack is in;
+ * - kafkajs:      kafkajs `sendBatch` of `--batch` records at a time, encoding the next batch while
+ *                 the previous one is on the wire (as the SDK does);
+ * - sdk-platformatic: the same on the SDK's @platformatic/kafka transport (`KAFKA_TRANSPORT`), when
+ *                 the runtime offers one;
+ * - platformatic: @platformatic/kafka `send` of `--batch` records at a time, avsc as its value
+ *                 serializer. Its idempotent producer counts sequence numbers from the answers, so
+ *                 sends to a partition must not overlap (concurrent sends fail with
+ *                 OUT_OF_ORDER_SEQUENCE_NUMBER): one send at a time, as its own producer stream does.
  *
- * Prints msgs/s and ratios (typed / raw); `--json` prints one JSON object.
- * Targets: typed >= 5x raw a, typed >= 0.9x raw b.
+ * Rounds interleave the contenders (see harness.ts); ratios are paired per round. `--json` prints
+ * one JSON object on stdout (progress goes to stderr).
  *
- *   npm run bench:produce -- [--messages 20000] [--batch 1000] [--raw-a-messages 1000] [--rounds 5]
- *                            [--compression snappy] [--tracing] [--json]
- *
- * The typed path runs one middleware layer (adds a header); `--tracing` adds the
- * OpenTelemetry layer too (a no-op tracer unless an SDK is registered).
+ *   npm run bench:produce -- [--messages 20000] [--batch 1000] [--linger 10] [--partitions 3]
+ *                            [--rounds 5] [--warmup 1] [--compression snappy] [--json]
  */
-
+import { randomUUID } from "node:crypto";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Kafka, type Message as KafkajsMessage, type Producer as KafkajsProducer, logLevel } from "kafkajs";
-import { compressionType, registerCompressionCodecs } from "../runtime/client/compression.ts";
+import { Producer as PlatformaticProducer, stringSerializer } from "@platformatic/kafka";
+import { createProducer, defineEvent, producerConfigFromEnv, producerMetrics, silentLogger } from "@skeji/kafka";
+import { CompressionTypes, type Message as KafkajsMessage } from "kafkajs";
+import { bookingType } from "./avro.ts";
+import { type Booking, booking, schema } from "./booking.ts";
+import { type Contender, printResult, recordShape, runRounds, stopwatch, summarize } from "./harness.ts";
 import {
-  type Compression,
-  clientConfigFromEnv,
-  createProducer,
-  defineEvent,
-  ensureTopics,
-  producerConfigFromEnv,
-  producerMetrics,
-  silentLogger,
-  tracingProducerMiddleware,
-} from "../runtime/index.ts";
-import { avroCodec } from "../runtime/serde/avro.ts";
-import { type Booking, schema } from "./booking.ts";
+  brokers,
+  createTopic,
+  deleteTopics,
+  env,
+  headerFactory,
+  kafka,
+  registerKafkajsSnappy,
+  sdkRecord,
+} from "./kafka.ts";
+import { versions } from "./versions.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    messages: { type: "string", default: "20000" },
-    batch: { type: "string", default: "1000" },
-    "raw-a-messages": { type: "string", default: "1000" },
-    compression: { type: "string", default: "snappy" },
-    rounds: { type: "string", default: "5" },
-    tracing: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
-const messages = Number(args.messages);
-const batch = Number(args.batch);
-const rawAMessages = Math.min(Number(args["raw-a-messages"]), messages);
-const compression = args.compression as Compression;
-const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
+const compressions = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy };
+type Compression = keyof typeof compressions;
 
-const kafka = new Kafka({ brokers, clientId: "bench-produce", logLevel: logLevel.NOTHING });
-registerCompressionCodecs();
-
-const payload = (i: number) => ({
-  booking_id: `booking-${i}`,
-  user_phone: `+97250${String(i % 1000).padStart(7, "0")}`,
-  start_time: new Date(1_763_478_000_000 + i * 60_000),
-});
-
-interface Run {
-  readonly msgsPerSec: number;
-  /** Process CPU time over wall time during the run (1 = one core busy throughout). */
-  readonly cpu: number;
+interface ProduceArgs {
+  readonly messages: number;
+  readonly batch: number;
+  readonly lingerMs: number;
+  readonly partitions: number;
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly compression: Compression;
+  readonly json: boolean;
 }
 
-function timer(count: number): () => Run {
-  const wall = performance.now();
-  const cpu = process.cpuUsage();
-  return () => {
-    const seconds = (performance.now() - wall) / 1000;
-    const used = process.cpuUsage(cpu);
-    return { msgsPerSec: count / seconds, cpu: (used.user + used.system) / 1e6 / seconds };
+/** Reads the command line; throws with the option's name on a bad value. */
+function parseProduceArgs(argv: readonly string[]): ProduceArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      messages: { type: "string", default: "20000" },
+      batch: { type: "string", default: "1000" },
+      linger: { type: "string", default: "10" },
+      partitions: { type: "string", default: "3" },
+      rounds: { type: "string", default: "5" },
+      warmup: { type: "string", default: "1" },
+      compression: { type: "string", default: "snappy" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const int = (name: keyof typeof values, min: number): number => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`invalid option "--${name}": expected an integer >= ${min}`);
+    return n;
+  };
+  const compression = values.compression as string;
+  if (!(compression in compressions)) {
+    throw new Error(`invalid option "--compression": expected one of ${Object.keys(compressions).join(", ")}`);
+  }
+  return {
+    messages: int("messages", 1),
+    batch: int("batch", 1),
+    lingerMs: int("linger", 0),
+    partitions: int("partitions", 1),
+    rounds: int("rounds", 1),
+    warmup: int("warmup", 0),
+    compression: compression as Compression,
+    json: values.json === true,
   };
 }
 
-function median(runs: Run[]): Run {
-  const sorted = [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
-  return sorted[Math.floor(sorted.length / 2)] as Run;
+const args = parseProduceArgs(process.argv.slice(2));
+
+/** Connects and warms a contender up on its own topic; undefined when this runtime cannot run it. */
+type Setup = (topic: string, records: RecordFactory) => Promise<Contender | undefined>;
+
+/** What the raw contenders write per record: the SDK's headers, built fresh each time. */
+interface RecordFactory {
+  readonly headers: () => Record<string, string>;
 }
 
 /**
- * A topic with three partitions, usable before the timed rounds start: `ensureTopics` waits until
- * every partition has a leader in the metadata the clients will read (on a broker that was just
- * started, kafkajs's own `waitForLeaders` returns before the first produce can find them).
+ * The SDK's producer (default settings but for the batch limits under test). `transportEnv` adds
+ * environment settings, e.g. the one that picks another client transport.
  */
-async function topicWithPartitions(name: string): Promise<string> {
-  await ensureTopics(clientConfigFromEnv({ KAFKA_BROKERS: brokers.join(",") }), [{ topic: name, partitions: 3 }], {
-    logger: silentLogger,
-  });
-  return name;
-}
-
-async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => {});
-  await admin.disconnect();
-}
-
-async function rawProducer(): Promise<KafkajsProducer> {
-  const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await p.connect();
-  return p;
-}
-
-/** The records raw kafkajs sends: the same bytes and headers the typed path writes. */
-function preEncoded(count: number, topic: string): KafkajsMessage[] {
-  const codec = avroCodec<Booking>(schema);
-  return Array.from({ length: count }, (_, i) => {
-    const p = codec.applyDefaults(payload(i));
-    return {
-      key: p.user_phone,
-      value: codec.encode(p),
-      headers: {
-        "event-id": crypto.randomUUID(),
-        "event-type": "booking.created",
-        "schema-version": "v1",
-        timestamp: new Date().toISOString().slice(0, 19).concat("Z"),
-        "retry-count": "0",
-        "schema-fingerprint": codec.fingerprint,
-        "content-type": "application/avro",
-        "x-bench": topic,
-      },
-    };
-  });
-}
-
-/** A typed producer, connected and warmed up; `run` publishes `messages` events concurrently. */
-async function typedContender(topic: string): Promise<{ run(): Promise<Run>; close(): Promise<void> }> {
-  const config = {
-    ...producerConfigFromEnv(topic, { KAFKA_BROKERS: brokers.join(","), KAFKA_PRODUCER_COMPRESSION: compression }),
-    batchSize: batch,
-    batchBytes: 64 * 1024 * 1024,
-  };
-  const producer = createProducer(config, { logger: silentLogger, metrics: producerMetrics() });
-  if (args.tracing) producer.use(tracingProducerMiddleware());
-  producer.use((ctx, next) => {
-    ctx.headers["x-bench"] = topic;
-    return next(ctx);
-  });
-  const event = defineEvent<Booking, Omit<Booking, "seats" | "notes" | "status">, "booking.created">({
-    type: "booking.created",
-    name: "BookingCreated",
-    topic,
-    keyField: "user_phone",
-    format: "avro",
-    compatibility: "BACKWARD",
-    versions: [{ version: 1, schema }],
-  });
-  await Promise.all(Array.from({ length: batch }, (_, i) => producer.publishEvent(event, payload(i)))); // warm-up
-  return {
-    async run() {
-      // The application's payload objects exist before the clock starts, as raw (b)'s records do.
-      const inputs = Array.from({ length: messages }, (_, i) => payload(i));
-      const stop = timer(messages);
-      await Promise.all(inputs.map((p) => producer.publishEvent(event, p)));
-      return stop();
+function sdk(name: string, label: string, transportEnv: Record<string, string> = {}): readonly [string, Setup] {
+  return [
+    name,
+    async (topic) => {
+      const config = {
+        ...producerConfigFromEnv(topic, {
+          ...env,
+          ...transportEnv,
+          KAFKA_PRODUCER_REQUIRE_ACKS: "-1",
+          KAFKA_PRODUCER_IDEMPOTENT: "true",
+          KAFKA_PRODUCER_COMPRESSION: args.compression,
+        }),
+        batchSize: args.batch,
+        batchTimeoutMs: args.lingerMs,
+      };
+      // A transport this build of the runtime does not know would silently measure the default one.
+      const wanted = transportEnv.KAFKA_TRANSPORT;
+      if (wanted !== undefined && (config as { transport?: string }).transport !== wanted) return undefined;
+      const producer = createProducer(config, { logger: silentLogger, metrics: producerMetrics() });
+      const event = defineEvent<Booking, Booking, "bench.booking.created">({
+        type: "bench.booking.created",
+        name: "BookingCreated",
+        topic,
+        keyField: "user_phone",
+        format: "avro",
+        compatibility: "BACKWARD",
+        versions: [{ version: 1, schema }],
+      });
+      await Promise.all(Array.from({ length: args.batch }, (_, i) => producer.publishEvent(event, booking(i))));
+      return {
+        name,
+        label,
+        async run() {
+          const inputs = bookings();
+          const stop = stopwatch(inputs.length);
+          await Promise.all(inputs.map((p) => producer.publishEvent(event, p)));
+          return stop();
+        },
+        close: () => producer.close(),
+      };
     },
-    close: () => producer.close(),
+  ];
+}
+
+const rawKafkajs: Setup = async (topic, records) => {
+  registerKafkajsSnappy();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const compression = compressions[args.compression];
+  const build = (inputs: readonly Booking[], from: number): KafkajsMessage[] => {
+    const messages: KafkajsMessage[] = [];
+    for (let i = from; i < Math.min(from + args.batch, inputs.length); i++) {
+      const p = inputs[i] as Booking;
+      messages.push({ key: p.user_phone, value: bookingType.toBuffer(p), headers: records.headers() });
+    }
+    return messages;
   };
-}
-
-async function runRawA(topic: string): Promise<Run> {
-  const producer = await rawProducer();
-  const records = preEncoded(rawAMessages, topic);
-  await producer.send({ topic, messages: preEncoded(1, topic), acks: -1 });
-  const stop = timer(rawAMessages);
-  for (const record of records) {
-    await producer.send({ topic, messages: [record], acks: -1, compression: compressionType[compression] });
-  }
-  const run = stop();
-  await producer.disconnect();
-  return run;
-}
-
-/** A raw kafkajs producer, connected and warmed up; `run` sends pre-encoded records with sendBatch, one batch at a time. */
-async function rawBatchContender(topic: string): Promise<{ run(): Promise<Run>; close(): Promise<void> }> {
-  const producer = await rawProducer();
-  const send = (records: KafkajsMessage[]) =>
-    producer.sendBatch({
-      acks: -1,
-      compression: compressionType[compression],
-      topicMessages: [{ topic, messages: records }],
-    });
-  await send(preEncoded(batch, topic)); // warm-up
+  const send = (messages: KafkajsMessage[]) =>
+    producer.sendBatch({ acks: -1, compression, topicMessages: [{ topic, messages }] });
+  await send(build(bookings(args.batch), 0));
   return {
+    name: "kafkajs",
+    label: "kafkajs sendBatch, avsc + headers per record",
     async run() {
-      const records = preEncoded(messages, topic);
-      const stop = timer(messages);
-      for (let i = 0; i < records.length; i += batch) await send(records.slice(i, i + batch));
+      const inputs = bookings();
+      const stop = stopwatch(inputs.length);
+      let inFlight = send(build(inputs, 0));
+      for (let from = args.batch; from < inputs.length; from += args.batch) {
+        const next = build(inputs, from);
+        await inFlight;
+        inFlight = send(next);
+      }
+      await inFlight;
       return stop();
     },
     close: () => producer.disconnect(),
   };
+};
+
+const platformatic: Setup = async (topic, records) => {
+  const producer = new PlatformaticProducer<string, Booking, string, string>({
+    clientId: `bench-platformatic-${randomUUID().slice(0, 8)}`,
+    bootstrapBrokers: brokers,
+    idempotent: true,
+    acks: -1,
+    compression: args.compression,
+    serializers: {
+      key: stringSerializer,
+      value: (value) => (value === undefined ? undefined : bookingType.toBuffer(value)),
+      headerKey: stringSerializer,
+      headerValue: stringSerializer,
+    },
+  });
+  const messages = (inputs: readonly Booking[], from: number) => {
+    const out = [];
+    for (let i = from; i < Math.min(from + args.batch, inputs.length); i++) {
+      const p = inputs[i] as Booking;
+      out.push({ topic, key: p.user_phone, value: p, headers: records.headers() });
+    }
+    return out;
+  };
+  await producer.send({ messages: messages(bookings(args.batch), 0) });
+  return {
+    name: "platformatic",
+    label: "@platformatic/kafka send, avsc serializer + headers per record",
+    async run() {
+      const inputs = bookings();
+      const stop = stopwatch(inputs.length);
+      let inFlight = producer.send({ messages: messages(inputs, 0) });
+      for (let from = args.batch; from < inputs.length; from += args.batch) {
+        const next = messages(inputs, from);
+        await inFlight;
+        inFlight = producer.send({ messages: next });
+      }
+      await inFlight;
+      return stop();
+    },
+    close: () => producer.close(),
+  };
+};
+
+/** The contenders, in the order of their first round. Adding one is adding a line. */
+const contenders: readonly (readonly [string, Setup])[] = [
+  sdk("sdk", "SDK publishEvent, each at once (kafkajs transport)"),
+  sdk("sdk-platformatic", "SDK publishEvent, each at once (@platformatic/kafka transport)", {
+    KAFKA_TRANSPORT: "platformatic",
+  }),
+  ["kafkajs", rawKafkajs],
+  ["platformatic", platformatic],
+];
+
+function bookings(count = args.messages): Booking[] {
+  return Array.from({ length: count }, (_, i) => booking(i));
 }
 
-const rounds = Number(args.rounds);
-const suffix = Date.now().toString(36);
-const topics = await Promise.all(["typed", "raw-a", "raw-b"].map((t) => topicWithPartitions(`bench-${t}-${suffix}`)));
-try {
-  // Rounds alternate the contenders so that noise from a shared machine hits both; the median round counts.
-  const typedRuns: Run[] = [];
-  const rawBRuns: Run[] = [];
-  const typedProducer = await typedContender(topics[0] as string);
-  const rawBatchProducer = await rawBatchContender(topics[2] as string);
-  // One untimed round each first: the first full round still runs partly unoptimised code and
-  // grows the heap (the typed path measured ~20% slower in it than in later rounds).
-  await rawBatchProducer.run();
-  await typedProducer.run();
-  for (let r = 0; r < rounds; r++) {
-    rawBRuns.push(await rawBatchProducer.run());
-    typedRuns.push(await typedProducer.run());
+async function main(): Promise<void> {
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const loadStart = loadavg();
+  const sample = await sdkRecord();
+  const records: RecordFactory = { headers: headerFactory(sample.headers) };
+  const suffix = randomUUID().slice(0, 8);
+  const topics: string[] = [];
+  const ready: Contender[] = [];
+  try {
+    for (const [name, setup] of contenders) {
+      const topic = await createTopic(`bench-produce-${name}-${suffix}`, args.partitions);
+      topics.push(topic);
+      const contender = await setup(topic, records);
+      if (contender === undefined) progress(`${name}: not offered by this build of @skeji/kafka, left out`);
+      else ready.push(contender);
+    }
+    progress(
+      `produce: ${args.messages} messages per round, batch ${args.batch}, linger ${args.lingerMs} ms, ${args.compression}, acks=all, idempotent`,
+    );
+    const rounds = await runRounds(ready, args.rounds, args.warmup, progress);
+    const settings = {
+      messages: args.messages,
+      batch: args.batch,
+      lingerMs: args.lingerMs,
+      partitions: args.partitions,
+      compression: args.compression,
+      acks: "all",
+      idempotent: true,
+      requestsInFlight: 1,
+      versions: versions(),
+    };
+    const result = summarize(
+      "produce",
+      settings,
+      recordShape(sample.key, sample.value, sample.headers),
+      ready,
+      rounds,
+      loadStart,
+      [
+        ["sdk-platformatic", "kafkajs"],
+        ["sdk-platformatic", "platformatic"],
+        ["platformatic", "kafkajs"],
+      ],
+    );
+    if (args.json) console.log(JSON.stringify(result));
+    else printResult(result, "produce benchmark");
+  } finally {
+    for (const c of ready) await c.close().catch(() => {});
+    await deleteTopics(topics);
   }
-  await typedProducer.close();
-  await rawBatchProducer.close();
-  const typed = median(typedRuns);
-  const rawB = median(rawBRuns);
-  const rawA = await runRawA(topics[1] as string);
-  const result = {
-    messages,
-    batch,
-    rawAMessages,
-    rounds,
-    compression,
-    tracing: args.tracing,
-    msgsPerSec: {
-      typed: Math.round(typed.msgsPerSec),
-      rawSendEach: Math.round(rawA.msgsPerSec),
-      rawSendBatch: Math.round(rawB.msgsPerSec),
-    },
-    cpuPerWall: { typed: typed.cpu, rawSendEach: rawA.cpu, rawSendBatch: rawB.cpu },
-    roundsMsgsPerSec: {
-      typed: typedRuns.map((r) => Math.round(r.msgsPerSec)),
-      rawSendBatch: rawBRuns.map((r) => Math.round(r.msgsPerSec)),
-    },
-    ratios: {
-      typedVsRawSendEach: typed.msgsPerSec / rawA.msgsPerSec,
-      typedVsRawSendBatch: typed.msgsPerSec / rawB.msgsPerSec,
-    },
-    targets: { typedVsRawSendEach: 5, typedVsRawSendBatch: 0.9 },
-  };
-  if (args.json) {
-    console.log(JSON.stringify(result));
-  } else {
-    const pass = (ok: boolean) => (ok ? "meets target" : "BELOW target");
-    const line = (label: string, run: Run, note = "") =>
-      `  ${label.padEnd(34)}${Math.round(run.msgsPerSec).toLocaleString("en").padStart(8)} msgs/s  cpu ${run.cpu.toFixed(2)}${note}`;
-    console.log(
-      `produce benchmark: ${messages} messages, batch ${batch}, ${compression}, acks=all, idempotent, median of ${rounds}${args.tracing ? ", tracing" : ""}`,
-    );
-    console.log(line("typed publishEvent (concurrent)", typed));
-    console.log(line("raw kafkajs send per message (a)", rawA, ` (${rawAMessages} msgs)`));
-    console.log(line("raw kafkajs sendBatch (b)", rawB));
-    console.log(
-      `  typed / raw a = ${result.ratios.typedVsRawSendEach.toFixed(2)}x (target >= 5x: ${pass(result.ratios.typedVsRawSendEach >= 5)})`,
-    );
-    console.log(
-      `  typed / raw b = ${result.ratios.typedVsRawSendBatch.toFixed(2)}x (target >= 0.9x: ${pass(result.ratios.typedVsRawSendBatch >= 0.9)})`,
-    );
-  }
-} finally {
-  await deleteTopics(topics);
 }
+
+await main();
