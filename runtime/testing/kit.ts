@@ -108,10 +108,11 @@ export interface TestKit {
   /** The group's committed offset (the next one it reads) per partition of `topic`; -1 where none. */
   committed(group: string, topic: string): number[];
   /**
-   * Fails the next `count` produce requests (publishes and DLQ writes) with `error` (default: the
-   * broker not reachable), as a send that was never written; later ones succeed.
+   * Fails the next `count` produce requests (publishes and DLQ writes), or only those to `topic`,
+   * with `error` (default: the broker not reachable), as sends that were never written; later
+   * ones succeed.
    */
-  failSends(count: number, error?: unknown): void;
+  failSends(count: number, options?: { readonly topic?: string; readonly error?: unknown }): void;
   /** Stops every started consumer and closes every producer made by the kit. */
   close(): Promise<void>;
 }
@@ -122,11 +123,12 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
   const broker = new InMemoryBroker();
   const clock = testClock();
   const logger = options.logger ?? silentLogger;
-  let faults: { left: number; error: unknown } | undefined;
+  let faults: { left: number; topic: string | undefined; error: unknown } | undefined;
   const fault = (): SendFault | undefined => {
     if (faults === undefined || faults.left <= 0) return undefined;
-    return () => {
+    return (batch) => {
       if (faults === undefined || faults.left <= 0) return undefined;
+      if (faults.topic !== undefined && !batch.some((t) => t.topic === faults?.topic)) return undefined;
       faults.left--;
       return faults.error;
     };
@@ -269,8 +271,12 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
         return offset === undefined ? -1 : Number(offset);
       });
     },
-    failSends(count, error = new Error("in-memory broker: connection refused (a fault the test asked for)")) {
-      faults = { left: count, error };
+    failSends(count, failure = {}) {
+      faults = {
+        left: count,
+        topic: failure.topic,
+        error: failure.error ?? new Error("in-memory broker: connection refused (a fault the test asked for)"),
+      };
     },
     async close() {
       await Promise.all([...started.keys()].map((c) => c.stop()));
