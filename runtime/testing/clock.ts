@@ -4,6 +4,9 @@
  * keeps running). Given to the consumer as `options.clock`, it makes retry backoff take no real
  * time, while the delays the consumer asked for stay visible (`sleeps`).
  */
+// The timers of node:timers, not the globals: a test that fakes the global timers (vitest's
+// `vi.useFakeTimers()`) does not freeze the broker.
+import { setImmediate } from "node:timers";
 import type { Clock } from "../retry/backoff.ts";
 
 export interface TestClock extends Clock {

@@ -5,6 +5,9 @@
  * `createConsumer` (routing, decoding, middleware, retries, error classes, dead letters, offset
  * commits) on a kafkajs stand-in. Retry backoff runs on a clock where waiting takes no time.
  */
+// The timers of node:timers, not the globals: a test that fakes the global timers (vitest's
+// `vi.useFakeTimers()`) does not freeze the broker.
+import { setImmediate } from "node:timers";
 import type { KafkaClient } from "../client/types.ts";
 import { consumerConfigFromEnv, producerConfigFromEnv } from "../config/env.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
@@ -82,7 +85,10 @@ export interface TestKit {
   /** The kafkajs stand-in on the broker (`ConsumerOptions.kafka`). */
   readonly kafka: InMemoryKafka;
   createTopic(topic: TopicInput): void;
-  /** A producer on the broker: no linger (`batchTimeoutMs` 0), no schema topic; `config` overrides. */
+  /**
+   * A producer on the broker: each publish sent at once (`batchTimeoutMs` 0, `batchSize` 1), no
+   * schema topic; `config` overrides.
+   */
   producer(config?: Partial<ProducerConfig>, options?: ProducerOptions): Producer;
   /**
    * A consumer on the broker (not started): group `test-group` unless given, reading from the
@@ -175,7 +181,9 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
           ...producerConfigFromEnv("test-kit", placeholderEnv),
           topic: "",
           clientId: "test-kit",
+          // Every publish is sent at once, without a linger timer: publishing works under fake timers.
           batchTimeoutMs: 0,
+          batchSize: 1,
           schemaTopic: false,
           ...config,
         },

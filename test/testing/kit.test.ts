@@ -4,7 +4,7 @@
  * failed DLQ write holds the partition until it is retried, backoff runs on the kit's clock, and
  * a missing topic or a busy group fails as a user would be told.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { defineEvent } from "../../runtime/descriptor.ts";
 import { newPermanentError, newTransientError } from "../../runtime/errors/processing.ts";
 import { createTestKit, type TestKit } from "../../runtime/testing.ts";
@@ -164,5 +164,33 @@ describe("createTestKit", () => {
     await kit.start(consumer);
     await kit.producer().publishEvent(started, { id: "a", n: 1 });
     await expect(kit.drain()).rejects.toThrow(/still busy/);
+  });
+});
+
+describe("under vitest's fake timers", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("publishing, draining and backoff work; advancing the timers resumes a held partition", async () => {
+    vi.useFakeTimers();
+    kit = createTestKit({ topics: [started] });
+    const consumer = kit.consumer({}, { retryLaterMs: 5_000 });
+    let calls = 0;
+    consumer.on(started, () => {
+      calls++;
+      if (calls < 3) throw newTransientError("not yet"); // two backoffs, on the kit's clock
+      throw newPermanentError("no such slot");
+    });
+    await kit.start(consumer);
+    kit.failSends(1, { topic: "started-dlq" });
+    await kit.producer().publishEvent(started, { id: "a", n: 1 });
+    await kit.drain();
+    expect(calls).toBe(3);
+    expect(kit.committed("test-group", "started")).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await kit.drain();
+    expect(kit.dlq("started-dlq")).toHaveLength(1);
+    expect(kit.committed("test-group", "started")).toEqual([1]);
   });
 });
