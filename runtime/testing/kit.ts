@@ -19,6 +19,7 @@ import { readHeaders } from "../message/headers.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 import { createProducer, type ProducerOptions } from "../producer/producer.ts";
 import type { Producer } from "../producer/types.ts";
+import { createRequester, type Requester, type RequesterOptions } from "../request-reply/request-reply.ts";
 import { createSerde } from "../serde/serde.ts";
 import { InMemoryBroker, type StoredRecord, type TopicSpec } from "./broker.ts";
 import { type TestClock, testClock } from "./clock.ts";
@@ -96,6 +97,13 @@ export interface TestKit {
    * override. Register handlers, then `kit.start(consumer)`.
    */
   consumer(config?: Partial<ConsumerConfig>, options?: ConsumerOptions): Consumer;
+  /**
+   * `createRequester` on the broker (its reply consumer on the kit's kafkajs stand-in, its requests
+   * published by `producer`, default a new kit producer); `close()` closes it.
+   */
+  requester(
+    options: Omit<RequesterOptions, "producer"> & { readonly producer?: Producer; readonly groupId?: string },
+  ): Promise<Requester>;
   /** Starts a consumer and resolves once it has joined its group; `close()` stops it. */
   start(consumer: Consumer): Promise<void>;
   /**
@@ -168,6 +176,31 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
   for (const t of options.topics ?? []) createTopic(t);
 
   const records = (topic: string): KitRecord[] => broker.records(topic).map(withText);
+  const requesters = new Set<Requester>();
+  const consumerConfig = (config: Partial<ConsumerConfig>): ConsumerConfig => ({
+    ...consumerConfigFromEnv("test-kit", config.groupId ?? "test-group", placeholderEnv),
+    topic: "",
+    clientId: "test-kit",
+    startOffset: "oldest",
+    schemaTopic: false,
+    ...config,
+  });
+  const consumerDefaults = (): ConsumerOptions => ({
+    logger,
+    kafka,
+    clock,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    dlq: clientDlqSink(
+      client.producer({
+        requiredAcks: -1,
+        idempotent: true,
+        compression: "none",
+        maxAttempts: 1,
+        allowAutoTopicCreation: false,
+        requestTimeoutMs: 30_000,
+      }),
+    ),
+  });
 
   const kit: TestKit = {
     broker,
@@ -193,33 +226,16 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
       return producer;
     },
     consumer(config = {}, consumerOptions = {}) {
-      return createConsumer(
-        {
-          ...consumerConfigFromEnv("test-kit", config.groupId ?? "test-group", placeholderEnv),
-          topic: "",
-          clientId: "test-kit",
-          startOffset: "oldest",
-          schemaTopic: false,
-          ...config,
-        },
-        {
-          logger,
-          kafka,
-          clock,
-          ...(options.random === undefined ? {} : { random: options.random }),
-          dlq: clientDlqSink(
-            client.producer({
-              requiredAcks: -1,
-              idempotent: true,
-              compression: "none",
-              maxAttempts: 1,
-              allowAutoTopicCreation: false,
-              requestTimeoutMs: 30_000,
-            }),
-          ),
-          ...consumerOptions,
-        },
-      );
+      return createConsumer(consumerConfig(config), { ...consumerDefaults(), ...consumerOptions });
+    },
+    async requester({ producer, groupId, consumer, ...rest }) {
+      const requester = await createRequester(consumerConfig({ groupId: groupId ?? "test-requester" }), {
+        ...rest,
+        producer: producer ?? kit.producer(),
+        consumer: { ...consumerDefaults(), ...consumer },
+      });
+      requesters.add(requester);
+      return requester;
     },
     async start(consumer) {
       const done = consumer.start();
@@ -287,6 +303,8 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
       };
     },
     async close() {
+      await Promise.all([...requesters].map((r) => r.close().catch(() => {})));
+      requesters.clear();
       await Promise.all([...started.keys()].map((c) => c.stop()));
       await Promise.all([...started.values()].map((done) => done.catch(() => {})));
       started.clear();

@@ -4,9 +4,10 @@
  * failed DLQ write holds the partition until it is retried, backoff runs on the kit's clock, and
  * a missing topic or a busy group fails as a user would be told.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { defineEvent } from "../../runtime/descriptor.ts";
 import { newPermanentError, newTransientError } from "../../runtime/errors/processing.ts";
+import { reply } from "../../runtime/request-reply/request-reply.ts";
 import { createTestKit, type TestKit } from "../../runtime/testing.ts";
 
 interface Step {
@@ -192,5 +193,21 @@ describe("under vitest's fake timers", () => {
     await kit.drain();
     expect(kit.dlq("started-dlq")).toHaveLength(1);
     expect(kit.committed("test-group", "started")).toEqual([1]);
+  });
+});
+
+describe("request-response", () => {
+  it("a requester gets the reply a handler sends", async () => {
+    kit = createTestKit({ topics: [started, finished] });
+    const producer = kit.producer();
+    const service = kit.consumer({ groupId: "service" });
+    service.on(started, async (e) => {
+      await reply(producer, e, finished, { id: e.payload.id, n: e.payload.n + 1 });
+    });
+    await kit.start(service);
+    const requester = await kit.requester({ replies: [finished] });
+    const answer = await requester.request(started, { id: "r-1", n: 41 }, { reply: finished, timeoutMs: 5_000 });
+    expect(answer.payload).toEqual({ id: "r-1", n: 42 });
+    expectTypeOf(answer.payload).toEqualTypeOf<Step>();
   });
 });
