@@ -98,7 +98,7 @@ export class InMemoryKafka implements ConsumerKafka {
 
 type Listener = (event: { id: string; type: string; timestamp: number; payload: unknown }) => void;
 
-class InMemoryConsumer {
+class InMemoryConsumer implements ConsumerApi {
   readonly events = events;
   private readonly listeners = new Map<string, Set<Listener>>();
   private topics: string[] = [];

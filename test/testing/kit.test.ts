@@ -56,7 +56,9 @@ describe("createTestKit", () => {
     for (const n of [1, 2, 3]) await producer.publishEvent(started, { id: `s-${n}`, n });
     await kit.drain();
     expect(done).toEqual([10, 20, 30]);
-    expect((await kit.events(finished)).map((e) => e.payload.n)).toEqual([10, 20, 30]);
+    const events = await kit.events(finished);
+    expect(events.map((e) => e.payload.n)).toEqual([10, 20, 30]);
+    expectTypeOf(events[0]?.payload).toEqualTypeOf<Step | undefined>();
     expect(kit.committed("test-group", "started")).toEqual([3]);
     expect(kit.committed("test-group", "finished")).toEqual([3]);
   });
