@@ -123,6 +123,19 @@ describe("createTestKit", () => {
     expect(kit.committed("test-group", "started")).toEqual([1]);
   });
 
+  it("a publish that fails goes to the producer's dead-letter topic, as configured", async () => {
+    kit = createTestKit({ topics: [started] });
+    const producer = kit.producer({ dlqTopic: "started-dlq", maxAttempts: 1 });
+    kit.failSends(1, { topic: "started" });
+    await expect(producer.publishEvent(started, { id: "a", n: 1 })).rejects.toMatchObject({ code: "PUBLISHED_TO_DLQ" });
+    expect(kit.records("started")).toEqual([]);
+    const [letter] = kit.dlq("started-dlq");
+    expect(letter?.originalTopic).toBe("started");
+    expect(letter?.headerText["event-type"]).toBe("test.started");
+    await producer.publishEvent(started, { id: "a", n: 2 });
+    expect(kit.records("started")).toHaveLength(1);
+  });
+
   it('offsets: "memory" commits nothing', async () => {
     kit = createTestKit({ topics: [started] });
     const consumer = kit.consumer({}, { offsets: "memory" });
