@@ -5,6 +5,7 @@
  * backoff takes no time, and readers for what was published, dead-lettered and committed.
  * See docs/testing.md.
  */
+export type { AdminApi, ConsumerApi, ConsumerKafka } from "./consumer/kafkajs-api.ts";
 export { InMemoryBroker, type StoredHeaderValue, type StoredRecord, type TopicSpec } from "./testing/broker.ts";
 export { type TestClock, testClock } from "./testing/clock.ts";
 export { InMemoryKafka } from "./testing/consumer-client.ts";

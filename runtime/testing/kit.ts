@@ -7,7 +7,7 @@
  */
 // The timers of node:timers, not the globals: a test that fakes the global timers (vitest's
 // `vi.useFakeTimers()`) does not freeze the broker.
-import { setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import type { KafkaClient } from "../client/types.ts";
 import { consumerConfigFromEnv, producerConfigFromEnv } from "../config/env.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
@@ -244,19 +244,28 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
       await consumer.ready();
     },
     async drain() {
-      const end = Date.now() + (options.drainTimeoutMs ?? 10_000);
-      let quiet = 0;
-      // Settled twice in a row across a turn of the event loop: no callback was about to publish.
-      while (quiet < 2) {
-        await Promise.all([...producers].map((p) => p.flush().catch(() => {})));
-        await new Promise((resolve) => setImmediate(resolve));
-        if (crashes.length > 0) throw crashes[0];
-        quiet = kafka.settled() ? quiet + 1 : 0;
-        if (quiet === 0 && Date.now() > end) {
-          throw new Error(
-            `drain: the consumers were still busy after ${options.drainTimeoutMs ?? 10_000} ms (a handler that never settles, or one that publishes without end?)`,
-          );
+      const limitMs = options.drainTimeoutMs ?? 10_000;
+      // A timer of node:timers: real time even while a test fakes the global clock.
+      let expired = false;
+      const limit = setTimeout(() => {
+        expired = true;
+      }, limitMs);
+      try {
+        let quiet = 0;
+        // Settled twice in a row across a turn of the event loop: no callback was about to publish.
+        while (quiet < 2) {
+          await Promise.all([...producers].map((p) => p.flush().catch(() => {})));
+          await new Promise((resolve) => setImmediate(resolve));
+          if (crashes.length > 0) throw crashes[0];
+          quiet = kafka.settled() ? quiet + 1 : 0;
+          if (quiet === 0 && expired) {
+            throw new Error(
+              `drain: the consumers were still busy after ${limitMs} ms (a handler that never settles, or one that publishes without end?)`,
+            );
+          }
         }
+      } finally {
+        clearTimeout(limit);
       }
     },
     records,
