@@ -148,4 +148,27 @@ describe.each(transports)("$name", ({ create }) => {
     expect(handled).toEqual([0, 1]);
     expect(await t.committed(group, topic)).toEqual([1]);
   });
+
+  it("a dead letter that cannot be written holds the partition at the message, uncommitted (the DLQ topic does not exist)", async () => {
+    const topic = await t.topic("nodlq");
+    const event = slotEvent(topic);
+    const producer = t.producer();
+    await producer.publishEvent(event, { id: "s", seq: 0, note: "bad" });
+    await producer.publishEvent(event, { id: "s", seq: 1, note: "" });
+    const group = `${topic}-g`;
+    const consumer = t.consumer({ groupId: group, dlqTopic: `${topic}-missing` }, { retryLaterMs: 60_000 });
+    const handled: number[] = [];
+    consumer.on(event, (e) => {
+      handled.push(e.payload.seq);
+      if (e.payload.note === "bad") throw newPermanentError("cannot book");
+    });
+    await t.start(consumer);
+    // Rewound to the message for a later retry: the seek commits its own offset, nothing past it.
+    await t.until(
+      async () => handled.includes(0) && (await t.committed(group, topic))[0] === 0,
+      "the partition held at offset 0",
+    );
+    expect(handled).toEqual([0]);
+    expect(await t.committed(group, topic)).toEqual([0]);
+  });
 });
