@@ -6,7 +6,10 @@
 import { createTestKit, type TestKit } from "@skeji/kafka/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bookingsService, type Calendar } from "../../examples/testing/bookings-service.ts";
-import { publishBookingCreateRequested } from "../../generated/booking.create.requested.ts";
+import {
+  BookingCreateRequestedEvent,
+  publishBookingCreateRequested,
+} from "../../generated/booking.create.requested.ts";
 import { BookingCreatedEvent } from "../../generated/booking.created.ts";
 import { allTopics } from "../../generated/index.ts";
 
@@ -76,6 +79,9 @@ describe("bookings service", () => {
       retryCount: 3,
       error: "calendar service unavailable: connect ECONNREFUSED 10.0.0.7:443",
     });
+    // A dead letter keeps the original value and headers: it decodes as the event it was.
+    const [dead] = await kit.events(BookingCreateRequestedEvent, "dlq-domain-services");
+    expect(dead?.payload.params.user_phone).toBe("+972509999999");
     expect(await kit.events(BookingCreatedEvent)).toEqual([]);
   });
 
