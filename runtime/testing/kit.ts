@@ -240,8 +240,13 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
     async start(consumer) {
       const done = consumer.start();
       started.set(consumer, done);
-      done.catch((e: unknown) => crashes.push(e));
+      // A failed start rejects here; a consumer that fails once running fails the next drain().
+      let joined = false;
+      done.catch((e: unknown) => {
+        if (joined) crashes.push(e);
+      });
       await consumer.ready();
+      joined = true;
     },
     async drain() {
       const limitMs = options.drainTimeoutMs ?? 10_000;
