@@ -2,7 +2,7 @@
 // runtime: an ES module build (dist/esm) and a CommonJS build (dist/cjs) with types for each, so
 // `import` and `require` both work on Node 20. generator: the skeji-gen CLI as plain JavaScript.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,3 +41,21 @@ if (pkg === "runtime") {
   compile("tsconfig.build.json");
 }
 rewriteDeclarations(join(dir, "dist"));
+
+// Every entry point of the package's `exports` (".", "./codegen", "./testing", ...) must have
+// been built, for `import` and for `require`: an entry added to package.json whose source the
+// build does not reach would otherwise only fail in a user's project.
+const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+const missing = [];
+for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+  if (typeof target !== "object" || target === null) continue;
+  for (const condition of ["import", "require"]) {
+    for (const file of Object.values(target[condition] ?? {})) {
+      if (!existsSync(join(dir, file))) missing.push(`${entry} (${condition}): ${file}`);
+    }
+  }
+}
+if (missing.length > 0) {
+  console.error(`the build did not produce every entry point of package.json "exports":\n  ${missing.join("\n  ")}`);
+  process.exit(1);
+}

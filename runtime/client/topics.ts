@@ -1,11 +1,14 @@
 /** Which topics the cluster has: asked after a failure that points at a missing topic. */
-import type { Kafka } from "kafkajs";
+import type { Admin, AdminConfig } from "kafkajs";
 
 /**
  * The topics of `topics` the cluster does not have; undefined when the list cannot be read.
  * kafkajs's admin client lists topics without ever asking the broker to create one.
  */
-export async function missingTopics(kafka: Kafka, topics: readonly string[]): Promise<string[] | undefined> {
+export async function missingTopics(
+  kafka: { admin(config?: AdminConfig): Pick<Admin, "connect" | "listTopics" | "disconnect"> },
+  topics: readonly string[],
+): Promise<string[] | undefined> {
   const admin = kafka.admin({ retry: { retries: 1 } });
   try {
     await admin.connect();

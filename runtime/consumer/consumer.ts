@@ -18,7 +18,7 @@
  * - With `offsets: "memory"` nothing is ever committed: the resolved offsets are kept in memory
  *   and sought back to on every group join (`positions.ts`).
  */
-import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
+import { Kafka } from "kafkajs";
 import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
@@ -34,6 +34,7 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import type { ConsumerApi, ConsumerKafka } from "./kafkajs-api.ts";
 import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
 import type { ConsumerObserver, ProcessorDeps } from "./processor.ts";
@@ -156,8 +157,11 @@ export interface ConsumerOptions {
   };
   /** Outcome counters and lag; default the metrics in prom-client's default registry. */
   readonly metrics?: ConsumerMetrics;
-  /** Share an existing kafkajs instance instead of creating one from the config. */
-  readonly kafka?: Kafka;
+  /**
+   * Share an existing kafkajs instance instead of creating one from the config; or the in-memory
+   * broker of `@skeji/kafka/testing` (anything with the kafkajs API of `kafkajs-api.ts`).
+   */
+  readonly kafka?: ConsumerKafka;
   /** Injectable for tests. */
   readonly clock?: Clock;
   readonly random?: () => number;
@@ -190,7 +194,7 @@ export function createConsumer(config: ConsumerConfig, options: ConsumerOptions 
 class SkejiConsumer implements Consumer {
   readonly groupId: string;
   private readonly logger: Logger;
-  private readonly kafka: Kafka;
+  private readonly kafka: ConsumerKafka;
   private readonly router: Router;
   /** The decoder's serde, when this consumer made it: closed on stop (the schema topic's connections). */
   private readonly ownSerde: Serde | undefined;
@@ -198,7 +202,7 @@ class SkejiConsumer implements Consumer {
   private readonly dlq: DlqSink;
   private readonly abort = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private consumer: KafkajsConsumer | undefined;
+  private consumer: ConsumerApi | undefined;
   private stopping: Promise<void> | undefined;
   private startup: Promise<void> | undefined;
   private started = false;

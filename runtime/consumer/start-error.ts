@@ -4,15 +4,15 @@
  * joined without a word), so a topic that does not exist fails the start; the error names the
  * missing topics, looked up in the cluster's topic list.
  */
-import type { Kafka } from "kafkajs";
 import { pointsToMissingTopic } from "../client/send-outcome.ts";
 import { howToCreate, missingTopics } from "../client/topics.ts";
 import { SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
 import { ConsumerErrorCode } from "../errors/processing.ts";
+import type { ConsumerKafka } from "./kafkajs-api.ts";
 
 export async function startError(
-  kafka: Kafka,
+  kafka: Pick<ConsumerKafka, "admin">,
   groupId: string,
   topics: readonly string[],
   cause: unknown,

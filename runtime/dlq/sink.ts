@@ -4,7 +4,7 @@
  */
 import { Kafka } from "kafkajs";
 import { kafkajsConfig, kafkajsProducerClient } from "../client/kafkajs.ts";
-import type { OutgoingHeaderValue } from "../client/types.ts";
+import type { OutgoingHeaderValue, ProducerClient } from "../client/types.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Producer } from "../producer/types.ts";
@@ -94,6 +94,14 @@ export function kafkaDlqSink(
     },
     options.logger,
   );
+  return clientDlqSink(client);
+}
+
+/**
+ * A sink on any producer client of the client interface (an acks=all one): the record is written
+ * as built. `kafkaDlqSink` is this on a kafkajs client; the test kit's is on its in-memory broker.
+ */
+export function clientDlqSink(client: ProducerClient): DlqSink {
   let closed = false;
   return {
     async write(topic, record) {

@@ -22,6 +22,7 @@ import { Kafka } from "kafkajs";
 import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import { type ConsumerOptions, createConsumer } from "../consumer/consumer.ts";
+import type { ConsumerKafka } from "../consumer/kafkajs-api.ts";
 import type { ConsumedEvent, ConsumedEventBase } from "../consumer/types.ts";
 import type { AnyEventDescriptor, InitOf, PayloadOf } from "../descriptor.ts";
 import { SkejiError } from "../errors/base.ts";
@@ -195,7 +196,7 @@ export async function createRequester(config: ConsumerConfig, options: Requester
 
 /** Deletes the requester's consumer group (its members have left); failures are logged, not thrown. */
 async function deleteGroup(
-  kafka: Kafka,
+  kafka: ConsumerKafka,
   groupId: string,
   logger?: { warn(o: object, m: string): void },
 ): Promise<void> {

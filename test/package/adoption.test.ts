@@ -3,7 +3,8 @@
  * serve them, installed into fresh projects outside this repository - one ES module service, one
  * CommonJS service - then `skeji-gen init`, a second and third event sharing a named type,
  * generate, the service's own `tsc`, its topics applied to the real broker, publish and consume
- * with plain `node`, and `skeji-gen check --against` a breaking branch in the service's git repo.
+ * with plain `node`, a unit test on `@skeji/kafka/testing`, and `skeji-gen check --against` a
+ * breaking branch in the service's git repo.
  * Also: a production install of the runtime holds none of the generator's dependencies.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -123,6 +124,31 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
+`;
+
+/** A unit test's body, as a service writes it with the test kit: no broker, the generated functions. */
+const serviceUnit = `import { createTestKit } from "@skeji/kafka/testing";
+import { allTopics, OrderPlacedEvent, onOrderPlaced, publishOrderPlaced } from "../generated/index.js";
+
+async function unit(): Promise<void> {
+  const kit = createTestKit({ topics: allTopics });
+  const consumer = kit.consumer({ groupId: "unit" });
+  const totals: string[] = [];
+  onOrderPlaced(consumer, (event) => {
+    totals.push(event.payload.total.amount);
+  });
+  await kit.start(consumer);
+  await publishOrderPlaced(kit.producer(), { order_id: "o-1", total: { amount: "7.25", currency: "EUR" } });
+  await kit.drain();
+  const [published] = await kit.events(OrderPlacedEvent);
+  console.log(JSON.stringify({ totals, published: published?.payload.order_id }));
+  await kit.close();
+}
+
+unit().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
@@ -262,6 +288,7 @@ describe.each(kinds)("a $name service", (kind) => {
     // The service's own compiler, then plain node.
     mkdirSync(join(dir, "src"), { recursive: true });
     writeFileSync(join(dir, "src", "main.ts"), serviceMain);
+    writeFileSync(join(dir, "src", "unit.ts"), serviceUnit);
     const tsc = run(join(dir, "node_modules", ".bin", "tsc"), ["-p", "."], dir);
     expect(tsc.code, `${tsc.stdout}${tsc.stderr}`).toBe(0);
 
@@ -284,6 +311,11 @@ describe.each(kinds)("a $name service", (kind) => {
         { type: "order.refunded", refund: { amount: "2.50", currency: "EUR" } },
       ]),
     );
+
+    // The service's unit test on @skeji/kafka/testing (the package's second entry point).
+    const unit = run("node", [join("dist", "src", "unit.js")], dir);
+    expect(unit.code, `${unit.stdout}${unit.stderr}`).toBe(0);
+    expect(JSON.parse(unit.stdout.trim().split("\n").at(-1) as string)).toEqual({ totals: ["7.25"], published: "o-1" });
 
     // A pull request that breaks consumers: check --against the main branch fails with annotations.
     const git = (...args: string[]) =>
