@@ -7,6 +7,9 @@
  * broker drops the empty group when the reader leaves) and leaves once each partition has been read
  * up to its end offset. The record just below an end offset always exists: compaction never
  * touches the active segment, which holds the end of the log.
+ *
+ * Appending uses an idempotent producer (a retry after a lost answer is not written twice), and a
+ * new one after any failed append (a new producer id), like the runtime's producer does.
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, type Producer } from "kafkajs";
@@ -114,8 +117,19 @@ export function kafkajsCompactedLog(
         producer = undefined;
         throw error;
       });
-      const p = await producer;
-      await p.send({ topic, acks: -1, messages: [{ key, value }] });
+      const current = producer;
+      const p = await current;
+      try {
+        await p.send({ topic, acks: -1, messages: [{ key, value }] });
+      } catch (error) {
+        // kafkajs winds the partition's sequence number back after a failed send, also when the
+        // broker wrote the record (a lost answer): the next record of the same size would be taken
+        // for a duplicate of it - acknowledged, never written - and a schema would be missing
+        // whose records were published. A new producer id starts its sequences afresh.
+        if (producer === current) producer = undefined;
+        await p.disconnect().catch(() => {});
+        throw error;
+      }
     },
 
     async close() {
