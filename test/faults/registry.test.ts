@@ -7,37 +7,31 @@
  * idempotent: one version under the subject), the publishes waiting on it wait; when every attempt
  * is lost they fail with REGISTRY_UNAVAILABLE and none of their records is sent, and the next
  * publish registers again; every record carries an id, or a fingerprint, that the registry holds
- * under its subject. The broker is the shared one: no broker fault here.
+ * under its subject. The registry is the shared one (no state but the test's own subjects).
  */
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clientConfigFromEnv,
-  createProducer,
-  defineEvent,
-  ensureTopics,
-  type Producer,
-  producerConfigFromEnv,
-  silentLogger,
-} from "../../runtime/index.ts";
+import { createProducer, defineEvent, type Producer, silentLogger } from "../../runtime/index.ts";
 import { avroCodec } from "../../runtime/serde/avro.ts";
-import { brokers, registryUrl, uniqueName } from "../infra/env.ts";
+import { registryUrl } from "../infra/env.ts";
+import { FaultCluster } from "./cluster.ts";
 import { HttpFaultProxy } from "./http-proxy.ts";
 import { judgePublishes, Ledger, producerRow, readTopic, type Told } from "./oracle.ts";
 import { recordScenario } from "./report.ts";
+import { producerConfig } from "./support.ts";
 
+let fc: FaultCluster;
 let proxy: HttpFaultProxy;
 const open: Producer[] = [];
 beforeAll(async () => {
   proxy = await HttpFaultProxy.start(new URL(registryUrl()).origin);
+  fc = await FaultCluster.start(1, "registry");
 });
 afterAll(async () => {
   await Promise.all(open.map((p) => p.close().catch(() => {})));
   await proxy?.close();
+  await fc?.stop();
 });
-
-const kafka = () => new Kafka({ brokers: brokers(), clientId: "faults-registry", logLevel: logLevel.NOTHING });
 
 /** The registry's API (Confluent-compatible) through the proxy, and straight. */
 const throughProxy = () => `${proxy.origin}${new URL(registryUrl()).pathname}`;
@@ -74,7 +68,7 @@ function event(topic: string, format: Format) {
 async function records(topic: string, count: number): Promise<{ value: Buffer; fingerprint: string | undefined }[]> {
   const out: { value: Buffer; fingerprint: string | undefined }[] = [];
   if (count === 0) return out;
-  const consumer = kafka().consumer({ groupId: `faults-registry-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer = fc.kafka().consumer({ groupId: `faults-registry-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
@@ -107,20 +101,12 @@ describe("a lost answer to auto-registration", () => {
       ? "the waiting publishes fail, none sent; the next registers again, the same id"
       : "sent again, the same id; the waiting publishes succeed";
     it(`${format} framing, ${what}: ${claim}`, async () => {
-      const topic = uniqueName(`registry-${format}`);
-      await ensureTopics(clientConfigFromEnv({ KAFKA_BROKERS: brokers().join(",") }), [{ topic, partitions: 1 }], {
-        logger: silentLogger,
-      });
+      const topic = await fc.topic(`registry-${format}`);
       const e = event(topic, format);
       const subject = `${topic}-${e.type}`;
-      const producer = createProducer(
-        producerConfigFromEnv(topic, {
-          KAFKA_BROKERS: brokers().join(","),
-          KAFKA_CLIENT_ID: "faults-registry",
-          SCHEMA_REGISTRY_URL: throughProxy(),
-        }),
-        { logger: silentLogger },
-      );
+      const producer = createProducer(producerConfig(fc, topic, { SCHEMA_REGISTRY_URL: throughProxy() }), {
+        logger: silentLogger,
+      });
       open.push(producer);
       const ledger = new Ledger();
       const publish = (count: number) =>
@@ -138,7 +124,7 @@ describe("a lost answer to auto-registration", () => {
       await producer.flush();
 
       const registrations = proxy.exchanges.filter((x) => isRegistration(x.method, x.path));
-      const v = judgePublishes(ledger, await readTopic(kafka(), topic));
+      const v = judgePublishes(ledger, await readTopic(fc.kafka(), topic));
       const versions = await registryGet(`/subjects/${encodeURIComponent(subject)}/versions`);
       const latest = await registryGet(`/subjects/${encodeURIComponent(subject)}/versions/1`);
       const registeredId = (latest.body as { id: number }).id;
