@@ -125,6 +125,49 @@ async function liveBrokers(): Promise<number> {
   }
 }
 
+const clientConfig = () =>
+  clientConfigFromEnv({ KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults-topics" });
+
+describe("ensureTopics when the answer to a creation is lost", () => {
+  it("finds each topic created, reports it created and usable; the next run creates nothing", async () => {
+    const prefix = uniqueName("answer");
+    const specs = Array.from({ length: 3 }, (_, i) => ({
+      topic: `${prefix}-${i}`,
+      partitions: 3,
+      replicationFactor: 3,
+    }));
+    const names = specs.map((t) => t.topic);
+    // Whichever broker the creations go to: it carries each out, and the answer is lost (the connection cut).
+    const drops = [1, 2, 3].map((node) =>
+      fc.proxy(node).dropResponses({ apiKey: CreateTopics, count: Number.POSITIVE_INFINITY }),
+    );
+    const rec = recorder();
+    const outcome = await settle(ensureTopics(clientConfig(), specs, { logger: rec.logger, timeoutMs: 8000 }));
+    for (const drop of drops) drop.stop();
+    const dropped = drops.reduce((n, d) => n + d.dropped, 0);
+    const found = rec.warnings.filter((w) => w.includes("got no answer, but it exists")).length;
+
+    judge(outcome, names, await observe(names, [1, 2, 3]));
+    expect(outcome.error?.message).toBeUndefined();
+    expect([...(outcome.result?.created ?? [])].sort()).toEqual([...names].sort());
+    expect(dropped).toBeGreaterThanOrEqual(3);
+    expect(found).toBe(3);
+    const again = await ensureTopics(clientConfig(), specs, { logger: silentLogger });
+    expect(again.created).toEqual([]);
+    expect(again.drifted).toEqual([]);
+    recordScenario({
+      scenario: "topics: the answer to every creation lost",
+      published: 0,
+      acknowledged: 0,
+      lost: 0,
+      duplicated: 0,
+      deadLettered: 0,
+      ambiguous: 0,
+      notes: `Three brokers; ensureTopics of 3 topics (replication factor 3, 3 partitions) while the proxies lose every CreateTopics answer and cut the connection (${dropped} answers lost). Each topic was found created after its lost answer (${found} of 3) and reported created and usable; the next run created nothing and found no drift.`,
+    });
+  });
+});
+
 describe("ensureTopics with a broker SIGKILLed during creation", () => {
   it("succeeds only with every topic usable, else names what it did not make usable; idempotent once the broker is back", async () => {
     const prefix = uniqueName("ensure");
@@ -143,7 +186,7 @@ describe("ensureTopics with a broker SIGKILLed during creation", () => {
     ];
     const during = batch("during", 4);
     const after = batch("after", 2);
-    const config = clientConfigFromEnv({ KAFKA_BROKERS: fc.brokers.join(","), KAFKA_CLIENT_ID: "faults-topics" });
+    const config = clientConfig();
 
     // The broker that answers the first creation request dies as that answer leaves.
     let killed: number | undefined;
