@@ -150,7 +150,8 @@ describe("ensureTopics when the answer to a creation is lost", () => {
     judge(outcome, names, await observe(names, [1, 2, 3]));
     expect(outcome.error?.message).toBeUndefined();
     expect([...(outcome.result?.created ?? [])].sort()).toEqual([...names].sort());
-    expect(dropped).toBeGreaterThanOrEqual(3);
+    // Answers to requests on the connection a drop cuts are lost with it, uncounted.
+    expect(dropped).toBeGreaterThanOrEqual(1);
     expect(found).toBe(3);
     const again = await ensureTopics(clientConfig(), specs, { logger: silentLogger });
     expect(again.created).toEqual([]);
@@ -163,7 +164,7 @@ describe("ensureTopics when the answer to a creation is lost", () => {
       duplicated: 0,
       deadLettered: 0,
       ambiguous: 0,
-      notes: `Three brokers; ensureTopics of 3 topics (replication factor 3, 3 partitions) while the proxies lose every CreateTopics answer and cut the connection (${dropped} answers lost). Each topic was found created after its lost answer (${found} of 3) and reported created and usable; the next run created nothing and found no drift.`,
+      notes: `Three brokers; ensureTopics of 3 topics (replication factor 3, 3 partitions) while the proxies lose every CreateTopics answer and cut the connection (${dropped} answers dropped, those of the other requests on a cut connection lost with it). Each topic was found created after its lost answer (${found} of 3) and reported created and usable; the next run created nothing and found no drift.`,
     });
   });
 });
