@@ -48,14 +48,18 @@ function event(name: string, topic: string) {
 type Event = ReturnType<typeof event>;
 const fingerprint = (e: Event) => avroCodec(e.versions[0]?.schema ?? {}).fingerprint;
 
-/** Publishes `count` events of `e` at once, each with its ledger id as event id. */
+/** Publishes `count` events of `e` at once, each with its ledger id as event id (keys `<name>-<i>`). */
 function publishEvents(producer: Producer, ledger: Ledger, e: Event, count: number): Promise<Told[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      ledger.track(`k${i}`, (entry) => producer.publishEvent(e, { id: entry.id }, { eventId: entry.id })),
+      ledger.track(`${e.name}-${i}`, (entry) => producer.publishEvent(e, { id: entry.id }, { eventId: entry.id })),
     ),
   );
 }
+
+/** The ids of the ledger's publishes of `e`. */
+const idsOf = (ledger: Ledger, e: Event) =>
+  new Set([...ledger.entries.values()].filter((x) => x.key.startsWith(`${e.name}-`)).map((x) => x.id));
 
 /** Every record of the schema topic, key and value, read past the proxies. */
 async function schemaRecords(topic: string): Promise<{ key: string; value: string }[]> {
@@ -201,5 +205,47 @@ describe("a lost answer to the schema topic's write before a first publish", () 
     expect(copies(a).length).toBeGreaterThanOrEqual(1);
     expect(copies(a).length).toBeLessThanOrEqual(2);
     expect(new Set(copies(a).map((s) => s.value)).size).toBe(1);
+  });
+
+  it("first publishes of several versions at once while the answers to three writes are lost: every version published is on the schema topic", async () => {
+    const dataTopic = await fc.topic("schema-concurrent");
+    const schemaTopic = `schemas-${randomUUID().slice(0, 8)}`;
+    const producer = createProducer(producerConfig(fc, dataTopic, { KAFKA_SCHEMA_TOPIC: schemaTopic }), {
+      logger: silentLogger,
+    });
+    open.push(producer);
+    const events = ["Delta", "Echo", "Foxtrot", "Golf"].map((name) => event(name, dataTopic));
+    const ledger = new Ledger();
+    const drop = fc.proxy().dropProduceResponses({ topic: schemaTopic, count: 3 });
+    const told = (await Promise.all(events.map((e) => publishEvents(producer, ledger, e, 2)))).flat();
+    drop.stop();
+    // Each version once more: those whose write failed write again.
+    const again = (await Promise.all(events.map((e) => publishEvents(producer, ledger, e, 1)))).flat();
+    await producer.flush();
+
+    const records = await readTopic(fc.kafka(), dataTopic);
+    const v = judgePublishes(ledger, records);
+    const schemas = await schemaRecords(schemaTopic);
+    const onTopic = new Set(schemas.map((s) => s.key));
+    const published = events.filter((e) => records.some((r) => r.id !== undefined && idsOf(ledger, e).has(r.id)));
+    const missing = published.filter((e) => !onTopic.has(fingerprint(e))).map((e) => e.name);
+    recordScenario(
+      producerRow(
+        "schema topic: lost answers to concurrent first schema writes",
+        v,
+        `No registry. First publishes of 4 versions at once (2 each) while the proxy drops the answers to 3 schema-topic writes and cuts the connection; then one more publish of each. ${told.filter((t) => t.kind === "failed").length} of 8 first publishes failed with SCHEMA_TOPIC_UNAVAILABLE, none of them sent; versions with records in the topic: ${published.length}, of which without their schema on the schema topic: ${missing.length}. Schema-topic records: ${schemas.length} for 4 keys. Duplicates in the data topic: none expected.`,
+      ),
+    );
+    const detail = `${JSON.stringify(ledger.summary())} missing: ${missing}\n${v.examples.join("\n")}`;
+    expect(drop.dropped).toBe(3);
+    for (const k of kinds(told)) expect(["acknowledged", "SCHEMA_TOPIC_UNAVAILABLE"], detail).toContain(k);
+    expect(kinds(again), detail).toEqual(again.map(() => "acknowledged"));
+    expect({ lost: v.lost, misreported: v.misreported, duplicated: v.duplicated }, detail).toEqual({
+      lost: 0,
+      misreported: 0,
+      duplicated: 0,
+    });
+    expect(missing, detail).toEqual([]);
+    for (const key of onTopic) expect(new Set(schemas.filter((s) => s.key === key).map((s) => s.value)).size).toBe(1);
   });
 });
