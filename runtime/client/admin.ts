@@ -16,9 +16,15 @@ export interface TopicAdmin {
   brokerCount(): Promise<number>;
   /** The topics of `names` the cluster has, with partitions, replicas and configs. */
   describeTopics(names: readonly string[]): Promise<Map<string, ObservedTopic>>;
+  /** Whether the cluster has `topic` now. */
+  exists(topic: string): Promise<boolean>;
   /** Creates a topic; `false` when it already existed (created meanwhile by someone else). */
   createTopic(topic: string, settings: TopicSettings, timeoutMs: number): Promise<boolean>;
-  /** Resolves once every partition of `topic` has a leader in the metadata the cluster serves. */
+  /**
+   * Resolves once `topic` has its partitions, each with a leader in the metadata the cluster serves
+   * and every leader answering for them (a broker that died a moment ago is still named leader
+   * until the cluster notices); rejects after `timeoutMs` saying which partitions are not served.
+   */
   waitUntilUsable(topic: string, partitions: number | undefined, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,6 +86,10 @@ class KafkajsTopicAdmin implements TopicAdmin {
     return out;
   }
 
+  async exists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic);
+  }
+
   async createTopic(topic: string, settings: TopicSettings, timeoutMs: number): Promise<boolean> {
     return this.admin.createTopics({
       topics: [
@@ -91,7 +101,9 @@ class KafkajsTopicAdmin implements TopicAdmin {
           configEntries: Object.entries(settings.config).map(([name, value]) => ({ name, value })),
         },
       ],
-      waitForLeaders: true,
+      // Leaders are awaited by waitUntilUsable, which also asks them: kafkajs only reads metadata,
+      // and from the one broker it sent the creation to.
+      waitForLeaders: false,
       timeout: timeoutMs,
     });
   }
@@ -103,14 +115,21 @@ class KafkajsTopicAdmin implements TopicAdmin {
       try {
         const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
         const parts = topics.find((t) => t.name === topic)?.partitions ?? [];
-        const leaderless = parts.filter((p) => p.leader < 0).length;
-        if (parts.length > 0 && (partitions === undefined || parts.length >= partitions) && leaderless === 0) return;
-        last = `${parts.length} partitions visible, ${leaderless} without a leader`;
+        const leaderless = parts.filter((p) => p.leader < 0).map((p) => p.partitionId);
+        if (parts.length === 0 || (partitions !== undefined && parts.length < partitions)) {
+          last = `${parts.length} of ${partitions ?? "its"} partitions visible`;
+        } else if (leaderless.length > 0) {
+          last = `partition ${leaderless.sort((a, b) => a - b).join(", ")} without a leader`;
+        } else {
+          // Every leader answers for its partitions (ListOffsets): only a live leader does.
+          await this.admin.fetchTopicOffsets(topic);
+          return;
+        }
       } catch (e) {
-        last = e instanceof Error ? e.message : String(e);
+        last = `its leaders do not answer: ${e instanceof Error ? e.message : String(e)}`;
       }
       if (Date.now() >= deadline) {
-        throw new Error(`topic ${topic} was created but did not become usable within ${timeoutMs} ms (${last})`);
+        throw new Error(`not usable within ${timeoutMs} ms: ${last}`);
       }
       await sleep(pollMs);
     }

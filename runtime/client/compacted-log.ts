@@ -7,6 +7,9 @@
  * broker drops the empty group when the reader leaves) and leaves once each partition has been read
  * up to its end offset. The record just below an end offset always exists: compaction never
  * touches the active segment, which holds the end of the log.
+ *
+ * Appending uses an idempotent producer (a retry after a lost answer is not written twice), and a
+ * new one after any failed append (a new producer id), like the runtime's producer does.
  */
 import { randomUUID } from "node:crypto";
 import { Kafka, type Producer } from "kafkajs";
@@ -44,6 +47,8 @@ export function kafkajsCompactedLog(
   });
   const readTimeoutMs = options.readTimeoutMs ?? 30_000;
   let producer: Promise<Producer> | undefined;
+  /** The append under way: appends go one at a time (see `append`). */
+  let appending: Promise<unknown> = Promise.resolve();
 
   const endOffsets = async (): Promise<Map<number, bigint>> => {
     const admin = kafka.admin();
@@ -57,6 +62,30 @@ export function kafkajsCompactedLog(
       );
     } finally {
       await admin.disconnect().catch(() => {});
+    }
+  };
+
+  const appendOne = async (key: string, value: Buffer): Promise<void> => {
+    producer ??= (async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await p.connect();
+      return p;
+    })().catch((error: unknown) => {
+      producer = undefined;
+      throw error;
+    });
+    const current = producer;
+    const p = await current;
+    try {
+      await p.send({ topic, acks: -1, messages: [{ key, value }] });
+    } catch (error) {
+      // kafkajs winds the partition's sequence number back after a failed send, also when the
+      // broker wrote the record (a lost answer): the next record of the same size would be taken
+      // for a duplicate of it - acknowledged, never written - and a schema would be missing
+      // whose records were published. A new producer id starts its sequences afresh.
+      if (producer === current) producer = undefined;
+      await p.disconnect().catch(() => {});
+      throw error;
     }
   };
 
@@ -105,17 +134,12 @@ export function kafkajsCompactedLog(
       return records;
     },
 
-    async append(key, value) {
-      producer ??= (async () => {
-        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-        await p.connect();
-        return p;
-      })().catch((error: unknown) => {
-        producer = undefined;
-        throw error;
-      });
-      const p = await producer;
-      await p.send({ topic, acks: -1, messages: [{ key, value }] });
+    append(key, value) {
+      // One at a time: a send that started while another was failing would carry the sequence
+      // number kafkajs winds back, and be taken for a duplicate of the failed one's record.
+      const done = appending.then(() => appendOne(key, value));
+      appending = done.catch(() => {});
+      return done;
     },
 
     async close() {

@@ -77,9 +77,10 @@ export const ErrorCode = {
   /** The publish was aborted by the caller's AbortSignal or a timeout. */
   ABORTED: "ABORTED",
   /**
-   * `ensureTopics()` could not create a topic: the cluster cannot hold it as described (a
-   * replication factor above the broker count), the broker refused it, or it did not become usable
-   * in time. `details.topics` names them, `details.created` what was created before the failure.
+   * `ensureTopics()` could not make a topic usable: the cluster cannot hold it as described (a
+   * replication factor above the broker count), the broker refused it, or it (new or not) did not
+   * become usable in time. `details.topics` names them; `details.created` lists what this call
+   * created and made usable, `details.notCreated` / `unusable` / `unknown` the others.
    */
   TOPIC_CREATE_FAILED: "TOPIC_CREATE_FAILED",
   /**

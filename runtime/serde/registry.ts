@@ -5,7 +5,8 @@
  * life of the process: an id or a subject's versions are fetched once, never per message.
  *
  * Errors, by what the registry answered:
- * - no answer (network error, timeout), 5xx, 408, 429: REGISTRY_UNAVAILABLE (transient);
+ * - no answer (network error, timeout), 5xx, 408, 429: REGISTRY_UNAVAILABLE (transient), after up
+ *   to three attempts within the request timeout;
  * - "schema not found" (Confluent `error_code` 40403) for an id: UNKNOWN_SCHEMA (the record
  *   names a schema that does not exist: permanent);
  * - anything else - another 404 (a wrong `SCHEMA_REGISTRY_URL`, e.g. without Apicurio's
@@ -59,6 +60,11 @@ export interface RegistryClientOptions {
 }
 
 const requestTimeoutMs = 10_000;
+/** Pauses before the second and third attempt of a request the registry did not answer. */
+const retryDelaysMs = [100, 400];
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Statuses that say the registry cannot answer now, not that the request is wrong. */
+const unavailableStatus = (status: number) => status >= 500 || status === 408 || status === 429;
 /** Confluent error codes (Apicurio's ccompat API uses the same). */
 const SUBJECT_NOT_FOUND = 40401;
 const SCHEMA_NOT_FOUND = 40403;
@@ -94,24 +100,42 @@ export function createRegistryClient(
   const schemas = new Map<number, Promise<AvroSchema>>();
   const subjects = new Map<string, SubjectVersions>();
 
+  /**
+   * One request, sent again (within one `requestTimeoutMs` in all) when no answer came or the
+   * registry was unavailable (5xx, 408, 429). Every request this client sends may be repeated: reads,
+   * lookups, and registrations, which for a schema already registered under the subject answer its
+   * id and change nothing - so a registration whose answer was lost gets the same id on the retry.
+   */
   const call = async (method: "GET" | "POST", path: string, doing: string, body?: unknown): Promise<Answer> => {
+    const deadline = Date.now() + requestTimeoutMs;
     let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          accept: "application/vnd.schemaregistry.v1+json, application/json",
-          ...(body === undefined ? {} : { "content-type": "application/vnd.schemaregistry.v1+json" }),
-          ...(authorization === undefined ? {} : { authorization }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
-    } catch (cause) {
-      throw new SkejiError(ErrorCode.REGISTRY_UNAVAILABLE, `schema registry did not answer ${doing}`, {
-        cause,
-        details: { url: base },
-      });
+    for (let attempt = 1; ; attempt++) {
+      const retryIn = retryDelaysMs[attempt - 1];
+      const retry = retryIn !== undefined && Date.now() + retryIn < deadline;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method,
+          headers: {
+            accept: "application/vnd.schemaregistry.v1+json, application/json",
+            ...(body === undefined ? {} : { "content-type": "application/vnd.schemaregistry.v1+json" }),
+            ...(authorization === undefined ? {} : { authorization }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        });
+      } catch (cause) {
+        if (retry) {
+          await sleep(retryIn);
+          continue;
+        }
+        throw new SkejiError(ErrorCode.REGISTRY_UNAVAILABLE, `schema registry did not answer ${doing}`, {
+          cause,
+          details: { url: base, attempts: attempt },
+        });
+      }
+      if (!(retry && unavailableStatus(response.status))) break;
+      await response.body?.cancel().catch(() => {});
+      await sleep(retryIn);
     }
     const text = await response.text().catch(() => "");
     let parsed: unknown;
@@ -127,7 +151,7 @@ export function createRegistryClient(
   const failure = (answer: Answer, doing: string): SkejiError => {
     const registryCode = errorCodeOf(answer.body);
     const said = messageOf(answer.body);
-    const unavailable = answer.status >= 500 || answer.status === 408 || answer.status === 429;
+    const unavailable = unavailableStatus(answer.status);
     const hint =
       answer.status === 404 && registryCode === undefined
         ? ` (not a registry answer: is SCHEMA_REGISTRY_URL the Confluent API base, e.g. Apicurio's .../apis/ccompat/v7?)`

@@ -140,6 +140,17 @@ export function schemaTopicStore(config: ClientConfig, options: SchemaTopicOptio
       } catch (cause) {
         // The cluster cannot be reached at all: that, not the schema topic, is what to fix.
         if (isSkejiError(cause, ErrorCode.CONNECTION_FAILED)) throw cause;
+        const unusable = isSkejiError(cause) && (cause.details?.unusable as unknown[] | undefined)?.includes(topic);
+        if (unusable) {
+          throw new SkejiError(
+            ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
+            `schema topic ${topic} exists but cannot be written to now (${errorMessage(cause)})`,
+            {
+              cause,
+              details: { schemaTopic: topic },
+            },
+          );
+        }
         throw new SkejiError(
           ErrorCode.SCHEMA_TOPIC_UNAVAILABLE,
           `schema topic ${topic} is missing and could not be created (${errorMessage(cause)}); create it compacted (cleanup.policy=compact), or configure a schema registry (SCHEMA_REGISTRY_URL)`,

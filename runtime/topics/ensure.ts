@@ -8,8 +8,8 @@
 import { connectTopicAdmin, type TopicAdmin } from "../client/admin.ts";
 import type { ClientConfig } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
-import { errorMessage } from "../errors/classify.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { createUsable, existingUsable, notUsable } from "./create.ts";
 import { compareTopics, type PlanOptions, type TopicPlan, type TopicState } from "./plan.ts";
 import { type TopicSource, type WantedTopic, wantedTopics } from "./wanted.ts";
 
@@ -61,15 +61,19 @@ export async function planTopics(
 
 /**
  * Creates the missing topics of `topics` - generated topic descriptors (their DLQ topics included)
- * or plain `{ topic, partitions?, replicationFactor?, config? }` specs - and waits until each new
- * one has a leader for every partition, so a producer or consumer can use it at once. Existing topics
- * are compared, never changed; differences come back as `drift` (and are logged as warnings).
+ * or plain `{ topic, partitions?, replicationFactor?, config? }` specs - and waits until every
+ * topic, new or not, has a leader that answers for each partition, so a producer or consumer can
+ * use it at once. A creation whose answer was lost is looked for, and tried again only when the
+ * topic is missing (see create.ts). Existing topics are compared, never changed; differences come
+ * back as `drift` (and are logged as warnings).
  *
  * Fails with INVALID_CONFIG when two descriptors give one topic different settings, with
  * TOPIC_CREATE_FAILED (nothing created) when a topic cannot be created on this cluster as described
  * (a replication factor above the broker count, unless `capReplicationFactor`), and with
- * TOPIC_CREATE_FAILED when the broker refuses a topic or it does not become usable in time
- * (`details.created` lists what was created before).
+ * TOPIC_CREATE_FAILED when the broker refuses a topic or it is not usable in time: the message
+ * says of each such topic whether it exists and why; `details.created` lists the topics this call
+ * created and made usable, `details.notCreated`, `details.unusable` (exists, not usable) and
+ * `details.unknown` (could not be asked) the others.
  */
 export async function ensureTopics(
   config: ClientConfig,
@@ -87,44 +91,42 @@ export async function ensureTopics(
       throw new SkejiError(
         ErrorCode.TOPIC_CREATE_FAILED,
         `cannot create ${impossible.length === 1 ? "topic" : "topics"} (nothing was created): ${reasons.join("; ")}`,
-        { details: { topics: impossible.map((t) => t.topic), created: [] } },
+        {
+          details: {
+            topics: impossible.map((t) => t.topic),
+            created: [],
+            notCreated: plan.topics
+              .filter((t) => t.status === "create" || t.status === "cannot-create")
+              .map((t) => t.topic),
+            unusable: [],
+            unknown: [],
+          },
+        },
       );
     }
     const missing = plan.topics.filter((t) => t.status === "create");
-    const results = await Promise.allSettled(
-      missing.map(async (t) => {
-        for (const note of t.notes) logger.info({ topic: t.topic }, `topic ${t.topic}: ${note}`);
-        const created = await admin.createTopic(t.topic, t.wanted, timeoutMs);
-        await admin.waitUntilUsable(t.topic, t.wanted.partitions, timeoutMs);
-        return created;
-      }),
-    );
-    const created: string[] = [];
-    const failures: string[] = [];
-    results.forEach((r, i) => {
-      const t = missing[i] as TopicState;
-      if (r.status === "rejected") failures.push(`${t.topic}: ${errorMessage(r.reason)}`);
-      else if (r.value) {
-        created.push(t.topic);
-        logger.info(
-          {
-            topic: t.topic,
-            partitions: t.wanted.partitions ?? "broker default",
-            replicationFactor: t.wanted.replicationFactor ?? "broker default",
-            config: t.wanted.config,
-          },
-          `created topic ${t.topic}`,
-        );
-      }
-      // r.value false: someone else created it meanwhile; it exists, which is what was asked.
-    });
-    if (failures.length > 0) {
-      throw new SkejiError(
-        ErrorCode.TOPIC_CREATE_FAILED,
-        `could not create ${failures.length === 1 ? "topic" : "topics"} ${failures.join("; ")}`,
-        { details: { topics: failures.map((f) => f.slice(0, f.indexOf(":"))), created } },
+    const existing = plan.topics.filter((t) => t.status !== "create");
+    // Created topics, and those there before, must be usable: a topic whose partitions no live
+    // broker leads is not reported as ready.
+    const [made, there] = await Promise.all([
+      Promise.all(missing.map((t) => createUsable(admin, t, timeoutMs, logger))),
+      Promise.all(existing.map((t) => existingUsable(admin, t, timeoutMs))),
+    ]);
+    const created = made.filter((m) => m.byThisCall && m.outcome === "usable").map((m) => m.topic);
+    for (const t of missing) {
+      if (!created.includes(t.topic)) continue;
+      logger.info(
+        {
+          topic: t.topic,
+          partitions: t.wanted.partitions ?? "broker default",
+          replicationFactor: t.wanted.replicationFactor ?? "broker default",
+          config: t.wanted.config,
+        },
+        `created topic ${t.topic}`,
       );
     }
+    const failed = [...made, ...there].filter((m) => m.outcome !== "usable");
+    if (failed.length > 0) throw notUsable(failed, created);
     for (const t of plan.topics.filter((x) => x.status === "drift")) {
       logger.warn(
         { topic: t.topic, drift: t.drift },

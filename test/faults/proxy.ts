@@ -9,7 +9,8 @@
  * - broker -> client: `int32 size, int32 correlation_id, ...`, matched to its request.
  *
  * Faults, each switched on and off while clients run: lose the responses of the next N Produce
- * requests (the broker wrote the batch, the client never learns it) and cut their connections;
+ * requests (the broker wrote the batch, the client never learns it), or of other requests (e.g.
+ * CreateTopics), and cut their connections;
  * lose the next N Produce requests themselves (the broker never sees them);
  * cut every connection; stall (hold all bytes both ways); refuse new connections; blackhole
  * (accept and never answer).
@@ -41,9 +42,11 @@ export interface ResponseFrame {
 }
 
 export interface DropOptions {
-  /** How many Produce requests are hit. Default 1; `Infinity` until `stop()` or `heal()`. */
+  /** How many requests are hit. Default 1; `Infinity` until `stop()` or `heal()`. */
   readonly count?: number;
-  /** Only requests that write to this topic. */
+  /** Which requests: Produce (default), or another API key (e.g. 19, CreateTopics). */
+  readonly apiKey?: number;
+  /** Only Produce requests that write to this topic. */
   readonly topic?: string;
   /** Cut the connection when a frame is dropped (default), as a broken network would. */
   readonly cut?: boolean;
@@ -62,6 +65,7 @@ export interface DropHandle {
 interface DropRule {
   /** Which frame is lost: the request (the broker never sees it) or its response. */
   readonly frame: "request" | "response";
+  readonly apiKey: number;
   readonly count: number;
   remaining: number;
   readonly topic: string | undefined;
@@ -313,6 +317,15 @@ export class KafkaProxy {
     return this.drop("request", options);
   }
 
+  /**
+   * Loses the responses of the next `count` requests of `options.apiKey` (Produce by default): the
+   * broker carries each out and answers, and the answer never reaches the client; the connection is
+   * cut unless `cut: false`.
+   */
+  dropResponses(options: DropOptions = {}): DropHandle {
+    return this.drop("response", options);
+  }
+
   private drop(frame: "request" | "response", options: DropOptions): DropHandle {
     let resolve: () => void = () => {};
     const done = new Promise<void>((r) => {
@@ -321,6 +334,7 @@ export class KafkaProxy {
     const count = options.count ?? 1;
     const rule: DropRule = {
       frame,
+      apiKey: options.apiKey ?? ApiKey.Produce,
       count,
       remaining: count,
       topic: options.topic,
@@ -520,11 +534,13 @@ export class KafkaProxy {
     }
   }
 
-  /** The drop rule that takes this Produce request, if any (and counts it). */
+  /** The drop rule that takes this request, if any (and counts it). */
   private claim(request: RequestFrame): DropRule | undefined {
-    if (request.apiKey !== ApiKey.Produce) return undefined;
     const rule = this.rules.find(
-      (r) => r.remaining > 0 && (r.topic === undefined || (request.topics ?? []).includes(r.topic)),
+      (r) =>
+        r.remaining > 0 &&
+        r.apiKey === request.apiKey &&
+        (r.topic === undefined || (request.topics ?? []).includes(r.topic)),
     );
     if (rule === undefined) return undefined;
     rule.remaining--;
