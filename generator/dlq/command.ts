@@ -36,11 +36,11 @@ interface DlqOptions extends Omit<CommonOptions, "format"> {
   readonly toOffset?: string;
   readonly toTime?: string;
   readonly limit?: string;
-  readonly eventType: string[];
-  readonly errorCode: string[];
+  readonly eventType?: string[];
+  readonly errorCode?: string[];
   readonly errorContains?: string;
-  readonly originalTopic: string[];
-  readonly key: string[];
+  readonly originalTopic?: string[];
+  readonly key?: string[];
   // inspect
   readonly follow?: boolean;
   readonly format?: "text" | "json";
@@ -58,9 +58,9 @@ interface Plan {
   readonly limit: number | undefined;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const setOf = (values: string[]): ReadonlySet<string> | undefined =>
-  values.length === 0 ? undefined : new Set(values);
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const setOf = (values: string[] | undefined): ReadonlySet<string> | undefined =>
+  values === undefined || values.length === 0 ? undefined : new Set(values);
 
 function offsets(name: string, text: string | undefined): OffsetSpec | undefined {
   if (text === undefined) return undefined;
@@ -379,7 +379,7 @@ function withReadOptions(cmd: Command): Command {
     .option("--to-offset <offsets>", "stop after this offset (inclusive): 12 or 0:12,1:7")
     .option("--to-time <time>", "only records written at or before this time")
     .option("--limit <n>", "stop after n selected records")
-    .option("--event-type <type>", "only this event type (repeatable)", collect, [])
+    .option("--event-type <type>", "only this event type (repeatable)", collect)
     .option(
       "--error-code <code>",
       "only this error code of dlq-error-type, e.g. DECODE_FAILED (repeatable)",
@@ -387,8 +387,8 @@ function withReadOptions(cmd: Command): Command {
       [],
     )
     .option("--error-contains <text>", "only records whose dlq-error contains this text (case-insensitive)")
-    .option("--original-topic <topic>", "only records dead-lettered from this topic (repeatable)", collect, [])
-    .option("--key <key>", "only records with this key (repeatable)", collect, []);
+    .option("--original-topic <topic>", "only records dead-lettered from this topic (repeatable)", collect)
+    .option("--key <key>", "only records with this key (repeatable)", collect);
 }
 
 /** Until the command ends, SIGINT and SIGTERM stop it after the record in hand (for a real process). */
