@@ -330,4 +330,42 @@ describe("skeji-gen dlq replay", () => {
     ]);
     expect(await endOffset(small)).toBe(0);
   });
+
+  it("stops after the record in flight when interrupted, and says where to continue", async () => {
+    const target = uniqueName("dlqt-interrupted");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: target, numPartitions: 1 }] });
+    const interrupt = new AbortController();
+    let out = "";
+    let code: number | undefined;
+    const io = {
+      out: (t: string) => {
+        out += t;
+        if (t.startsWith("replayed")) interrupt.abort(); // Ctrl-C while the first record is acknowledged
+      },
+      err: (t: string) => {
+        out += t;
+      },
+      exit: (c: number): never => {
+        code = c;
+        throw new Error("exit");
+      },
+    };
+    const before = process.cwd();
+    process.chdir(root);
+    try {
+      await dlqCommand(io, env, interrupt.signal).parseAsync(["replay", dlq, "--to", target], { from: "user" });
+    } catch (e) {
+      if (code === undefined) throw e;
+    } finally {
+      process.chdir(before);
+    }
+    expect(code).toBe(0);
+    expect(lines(out)).toEqual([
+      expect.stringMatching(new RegExp(`^replayed {6}${dlq} 0:0 -> ${target} 0:0 `)),
+      "",
+      `dlq replay: 1 replayed, 0 skipped, 0 not selected by the filters (${dlq})`,
+      "interrupted; the send in flight was finished. To continue after the records read: --from-offset 0:1",
+    ]);
+    expect(await endOffset(target)).toBe(1);
+  });
 });
