@@ -2,7 +2,7 @@
  * What the DLQ tool reads from each writer's dead letters, what a replay sends, and how filters and
  * positions are read - table-driven, on records built by the runtime's own DLQ writers.
  */
-import type { KafkaMessage } from "kafkajs";
+import type { IHeaders, KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { deadLetter, replayHeaders } from "../../generator/dlq/dead-letter.ts";
 import { parseTime, selects } from "../../generator/dlq/filters.ts";
@@ -13,18 +13,16 @@ import { newPermanentError } from "../../runtime/errors/processing.ts";
 import { parseRetryCount } from "../../runtime/message/headers.ts";
 import { producerDlqRecord } from "../../runtime/producer/dlq.ts";
 
-const message = (headers: KafkaMessage["headers"], key: string | null = "k"): KafkaMessage => ({
+const message = (headers: IHeaders, key: string | null = "k"): KafkaMessage => ({
   key: key === null ? null : Buffer.from(key),
   value: Buffer.from("v"),
   headers,
   offset: "7",
   timestamp: "1763478000000",
   attributes: 0,
-  size: 0,
 });
 
-const read = (headers: KafkaMessage["headers"], key?: string | null) =>
-  deadLetter("dlq", 0, message(headers, key), parseRetryCount);
+const read = (headers: IHeaders, key?: string | null) => deadLetter("dlq", 0, message(headers, key), parseRetryCount);
 
 describe("dead letters of every writer", () => {
   const consumed = toConsumedMessage("orders", 2, {
@@ -74,7 +72,7 @@ describe("dead letters of every writer", () => {
     ],
     [
       "the SDK's producer",
-      sdkProducer.headers as KafkaMessage["headers"],
+      sdkProducer.headers as IHeaders,
       {
         original: { topic: "orders", partition: undefined, offset: undefined, timestamp: undefined },
         errorType: "PermanentError:PERMANENT",
