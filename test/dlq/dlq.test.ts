@@ -13,7 +13,7 @@ import { dlqCommand } from "../../generator/dlq/command.ts";
 import { type DlqProject, loadDlqProject } from "../../generator/dlq/project.ts";
 import * as runtime from "../../runtime/index.ts";
 import { runCommand } from "../check/helpers.ts";
-import { brokers, uniqueName } from "../infra/env.ts";
+import { brokers, registryUrl, uniqueName } from "../infra/env.ts";
 import { eventually } from "../runtime/consumer/helpers.ts";
 
 const kafka = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING });
@@ -23,6 +23,8 @@ const producer = kafka.producer({ idempotent: true });
 const bookings = uniqueName("dlqt-bookings");
 const gateway = uniqueName("dlqt-gateway");
 const dlq = uniqueName("dlqt-domain");
+const payments = uniqueName("dlqt-payments");
+const paymentsDlq = uniqueName("dlqt-payments-dlq");
 const group = uniqueName("dlqt-service");
 const env = { KAFKA_BROKERS: brokers().join(","), KAFKA_SCHEMA_TOPIC: "none" };
 const record = (name: string, fields: unknown[]) => ({ type: "record", name, namespace: "test.dlqt", fields });
@@ -44,6 +46,10 @@ function writeProject(): string {
       { name: "text", type: "string" },
       { name: "tags", type: { type: "array", items: "string" } },
     ]),
+    "test.dlqt.paid": record("Paid", [
+      { name: "id", type: "string" },
+      { name: "cents", type: "long" },
+    ]),
   };
   for (const [type, schema] of Object.entries(schemas)) {
     mkdirSync(join(root, "schemas", type), { recursive: true });
@@ -54,6 +60,7 @@ function writeProject(): string {
     topics: {
       [bookings]: { dlq, events: { "test.dlqt.created": { key: "id" }, "test.dlqt.cancelled": { key: "id" } } },
       [gateway]: { dlq, format: "json", events: { "test.dlqt.message": { key: "user" } } },
+      [payments]: { dlq: paymentsDlq, format: "confluent", events: { "test.dlqt.paid": { key: "id" } } },
     },
   };
   writeFileSync(join(root, "schemas", "manifest.json"), JSON.stringify(manifest));
@@ -95,7 +102,7 @@ beforeAll(async () => {
   await producer.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [bookings, gateway, dlq].map((topic) => ({ topic, numPartitions: 1 })),
+    topics: [bookings, gateway, dlq, paymentsDlq].map((topic) => ({ topic, numPartitions: 1 })),
   });
   const created = runtime.createEncoder(event("test.dlqt.created"));
   const ok = await created.encode({ id: "ok-1", seq: 1 }, bookings);
@@ -240,6 +247,34 @@ describe("skeji-gen dlq inspect", () => {
       "",
       `dlq inspect: 1 record of ${dlq} shown (0 not decoded), 0 not selected by the filters; to continue after them: --from-offset 0:3`,
     ]);
+  });
+
+  it("decodes Confluent records through the registry, and says when it has none", async () => {
+    const registry = runtime.createRegistryClient({ url: registryUrl() });
+    const paid = await runtime
+      .createEncoder(event("test.dlqt.paid"), registry)
+      .encode({ id: "p-1", cents: 123_456_789_012 }, payments);
+    await producer.send({
+      topic: paymentsDlq,
+      acks: -1,
+      messages: [
+        {
+          key: "p-1",
+          value: paid.value,
+          headers: { ...paid.headers, "event-type": "test.dlqt.paid", "original-topic": payments },
+        },
+      ],
+    });
+    const withRegistry = await cli(["inspect", paymentsDlq, "--registry", registryUrl(), "--format", "json"]);
+    expect(withRegistry.code).toBe(0);
+    expect(JSON.parse(withRegistry.out)).toMatchObject({
+      eventType: "test.dlqt.paid",
+      payload: { id: "p-1", cents: 123_456_789_012 },
+    });
+    const without = await cli(["inspect", paymentsDlq, "--format", "json"]);
+    expect(JSON.parse(without.out)).toMatchObject({
+      undecodable: { code: "REGISTRY_ERROR", reason: expect.stringContaining("no schema registry is configured") },
+    });
   });
 
   it("names what is wrong with an option", async () => {
