@@ -26,6 +26,8 @@ export type Start =
 export interface ReadOptions {
   readonly topic: string;
   readonly start: Start;
+  /** Positions that win over `start` for their partitions (a replay group's committed offsets). */
+  readonly resumeAt?: ReadonlyMap<number, bigint> | undefined;
   /** Last offset to read (inclusive), per partition. */
   readonly until?: OffsetSpec | undefined;
   readonly follow?: boolean | undefined;
@@ -74,6 +76,8 @@ export async function readDeadLetters(
         start = found === undefined || BigInt(found) < 0n ? high : BigInt(found);
         if (start < low) start = low;
       }
+      const resume = options.resumeAt?.get(o.partition);
+      if (resume !== undefined) start = resume < low ? low : resume;
       next.set(o.partition, start);
       end.set(o.partition, high);
     }
@@ -125,7 +129,7 @@ export async function readDeadLetters(
               if (!more) return stop();
             }
             const last = BigInt(batch.lastOffset());
-            if (!options.follow && (last + 1n >= (end.get(p) ?? 0n) || pastUntil(p, last + 1n))) {
+            if (pastUntil(p, last + 1n) || (!options.follow && last + 1n >= (end.get(p) ?? 0n))) {
               open.delete(p);
               if (open.size === 0) stop();
             }
