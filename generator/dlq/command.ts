@@ -93,6 +93,10 @@ export function dlqCommand(io: CommandIo = processIo, env: Env = process.env, si
   )
     .option("--to <topic>", "send to this topic instead of each record's original-topic")
     .option("--dry-run", "list what would be sent; send nothing")
+    .option(
+      "--group <id>",
+      "a consumer group of the replay's own: start where its last run stopped, save the position after each record (never a service's group)",
+    )
     .action(action(replay));
   const cmd = new Command("dlq")
     .description("inspect and replay dead-letter topics (broker from KAFKA_BROKERS, as services read it)")

@@ -42,12 +42,12 @@ export async function inspect(
         const decoding = await decode(kafka, decoder, d);
         if (!selects(p.filters, d, d.eventType ?? (decoding.ok ? decoding.type : undefined))) {
           notSelected++;
-          return true;
+          return { status: "done", more: true };
         }
         shown++;
         if (!decoding.ok) undecoded++;
         io.out(json ? `${jsonLine(d, decoding)}\n` : `${shown > 1 ? "\n" : ""}${textBlock(d, decoding)}\n`);
-        return p.limit === undefined || shown < p.limit;
+        return { status: "done", more: p.limit === undefined || shown < p.limit };
       },
     ));
   } catch (e) {

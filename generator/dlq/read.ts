@@ -33,11 +33,29 @@ export interface ReadOptions {
   readonly follow?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly parseRetryCount: (value: string | undefined) => number;
+  /**
+   * Read as a member of this group instead of a throwaway one; with `commit`, the positions are
+   * committed to it (after each `sent` record, and at the end for every partition).
+   */
+  readonly group?: { readonly id: string; readonly commit: boolean } | undefined;
 }
 
 export interface ReadResult {
-  /** Per partition of the topic, the offset after the last record handed over (the start, if none). */
+  /** Per partition of the topic, the offset after the last record accounted for (the start, if none). */
   readonly next: ReadonlyMap<number, bigint>;
+  /** With a group that commits: the commit that failed (the read stopped there). */
+  readonly commitError?: unknown;
+}
+
+/** What became of a record handed to `each`, and whether to read on. */
+export interface Outcome {
+  /**
+   * `done`: accounted for (shown, skipped, not selected); the position moves past it. `sent`: the
+   * same, and with a committing group the position past it is committed at once. `failed`: not
+   * accounted for; the position stays before it and the read stops.
+   */
+  readonly status: "done" | "sent" | "failed";
+  readonly more: boolean;
 }
 
 const offsetFor = (spec: OffsetSpec, partition: number): bigint | undefined =>
@@ -45,12 +63,12 @@ const offsetFor = (spec: OffsetSpec, partition: number): bigint | undefined =>
 
 /**
  * Hands every record of `topic` from the start positions to `each`, one at a time, in offset
- * order per partition; `each` resolving `false` stops the read after that record.
+ * order per partition, until the end, `more: false`, a `failed` record or the signal.
  */
 export async function readDeadLetters(
   kafka: Kafka,
   options: ReadOptions,
-  each: (record: DeadLetter) => Promise<boolean> | boolean,
+  each: (record: DeadLetter) => Promise<Outcome>,
 ): Promise<ReadResult> {
   const { topic } = options;
   const admin = kafka.admin();
@@ -96,10 +114,14 @@ export async function readDeadLetters(
   if (open.size === 0 || options.signal?.aborted) return { next };
 
   const consumer = kafka.consumer({
-    groupId: `skeji-dlq-reader-${randomUUID()}`,
+    groupId: options.group?.id ?? `skeji-dlq-reader-${randomUUID()}`,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
   });
+  const commits = options.group?.commit === true;
+  const commit = (positions: Iterable<[number, bigint]>) =>
+    consumer.commitOffsets([...positions].map(([partition, o]) => ({ topic, partition, offset: o.toString() })));
+  let commitError: unknown;
   let stopping = false;
   try {
     await consumer.connect();
@@ -123,10 +145,19 @@ export async function readDeadLetters(
               // Records below the position (fetched before the seek took effect, or read again) are skipped.
               if (offset < (next.get(p) ?? 0n)) continue;
               if (pastUntil(p, offset) || (!options.follow && offset >= (end.get(p) ?? 0n))) break;
-              const more = await each(deadLetter(topic, p, m, options.parseRetryCount));
+              const outcome = await each(deadLetter(topic, p, m, options.parseRetryCount));
+              if (outcome.status === "failed") return stop();
               next.set(p, offset + 1n);
+              if (outcome.status === "sent" && commits) {
+                try {
+                  await commit([[p, offset + 1n]]);
+                } catch (e) {
+                  commitError = e;
+                  return stop();
+                }
+              }
               await heartbeat();
-              if (!more) return stop();
+              if (!outcome.more) return stop();
             }
             const last = BigInt(batch.lastOffset());
             if (pastUntil(p, last + 1n) || (!options.follow && last + 1n >= (end.get(p) ?? 0n))) {
@@ -140,11 +171,12 @@ export async function readDeadLetters(
         })
         .catch(reject);
     });
+    if (commits && commitError === undefined) await commit(next).catch((e: unknown) => (commitError = e));
   } finally {
     stopping = true;
     await consumer.disconnect().catch(() => {});
   }
-  return { next };
+  return commitError === undefined ? { next } : { next, commitError };
 }
 
 /** `0:13,1:7`: the positions as `--from-offset` reads them. */

@@ -1,11 +1,17 @@
-/** `skeji-gen dlq replay`: selected dead letters sent back where they came from (see docs/dlq.md). */
+/**
+ * `skeji-gen dlq replay`: selected dead letters sent back where they came from, one at a time in
+ * offset order, each acknowledged by every in-sync replica before the next is read (see
+ * docs/dlq.md). Every record read is accounted for in the output: replayed, skipped with the
+ * reason, or not selected; a failed send stops the replay at that record and says where to resume.
+ */
 import type { ClientConfig } from "@skeji/kafka";
 import type { Command } from "commander";
 import type { CommandIo } from "../check/command.ts";
 import { type DeadLetter, replayHeaders } from "./dead-letter.ts";
 import { selects } from "./filters.ts";
+import { replayGroupStart } from "./group.ts";
 import type { DlqProject } from "./project.ts";
-import { formatOffsets, readDeadLetters } from "./read.ts";
+import { formatOffsets, type Outcome, readDeadLetters } from "./read.ts";
 import { type DlqOptions, decode, type Env, message, prepare, type Runtime, where } from "./setup.ts";
 
 export async function replay(
@@ -17,36 +23,44 @@ export async function replay(
   self: Command,
 ) {
   let run: Awaited<ReturnType<typeof prepare>>;
+  let producer: ReturnType<Runtime["createProducer"]>;
+  let resumeAt: Map<number, bigint> | undefined;
   try {
     run = await prepare(self, opts, topicArg, env);
+    producer = replayProducer(run.kafka, run.project, run.plan.topic, run.config, env);
+    if (opts.group !== undefined) resumeAt = await replayGroupStart(run.client, opts.group, run.plan.topic);
   } catch (e) {
     io.err(`skeji-gen: ${message(e)}\n`);
     return io.exit(2);
   }
-  const { kafka, project, plan: p, config, client, decoder } = run;
-  let producer: ReturnType<Runtime["createProducer"]>;
-  try {
-    producer = replayProducer(kafka, project, p.topic, config, env);
-  } catch (e) {
-    io.err(`skeji-gen: ${message(e)}\n`);
-    return io.exit(2);
-  }
+  const { kafka, plan: p, client, decoder } = run;
   const dry = opts.dryRun === true;
   let replayed = 0;
   let skipped = 0;
   let notSelected = 0;
-  let failed: { d: DeadLetter; error: unknown } | undefined;
-  let next: ReadonlyMap<number, bigint> = new Map();
+  let failed: { readonly d: DeadLetter; readonly error: unknown } | undefined;
+  let last: DeadLetter | undefined;
+  let result: Awaited<ReturnType<typeof readDeadLetters>>;
+  const room = () => p.limit === undefined || replayed + skipped < p.limit;
+  const done = (): Outcome => ({ status: "done", more: room() });
   try {
-    ({ next } = await readDeadLetters(
+    result = await readDeadLetters(
       client,
-      { topic: p.topic, start: p.start, until: p.until, signal, parseRetryCount: kafka.parseRetryCount },
+      {
+        topic: p.topic,
+        start: p.start,
+        resumeAt,
+        until: p.until,
+        signal,
+        parseRetryCount: kafka.parseRetryCount,
+        group: opts.group === undefined ? undefined : { id: opts.group, commit: !dry },
+      },
       async (d) => {
         const decoding = await decode(kafka, decoder, d);
         const type = d.eventType ?? (decoding.ok ? decoding.type : undefined);
         if (!selects(p.filters, d, type)) {
           notSelected++;
-          return true;
+          return { status: "done", more: true };
         }
         const target = opts.to ?? d.original.topic;
         const why =
@@ -55,35 +69,37 @@ export async function replay(
             : d.truncated !== undefined
               ? `truncated when dead-lettered (dlq-truncated ${d.truncated}); not replayable as it is`
               : undefined;
-        if (why !== undefined) {
+        if (target === undefined || why !== undefined) {
           skipped++;
           io.out(`skipped       ${where(d)}: ${why}\n`);
-          return p.limit === undefined || replayed + skipped < p.limit;
+          return done();
         }
-        const what = `${type ?? "(event type unknown)"}  key ${d.key === null ? "(none)" : JSON.stringify(d.key.toString("utf8"))}  retry-count ${d.retryCount} -> ${d.retryCount + 1}`;
+        const key = d.key === null ? "(none)" : JSON.stringify(d.key.toString("utf8"));
+        const what = `${type ?? "(event type unknown)"}  key ${key}  retry-count ${d.retryCount} -> ${d.retryCount + 1}`;
         if (dry) {
           replayed++;
           io.out(`would replay  ${where(d)} -> ${target}  ${what}\n`);
-        } else {
-          try {
-            const r = await producer.publish({
-              topic: target,
-              key: d.key ?? undefined,
-              value: d.value,
-              headers: {},
-              rawHeaders: replayHeaders(d),
-            });
-            replayed++;
-            io.out(`replayed      ${where(d)} -> ${target} ${r.partition}:${r.offset}  ${what}\n`);
-          } catch (error) {
-            failed = { d, error };
-            io.out(`failed        ${where(d)} -> ${target}: ${message(error)}\n`);
-            return false;
-          }
+          return done();
         }
-        return p.limit === undefined || replayed + skipped < p.limit;
+        try {
+          const r = await producer.publish({
+            topic: target,
+            key: d.key ?? undefined,
+            value: d.value,
+            headers: {},
+            rawHeaders: replayHeaders(d),
+          });
+          replayed++;
+          last = d;
+          io.out(`replayed      ${where(d)} -> ${target} ${r.partition}:${r.offset}  ${what}\n`);
+          return { status: "sent", more: room() };
+        } catch (error) {
+          failed = { d, error };
+          io.out(`failed        ${where(d)} -> ${target}: ${message(error)}\n`);
+          return { status: "failed", more: false };
+        }
       },
-    ));
+    );
   } catch (e) {
     io.err(`skeji-gen: reading ${p.topic}: ${message(e)}\n`);
     io.err(
@@ -94,25 +110,35 @@ export async function replay(
     await decoder.close().catch(() => {});
     await producer.close().catch(() => {});
   }
-  const resume = new Map(next);
-  if (failed !== undefined) resume.set(failed.d.partition, BigInt(failed.d.offset));
+
+  const position = `--from-offset ${formatOffsets(result.next)}`;
+  const saving = opts.group !== undefined && !dry;
+  const saved = !saving
+    ? ""
+    : result.commitError === undefined
+      ? `; group ${opts.group} continues from there`
+      : `; group ${opts.group} could not save the position (${message(result.commitError)})`;
   const verb = dry ? "would be replayed" : "replayed";
   io.out(
     `\ndlq replay: ${replayed} ${verb}, ${skipped} skipped, ${notSelected} not selected by the filters (${p.topic})${dry ? "; dry run, nothing was sent" : ""}\n`,
   );
   if (failed !== undefined) {
-    const ambiguous = kafka.isSkejiError(failed.error, kafka.ErrorCode.PUBLISH_AMBIGUOUS);
+    const { d, error } = failed;
     io.out(
-      ambiguous
-        ? `stopped at ${where(failed.d)}: the broker may or may not have written it. Nothing after it was sent. Check ${opts.to ?? failed.d.original.topic} for it, then resume with --from-offset ${formatOffsets(resume)} (sends it again) or with its offset + 1 (skips it)\n`
-        : `stopped at ${where(failed.d)}: it was not replayed, nor anything after it. Resume with --from-offset ${formatOffsets(resume)}\n`,
+      kafka.isSkejiError(error, kafka.ErrorCode.PUBLISH_AMBIGUOUS)
+        ? `stopped at ${where(d)}: the broker may or may not have written it. Nothing after it was sent. Check ${opts.to ?? d.original.topic} for it, then resume with ${position} (sends it again) or with its offset + 1 (skips it)${saved}\n`
+        : `stopped at ${where(d)}: it was not replayed, nor anything after it. Resume with ${position}${saved}\n`,
     );
     return io.exit(1);
   }
+  if (result.commitError !== undefined && last !== undefined) {
+    io.out(`the last record replayed was ${where(last)}. Resume with ${position}${saved}\n`);
+    return io.exit(1);
+  }
   io.out(
-    `${signal.aborted ? "interrupted; the send in flight was finished. " : ""}To continue after the records read: --from-offset ${formatOffsets(resume)}\n`,
+    `${signal.aborted ? "interrupted; the send in flight was finished. " : ""}To continue after the records read: ${position}${saved}\n`,
   );
-  return io.exit(skipped > 0 ? 1 : 0);
+  return io.exit(skipped > 0 || result.commitError !== undefined ? 1 : 0);
 }
 
 /**

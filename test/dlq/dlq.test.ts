@@ -403,4 +403,42 @@ describe("skeji-gen dlq replay", () => {
     ]);
     expect(await endOffset(target)).toBe(1);
   });
+
+  it("--group remembers where the last run stopped, and refuses a group in use", async () => {
+    const target = uniqueName("dlqt-grouped");
+    const replayGroupId = uniqueName("dlqt-replayer");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: target, numPartitions: 1 }] });
+    const first = await cli(["replay", dlq, "--to", target, "--group", replayGroupId, "--limit", "1"]);
+    expect(first.code).toBe(0);
+    expect(lines(first.out)).toEqual([
+      expect.stringMatching(new RegExp(`^replayed {6}${dlq} 0:0 -> ${target} 0:0 .*key "bad-1"`)),
+      "",
+      `dlq replay: 1 replayed, 0 skipped, 0 not selected by the filters (${dlq})`,
+      `To continue after the records read: --from-offset 0:1; group ${replayGroupId} continues from there`,
+    ]);
+    const second = await cli(["replay", dlq, "--to", target, "--group", replayGroupId, "--limit", "1"]);
+    expect(lines(second.out)[0]).toMatch(new RegExp(`^replayed {6}${dlq} 0:1 -> ${target} 0:1 .*key "poison-1"`));
+    expect(await endOffset(target)).toBe(2);
+    const [saved] = await admin.fetchOffsets({ groupId: replayGroupId, topics: [dlq] });
+    expect(saved?.partitions).toEqual([{ partition: 0, offset: "2", metadata: null }]);
+
+    // A group with members (here: a service's consumer) is refused before anything is read.
+    const member = kafka.consumer({ groupId: uniqueName("dlqt-busy"), maxWaitTimeInMs: 100 });
+    await member.connect();
+    await member.subscribe({ topics: [target], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
+    await member.run({ eachMessage: async () => {} });
+    await joined;
+    try {
+      const busyGroup = (await member.describeGroup()).groupId;
+      const refused = await cli(["replay", dlq, "--to", target, "--group", busyGroup]);
+      expect(refused).toMatchObject({
+        code: 2,
+        err: `skeji-gen: group ${busyGroup} has 1 active member: a replay's group must be its own and not in use (a service's group is not one)\n`,
+      });
+    } finally {
+      await member.disconnect();
+    }
+    expect(await endOffset(target)).toBe(2);
+  });
 });
