@@ -277,6 +277,49 @@ describe("skeji-gen dlq inspect", () => {
     });
   });
 
+  it("--from-time starts at the first dead letter written at or after it; --follow waits for more until stopped", async () => {
+    const future = await cli(["inspect", dlq, "--from-time", "2999-01-01T00:00:00Z"]);
+    expect(lines(future.out)).toEqual([
+      `dlq inspect: 0 records of ${dlq} shown (0 not decoded), 0 not selected by the filters; to continue after them: --from-offset 0:4`,
+    ]);
+
+    // Following a topic nothing is written to yet (past its one record): the record written
+    // meanwhile is shown, then Ctrl-C.
+    const stop = new AbortController();
+    let out = "";
+    let err = "";
+    let code: number | undefined;
+    const io = {
+      out: (t: string) => {
+        out += t;
+        if (t.includes('"key":"late-1"')) stop.abort();
+      },
+      err: (t: string) => {
+        err += t;
+      },
+      exit: (c: number): never => {
+        code = c;
+        throw new Error("exit");
+      },
+    };
+    const args = ["inspect", paymentsDlq, "--from-offset", "1", "--follow", "--format", "json"];
+    const following = dlqCommand(io, env, stop.signal)
+      .parseAsync([...args, "--schemas", join(root, "schemas")], { from: "user" })
+      .catch((e: unknown) => {
+        if (code === undefined) throw e;
+      });
+    // Written only once the reader is waiting: it is seen because --follow keeps reading.
+    await new Promise((r) => setTimeout(r, 1000));
+    const late = { key: "late-1", value: "late", headers: { "original-topic": payments } };
+    await producer.send({ topic: paymentsDlq, acks: -1, messages: [late] });
+    await following;
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ dlq: { offset: "1" }, key: "late-1" });
+    expect(err).toBe(
+      `dlq inspect: 1 record of ${paymentsDlq} shown (1 not decoded), 0 not selected by the filters; to continue after them: --from-offset 0:2\n`,
+    );
+  });
+
   it("names what is wrong with an option", async () => {
     const bad = await cli(["inspect", dlq, "--from-offset", "0-3"]);
     expect(bad).toMatchObject({
