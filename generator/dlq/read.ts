@@ -1,8 +1,8 @@
 /**
  * Reading a dead-letter topic without a trace: nothing is committed and no group of the
  * service's is joined. kafkajs has no group-less consumer, so the reader joins a group of its own
- * (a fresh id, auto-commit off, nothing ever committed: the broker drops the empty group when the
- * reader leaves) and seeks each partition to where the operator asked.
+ * (a fresh id, auto-commit off, nothing ever committed), seeks each partition to where the
+ * operator asked, and deletes the group when it leaves.
  *
  * Without `follow`, a read takes a snapshot: the end offsets first, then every record below them,
  * and it ends once each partition has been read up to its end (or past `until`). With `follow` it
@@ -113,8 +113,9 @@ export async function readDeadLetters(
   }
   if (open.size === 0 || options.signal?.aborted) return { next };
 
+  const groupId = options.group?.id ?? `skeji-dlq-reader-${randomUUID()}`;
   const consumer = kafka.consumer({
-    groupId: options.group?.id ?? `skeji-dlq-reader-${randomUUID()}`,
+    groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
   });
@@ -175,8 +176,26 @@ export async function readDeadLetters(
   } finally {
     stopping = true;
     await consumer.disconnect().catch(() => {});
+    if (options.group === undefined) await deleteGroup(kafka, groupId);
   }
   return commitError === undefined ? { next } : { next, commitError };
+}
+
+/**
+ * Removes the reader's throwaway group, so that it does not show among the cluster's groups until
+ * the broker's next cleanup of empty groups. Best effort: without the right to delete groups, the
+ * empty group (no members, no offsets) is left to that cleanup.
+ */
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // left to the broker's cleanup
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /** `0:13,1:7`: the positions as `--from-offset` reads them. */
