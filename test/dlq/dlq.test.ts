@@ -409,6 +409,24 @@ describe("skeji-gen dlq replay", () => {
     expect(await endOffset(small)).toBe(0);
   });
 
+  it("skips a dead letter that was truncated to fit the DLQ: it no longer holds the original bytes", async () => {
+    const cut = uniqueName("dlqt-cut");
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: cut, numPartitions: 1 }] });
+    const truncated = '{"record":2097305,"value":1048576}';
+    await producer.send({
+      topic: cut,
+      acks: -1,
+      messages: [{ key: "big-1", value: "{...", headers: { "original-topic": gateway, "dlq-truncated": truncated } }],
+    });
+    const before = await endOffset(gateway);
+    const run = await cli(["replay", cut]);
+    expect(run.code).toBe(1);
+    expect(lines(run.out)[0]).toBe(
+      `skipped       ${cut} 0:0: truncated when dead-lettered (dlq-truncated ${truncated}); not replayable as it is`,
+    );
+    expect(await endOffset(gateway)).toBe(before);
+  });
+
   it("stops after the record in flight when interrupted, and says where to continue", async () => {
     const target = uniqueName("dlqt-interrupted");
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: target, numPartitions: 1 }] });
