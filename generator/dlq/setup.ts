@@ -79,7 +79,8 @@ function plan(opts: DlqOptions, topicArg: string | undefined, project: DlqProjec
       throw optionError("--limit", `"${opts.limit}" is not a positive whole number`);
     }
   }
-  const topic = topicArg ?? env.KAFKA_CONSUMER_DLQ_TOPIC?.trim() ?? onlyDlqTopic(project);
+  const fromEnv = env.KAFKA_CONSUMER_DLQ_TOPIC?.trim();
+  const topic = topicArg ?? (fromEnv === undefined || fromEnv === "" ? onlyDlqTopic(project) : fromEnv);
   const start: Start =
     fromOffsets !== undefined
       ? { from: "offsets", offsets: fromOffsets }
