@@ -4,7 +4,6 @@
  */
 import type { ClientConfig, RawRecord, ValueDecoder } from "@skeji/kafka";
 import type { Command } from "commander";
-import { Kafka } from "kafkajs";
 import { type CommonOptions, locate } from "../check/command.ts";
 import { isCheckError, optionError } from "../check/errors.ts";
 import type { DeadLetter } from "./dead-letter.ts";
@@ -150,8 +149,9 @@ export async function decode(kafka: Runtime, decoder: ValueDecoder<never>, d: De
 /** Everything a run needs, or the reason it cannot start (exit 2). */
 export async function prepare(self: Command, opts: DlqOptions, topicArg: string | undefined, env: Env) {
   const { schemasDir, manifestPath } = locate(self, { ...opts, format: "text" });
-  // The runtime is loaded here, not at start: generating code never needs kafkajs.
+  // The runtime and kafkajs are loaded here, not at start: generating code never needs them.
   const kafka = await import("@skeji/kafka");
+  const { Kafka } = await import("kafkajs");
   const project = loadDlqProject(kafka, schemasDir, manifestPath);
   const p = plan(opts, topicArg, project, env);
   const config = clientConfig(kafka, env, opts.registry);
