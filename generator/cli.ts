@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { checkCommand, registerCommand } from "./check/index.ts";
+import { dlqCommand } from "./dlq/command.ts";
 import { initCommand } from "./init/command.ts";
 import { createProgram, processIo } from "./program.ts";
 import { topicsCommand } from "./topics/command.ts";
@@ -33,6 +34,8 @@ program.addCommand(
     }),
 );
 program.addCommand(topicsCommand());
+// `skeji-gen dlq inspect|replay` (dead letters decoded, and sent back) in generator/dlq/.
+program.addCommand(dlqCommand());
 // -----------------------------------------------------------------------------------------------------
 
 try {

@@ -73,6 +73,16 @@ export type {
   UnknownEventReason,
   UnknownEventsOption,
 } from "./consumer/unknown-events.ts";
+// Decoding a raw record's value by hand (the Go package's `msg.DecodeValue`), e.g. in a DLQ tool.
+export { decodeValue, valueDecoder } from "./consumer/decode-value.ts";
+export type {
+  DecodedValue,
+  DecodeValueOptions,
+  EventsOf,
+  RawRecord,
+  ValueDecoder,
+  ValueDecoderOptions,
+} from "./consumer/decode-value.ts";
 export {
   loggingConsumerMiddleware,
   metricsConsumerMiddleware,
@@ -168,6 +178,9 @@ export type { DlqRecord } from "./dlq/record.ts";
 export { kafkaDlqSink, producerDlqSink } from "./dlq/sink.ts";
 export type { DlqSink } from "./dlq/sink.ts";
 export { backoffDelay, defaultRetryPolicy } from "./retry/backoff.ts";
+// The kafkajs configuration a service's clients use (brokers, TLS, SASL, timeouts), for tools that
+// need a kafkajs client of their own on the same cluster.
+export { kafkajsConfig } from "./client/kafkajs.ts";
 export type { Clock, RetryPolicy } from "./retry/backoff.ts";
 
 // --- For generated code ---------------------------------------------------------------------------
