@@ -457,6 +457,7 @@ interface PltError {
   readonly code?: unknown;
   readonly message?: unknown;
   readonly apiId?: unknown;
+  readonly path?: unknown;
   readonly errors?: readonly unknown[];
   readonly cause?: unknown;
 }
@@ -468,7 +469,12 @@ const isAttempts = (e: PltError) => typeof e.message === "string" && / failed \d
 /** The broker error types of the last attempt of each failed request (undefined: not a broker answer). */
 function finalTypes(error: unknown, depth = 0, out = new Set<string | undefined>()): Set<string | undefined> {
   if (!isObject(error) || depth > 8) return out.add(undefined);
-  if (typeof error.apiId === "string") return out.add(error.apiId);
+  if (typeof error.apiId === "string") {
+    // A refused record's own message (record_errors) comes as an extra UNKNOWN_SERVER_ERROR next to
+    // its partition's error: it details that error, it is not another one.
+    const detail = typeof error.path === "string" && error.path.includes("/record_errors/");
+    return detail ? out : out.add(error.apiId);
+  }
   if (Array.isArray(error.errors) && error.errors.length > 0) {
     const errors = error.errors;
     if (error.code !== "PLT_KFK_RESPONSE" && isAttempts(error))
