@@ -372,6 +372,13 @@ class PlatformaticProducer implements ProducerClient {
     for (const t of batch) {
       const topic = metadata.topics.get(t.topic);
       const count = topic?.partitionsCount ?? 0;
+      if (count === 0) {
+        throw new SkejiError(
+          ErrorCode.PUBLISH_FAILED,
+          `the cluster's metadata lists no partitions of ${t.topic}; nothing was sent`,
+          { details: { topics: [t.topic], written: false } },
+        );
+      }
       const partitionMetadata = (topic?.partitions ?? []).map((p, partitionId) => ({
         partitionId,
         leader: p.leader,
