@@ -334,8 +334,7 @@ class PlatformaticProducer implements ProducerClient {
       });
     } catch (error) {
       this.retire(errorText(error));
-      const type = brokerErrorType(error);
-      throw sendFailure(readable(error), failed(plan.count, true, type === undefined ? {} : { brokerError: type }));
+      throw platformaticFailure(error, failed(plan.count, true));
     }
     const next = new Map<string, bigint>();
     for (const o of result.offsets ?? []) next.set(`${o.topic}\u0000${o.partition}`, o.offset);
@@ -529,6 +528,15 @@ function errorText(error: unknown): string {
   };
   walk(error, 0);
   return [...new Set(leaves)].join("; ") || String(error);
+}
+
+/**
+ * The typed error for a failed @platformatic/kafka send (see send-outcome.ts): the broker's refusal
+ * is read from the last attempt of each failed request, and the message from the innermost errors.
+ */
+export function platformaticFailure(error: unknown, send: FailedSend): SkejiError {
+  const type = brokerErrorType(error);
+  return sendFailure(readable(error), type === undefined ? send : { ...send, brokerError: type });
 }
 
 /** The error with a message that says what happened, the client's error as its cause. */
