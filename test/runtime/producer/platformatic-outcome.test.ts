@@ -1,5 +1,5 @@
 /**
- * The classification of failed @platformatic/kafka sends (runtime/client/platformatic.ts), table-driven,
+ * The classification of failed @platformatic/kafka sends (runtime/client/platformatic-outcome.ts), table-driven,
  * on the client's own error classes in the shapes its producer rejects with: a send's failure wraps
  * one error per failed destination, a request retried wraps one error per attempt (the last one
  * last), and a broker's answer with errors holds one per partition (plus a detail per refused record).
@@ -13,7 +13,7 @@ import {
   UserError,
 } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import { platformaticFailure } from "../../../runtime/client/platformatic.ts";
+import { platformaticFailure } from "../../../runtime/client/platformatic-outcome.ts";
 import type { FailedSend } from "../../../runtime/client/send-outcome.ts";
 
 /** A Produce answer (API key 0, v11) with these errors, keyed by their path in the response. */
