@@ -16,6 +16,7 @@ export type {
   ConsumerConfig,
   ProducerConfig,
   RequiredAcks,
+  Transport,
   SaslConfig,
   SaslMechanism,
   SchemaRegistryConfig,

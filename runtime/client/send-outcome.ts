@@ -51,6 +51,8 @@ export interface FailedSend {
   readonly sent: boolean;
   /** Topics known not to exist after the failure (asked only when the error points there). */
   readonly missingTopics?: readonly string[];
+  /** The broker's error type, when the client reports it other than kafkajs does (e.g. `MESSAGE_TOO_LARGE`). */
+  readonly brokerError?: string;
 }
 
 /** The innermost kafkajs protocol error type in an error's cause chain (e.g. `MESSAGE_TOO_LARGE`). */
@@ -99,7 +101,7 @@ export function sendFailure(error: unknown, send: FailedSend): SkejiError {
       { cause: error, details: { ...details, missingTopics: send.missingTopics, written: false } },
     );
   }
-  const type = protocolErrorType(error);
+  const type = send.brokerError ?? protocolErrorType(error);
   const onePartition = send.partitions === 1;
   if (onePartition && type !== undefined && tooLargeTypes.has(type)) {
     return new SkejiError(

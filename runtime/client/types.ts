@@ -1,6 +1,7 @@
 /**
- * The narrow interface the producer (and consumer) use to talk to Kafka. The
- * kafkajs adapter implements it; another client can be swapped in behind it.
+ * The narrow interface the producer (and consumer) use to talk to Kafka. The kafkajs adapter
+ * (kafkajs.ts) and the @platformatic/kafka adapter (platformatic.ts, producer only) implement it;
+ * transport.ts picks one by configuration.
  */
 
 import type { Compression, RequiredAcks } from "../config/types.ts";
@@ -58,6 +59,7 @@ export interface ProducerClientOptions {
 export interface ProduceRequestEvent {
   readonly broker: string;
   readonly durationMs: number;
+  /** Bytes as the client reports them (kafkajs does; @platformatic/kafka does not: 0). */
   readonly size: number;
 }
 

@@ -31,6 +31,7 @@ import type {
   SchemaRegistryConfig,
   SchemaTopicConfig,
   TlsConfig,
+  Transport,
 } from "./types.ts";
 
 /** Variables whose values are never shown in an error or log. */
@@ -42,6 +43,7 @@ export const secretVariables: ReadonlySet<string> = new Set([
 ]);
 
 const compressions: readonly Compression[] = ["none", "gzip", "snappy", "lz4", "zstd"];
+const transports: readonly Transport[] = ["kafkajs", "platformatic"];
 const mechanisms: readonly SaslMechanism[] = ["plain", "scram-sha-256", "scram-sha-512"];
 
 /** The shared client settings: brokers, client id, TLS, SASL and the schema registry. */
@@ -83,6 +85,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     ...(r.raw("KAFKA_PRODUCER_PARTITIONER") === undefined
       ? {}
       : { partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2") }),
+    transport: r.oneOf("KAFKA_TRANSPORT", transports, "kafkajs"),
   };
   checkTopic(r, topic);
   fail(r);

@@ -6,6 +6,8 @@ export type Compression = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 /** -1 waits for all in-sync replicas, 1 for the leader only, 0 for nothing. */
 export type RequiredAcks = -1 | 0 | 1;
+/** The Kafka client a producer sends through (see docs/reliability.md, "Transports"). */
+export type Transport = "kafkajs" | "platformatic";
 
 export interface TlsConfig {
   /** PEM text of the CA bundle; `undefined` uses Node's default trust store. */
@@ -103,6 +105,12 @@ export interface ProducerConfig extends ClientConfig {
    * would split across partitions between this producer and the topic's others.
    */
   readonly partitioner?: PartitionerName | undefined;
+  /**
+   * The client that carries the produce requests: `kafkajs` (the default) or `platformatic`
+   * (@platformatic/kafka, an optional peer dependency installed by the service that chooses it).
+   * Both give the same guarantees; see docs/reliability.md. `KAFKA_TRANSPORT`.
+   */
+  readonly transport?: Transport | undefined;
 }
 
 export type StartOffset = "newest" | "oldest";

@@ -24,6 +24,7 @@ import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts"
 import type { ClientConfig, ConsumerConfig, ProducerConfig } from "./types.ts";
 
 const compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
+const transports = ["kafkajs", "platformatic"];
 const mechanisms = ["plain", "scram-sha-256", "scram-sha-512"];
 const startOffsets = ["newest", "oldest"];
 
@@ -223,6 +224,7 @@ export function validateProducerConfig(config: ProducerConfig): void {
   }
   p.oneOf("compression", compressions);
   if (config.partitioner !== undefined) p.oneOf("partitioner", partitionerNames);
+  if (config.transport !== undefined) p.oneOf("transport", transports);
   p.bool("async");
   p.bool("allowAutoTopicCreation");
   p.topic("dlqTopic", false);

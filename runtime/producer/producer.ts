@@ -5,7 +5,7 @@
  * settles with its own partition and offset, or with a typed error after the
  * client's retries (and the dead-letter topic, if configured).
  */
-import { createKafkajsClient } from "../client/kafkajs.ts";
+import { createClient } from "../client/transport.ts";
 import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
 import { defaultMaxMessageBytes } from "../config/env.ts";
 import type { ProducerConfig } from "../config/types.ts";
@@ -40,7 +40,7 @@ export interface ProducerOptions {
   readonly metrics?: ProducerMetrics | undefined;
   /** Called for every failed publish in async mode (and, for visibility, in sync mode too). */
   readonly onError?: ((error: SkejiError, ctx: Readonly<PublishContext>) => void) | undefined;
-  /** The Kafka client; the kafkajs adapter for `config` unless given. */
+  /** The Kafka client; the adapter of `config.transport` (kafkajs by default) unless given. */
   readonly client?: KafkaClient | undefined;
   /** Encoders for typed events; the default handles every wire format of `config`. */
   readonly serde?: EventSerde | undefined;
@@ -95,8 +95,7 @@ class KafkaProducer implements Producer {
     this.acknowledges = config.requiredAcks !== 0;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
     this.metrics = options.metrics ?? producerMetrics();
-    const client =
-      options.client ?? createKafkajsClient(config, { logger: options.logger, maxAttempts: config.maxAttempts });
+    const client = options.client ?? createClient(config, { logger: options.logger });
     this.client = client.producer({
       requiredAcks: config.requiredAcks,
       idempotent: config.idempotent,

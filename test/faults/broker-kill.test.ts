@@ -24,10 +24,12 @@ import {
   consumerConfig,
   eventually,
   judgeGroup,
+  onTransport,
   producerConfig,
   publishOne,
   seedRecords,
   sleep,
+  transports,
   untilAllCommitted,
 } from "./support.ts";
 
@@ -62,74 +64,81 @@ function publishStream(producer: Producer, ledger: Ledger, workers: number, stat
 }
 
 describe("broker SIGKILL and restart", () => {
-  it("during a publish stream: nothing acknowledged missing, and the producer publishes again afterwards", async () => {
-    const runs = 2;
-    const ledger = new Ledger();
-    const topics: { topic: string; dlqTopic: string }[] = [];
-    const outcomes: string[] = [];
-    let wedged = 0;
-    for (let run = 0; run < runs; run++) {
-      const topic = await fc.topic("kill-publish", { partitions: 2 });
-      const dlqTopic = await fc.topic("kill-publish-dlq");
-      topics.push({ topic, dlqTopic });
-      const producer = createProducer(
-        producerConfig(fc, topic, { KAFKA_PRODUCER_MAX_ATTEMPTS: "3", KAFKA_PRODUCER_DLQ_TOPIC: dlqTopic }),
-        { logger: silentLogger },
-      );
-      const state = { stop: false };
-      const stream = publishStream(producer, ledger, 8, state);
-      await sleep(1000);
-      await killAfterWrite();
-      await fc.restart();
-      await sleep(1000);
-      // The second time the stream ends while the broker is down: afterwards come single publishes.
-      await killAfterWrite();
-      state.stop = true;
-      await stream;
-      await fc.restart();
-      // The broker is back and healthy: publishes must be acknowledged again (time enough for the
-      // producer to find the broker; a wedged producer never gets there).
-      const probes: Told[] = [];
-      const recovered = await eventually(
-        async () => {
-          probes.push(await publishOne(producer, ledger, "probe"));
-          return probes.slice(-5).every((t) => t.kind === "acknowledged") && probes.length >= 5;
-        },
-        "five acknowledged publishes in a row after the restarts",
-        15_000,
-        50,
-      ).then(
-        () => true,
-        () => false,
-      );
-      if (!recovered) wedged++;
-      const last = probes.at(-1);
-      outcomes.push(
-        `run ${run + 1}: ${recovered ? "recovered" : `wedged, last probe ${last?.kind === "failed" ? last.code : last?.kind}`} after ${probes.length} probes`,
-      );
-      await producer.close();
-    }
+  it.each(transports)(
+    "during a publish stream, on %s: nothing acknowledged missing, and the producer publishes again afterwards",
+    async (transport) => {
+      const runs = 2;
+      const ledger = new Ledger();
+      const topics: { topic: string; dlqTopic: string }[] = [];
+      const outcomes: string[] = [];
+      let wedged = 0;
+      for (let run = 0; run < runs; run++) {
+        const topic = await fc.topic("kill-publish", { partitions: 2 });
+        const dlqTopic = await fc.topic("kill-publish-dlq");
+        topics.push({ topic, dlqTopic });
+        const producer = createProducer(
+          producerConfig(fc, topic, {
+            KAFKA_PRODUCER_MAX_ATTEMPTS: "3",
+            KAFKA_PRODUCER_DLQ_TOPIC: dlqTopic,
+            KAFKA_TRANSPORT: transport,
+          }),
+          { logger: silentLogger },
+        );
+        const state = { stop: false };
+        const stream = publishStream(producer, ledger, 8, state);
+        await sleep(1000);
+        await killAfterWrite();
+        await fc.restart();
+        await sleep(1000);
+        // The second time the stream ends while the broker is down: afterwards come single publishes.
+        await killAfterWrite();
+        state.stop = true;
+        await stream;
+        await fc.restart();
+        // The broker is back and healthy: publishes must be acknowledged again (time enough for the
+        // producer to find the broker; a wedged producer never gets there).
+        const probes: Told[] = [];
+        const recovered = await eventually(
+          async () => {
+            probes.push(await publishOne(producer, ledger, "probe"));
+            return probes.slice(-5).every((t) => t.kind === "acknowledged") && probes.length >= 5;
+          },
+          "five acknowledged publishes in a row after the restarts",
+          15_000,
+          50,
+        ).then(
+          () => true,
+          () => false,
+        );
+        if (!recovered) wedged++;
+        const last = probes.at(-1);
+        outcomes.push(
+          `run ${run + 1}: ${recovered ? "recovered" : `wedged, last probe ${last?.kind === "failed" ? last.code : last?.kind}`} after ${probes.length} probes`,
+        );
+        await producer.close();
+      }
 
-    const topicRecords: StoredRecord[] = [];
-    const dlqRecords: StoredRecord[] = [];
-    for (const { topic, dlqTopic } of topics) {
-      topicRecords.push(...(await readTopic(fc.kafka(), topic)));
-      dlqRecords.push(...(await readTopic(fc.kafka(), dlqTopic)));
-    }
-    const v = judgePublishes(ledger, topicRecords, dlqRecords);
-    recordScenario(
-      producerRow(
-        "producer: broker SIGKILL and restart, twice, during a publish stream",
-        v,
-        `${runs} runs of 8 publishing loops at an uneven pace (2 partitions, max attempts 3, producer DLQ on the same broker); twice per run the broker is killed right after writing a batch whose answer the proxy held back; the stream goes on after the first restart and ends during the second outage, then single publishes follow. Publishes while it is down fail or are ambiguous. Wedged producers: ${wedged} of ${runs}. ${v.ambiguousWritten} of ${v.ambiguous} ambiguous publishes were written. Duplicates: none expected.`,
-      ),
-    );
-    const detail = `${outcomes.join("; ")}\n${JSON.stringify(ledger.summary())}\n${v.examples.join("\n")}`;
-    expect(
-      { lost: v.lost, misplaced: v.misplaced, misreported: v.misreported, outOfOrder: v.outOfOrder, wedged },
-      detail,
-    ).toEqual({ lost: 0, misplaced: 0, misreported: 0, outOfOrder: 0, wedged: 0 });
-  });
+      const topicRecords: StoredRecord[] = [];
+      const dlqRecords: StoredRecord[] = [];
+      for (const { topic, dlqTopic } of topics) {
+        topicRecords.push(...(await readTopic(fc.kafka(), topic)));
+        dlqRecords.push(...(await readTopic(fc.kafka(), dlqTopic)));
+      }
+      const v = judgePublishes(ledger, topicRecords, dlqRecords);
+      recordScenario(
+        producerRow(
+          onTransport("producer: broker SIGKILL and restart, twice, during a publish stream", transport),
+          v,
+          `${runs} runs of 8 publishing loops at an uneven pace (2 partitions, max attempts 3, producer DLQ on the same broker); twice per run the broker is killed right after writing a batch whose answer the proxy held back; the stream goes on after the first restart and ends during the second outage, then single publishes follow. Publishes while it is down fail or are ambiguous. Wedged producers: ${wedged} of ${runs}. ${v.ambiguousWritten} of ${v.ambiguous} ambiguous publishes were written. Duplicates: none expected.`,
+        ),
+      );
+      const detail = `${outcomes.join("; ")}\n${JSON.stringify(ledger.summary())}\n${v.examples.join("\n")}`;
+      expect(
+        { lost: v.lost, misplaced: v.misplaced, misreported: v.misreported, outOfOrder: v.outOfOrder, wedged },
+        detail,
+      ).toEqual({ lost: 0, misplaced: 0, misreported: 0, outOfOrder: 0, wedged: 0 });
+    },
+  );
 
   it("during consumption: every record handled or dead-lettered, nothing committed past a missing one", async () => {
     const topic = await fc.topic("kill-consume", { partitions: 2 });

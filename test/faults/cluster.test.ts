@@ -15,9 +15,11 @@ import {
   consumerConfig,
   eventually,
   judgeGroup,
+  onTransport,
   producerConfig,
   publishOne,
   sleep,
+  transports,
   untilAllCommitted,
 } from "./support.ts";
 
@@ -40,114 +42,121 @@ function publishStream(producer: Producer, ledger: Ledger, workers: number, stat
 }
 
 describe("three-broker cluster", () => {
-  it("the partition leader SIGKILLed under load and brought back, twice: nothing acknowledged lost, everything handled", async () => {
-    const topic = await fc.topic("leader-kill", { partitions: 3 });
-    const ledger = new Ledger();
-    const producer = createProducer(producerConfig(fc, topic, { KAFKA_PRODUCER_MAX_ATTEMPTS: "8" }), {
-      logger: silentLogger,
-    });
-    const config = consumerConfig(fc, topic, uniqueName("leader-kill"));
-    const deliveries: Delivery[] = [];
-    const consumer = createConsumer(config, { logger: silentLogger }).handle((_ctx, m) => {
-      deliveries.push({
-        id: m.headers[idHeader] ?? "",
-        key: m.key?.toString(),
-        partition: m.partition,
-        offset: m.offset,
-        handled: true,
-      });
-    });
-    const consuming = consumer.start();
-    await consumer.ready();
-
-    const state = { stop: false };
-    const stream = publishStream(producer, ledger, 6, state);
-    await sleep(1500);
-    // Killed twice: right after it wrote a batch (and replicated it, acks=all) whose answer the
-    // proxy holds back; then - the next leader - with a batch on its way that it never receives.
-    const leaders: { old: number; new: number }[] = [];
-    for (const lose of ["response", "request"] as const) {
-      const leader = await fc.leaderOf(topic, 0);
-      const proxy = fc.proxy(leader);
-      const lost =
-        lose === "response"
-          ? proxy.dropProduceResponses({ topic, cut: false })
-          : proxy.dropProduceRequests({ topic, cut: false });
-      await lost.done;
-      await fc.kill(leader);
-      // The controller fences the dead node and elects a leader from the in-sync replicas.
-      let next = leader;
-      await eventually(
-        async () => {
-          next = await fc.leaderOf(topic, 0).catch(() => leader);
-          return next !== leader;
-        },
-        "a new leader for partition 0",
-        30_000,
-        200,
+  it.each(transports)(
+    "the partition leader SIGKILLed under load and brought back, twice, producing on %s: nothing acknowledged lost, everything handled",
+    async (transport) => {
+      const topic = await fc.topic("leader-kill", { partitions: 3 });
+      const ledger = new Ledger();
+      const producer = createProducer(
+        producerConfig(fc, topic, { KAFKA_PRODUCER_MAX_ATTEMPTS: "8", KAFKA_TRANSPORT: transport }),
+        { logger: silentLogger },
       );
-      leaders.push({ old: leader, new: next });
+      const config = consumerConfig(fc, topic, uniqueName("leader-kill"));
+      const deliveries: Delivery[] = [];
+      const consumer = createConsumer(config, { logger: silentLogger }).handle((_ctx, m) => {
+        deliveries.push({
+          id: m.headers[idHeader] ?? "",
+          key: m.key?.toString(),
+          partition: m.partition,
+          offset: m.offset,
+          handled: true,
+        });
+      });
+      const consuming = consumer.start();
+      await consumer.ready();
+
+      const state = { stop: false };
+      const stream = publishStream(producer, ledger, 6, state);
       await sleep(1500);
-      await fc.restart(leader);
-      await fc.waitInSync([topic]);
-      await sleep(1000);
-    }
-    state.stop = true;
-    await stream;
-    // Every partition takes publishes again (a producer wedged on one partition never gets there).
-    let rounds = 0;
-    const recovered = await eventually(
-      async () => {
-        const round = await Promise.all(
-          [0, 1, 2].map((partition) => publishOne(producer, ledger, `probe-${partition}`, { partition })),
+      // Killed twice: right after it wrote a batch (and replicated it, acks=all) whose answer the
+      // proxy holds back; then - the next leader - with a batch on its way that it never receives.
+      const leaders: { old: number; new: number }[] = [];
+      for (const lose of ["response", "request"] as const) {
+        const leader = await fc.leaderOf(topic, 0);
+        const proxy = fc.proxy(leader);
+        const lost =
+          lose === "response"
+            ? proxy.dropProduceResponses({ topic, cut: false })
+            : proxy.dropProduceRequests({ topic, cut: false });
+        await lost.done;
+        await fc.kill(leader);
+        // The controller fences the dead node and elects a leader from the in-sync replicas.
+        let next = leader;
+        await eventually(
+          async () => {
+            next = await fc.leaderOf(topic, 0).catch(() => leader);
+            return next !== leader;
+          },
+          "a new leader for partition 0",
+          30_000,
+          200,
         );
-        rounds = round.every((t) => t.kind === "acknowledged") ? rounds + 1 : 0;
-        return rounds >= 3;
-      },
-      "three rounds of publishes to every partition acknowledged",
-      15_000,
-      50,
-    ).then(
-      () => true,
-      () => false,
-    );
-    await producer.close();
+        leaders.push({ old: leader, new: next });
+        await sleep(1500);
+        await fc.restart(leader);
+        await fc.waitInSync([topic]);
+        await sleep(1000);
+      }
+      state.stop = true;
+      await stream;
+      // Every partition takes publishes again (a producer wedged on one partition never gets there).
+      let rounds = 0;
+      const recovered = await eventually(
+        async () => {
+          const round = await Promise.all(
+            [0, 1, 2].map((partition) => publishOne(producer, ledger, `probe-${partition}`, { partition })),
+          );
+          rounds = round.every((t) => t.kind === "acknowledged") ? rounds + 1 : 0;
+          return rounds >= 3;
+        },
+        "three rounds of publishes to every partition acknowledged",
+        15_000,
+        50,
+      ).then(
+        () => true,
+        () => false,
+      );
+      await producer.close();
 
-    await untilAllCommitted(fc.kafka(), config.groupId, topic);
-    await consumer.stop();
-    await consuming;
+      await untilAllCommitted(fc.kafka(), config.groupId, topic);
+      await consumer.stop();
+      await consuming;
 
-    const { p, c } = await judgeGroup(fc.kafka(), ledger, { topic, groupId: config.groupId, deliveries });
-    recordScenario(
-      consumerRow(
-        "cluster: partition leader SIGKILLed under load, twice, brought back (RF 3, min ISR 2, acks=all)",
-        p,
-        c,
-        `Three brokers; 6 publishing loops on 3 partitions and a consumer group; the leader of partition 0 is killed right after writing a batch whose answer the proxy held back (node ${leaders[0]?.old}, node ${leaders[0]?.new} takes over), brought back, then the new leader is killed with a batch on its way that it never receives (node ${leaders[1]?.old}, node ${leaders[1]?.new} takes over) and brought back; then every partition must take publishes again (${recovered ? "it did" : "it did not: wedged"}). ${c.handled} of ${c.expected} records handled; ${p.ambiguous} ambiguous publishes (${p.ambiguousWritten} written). Duplicates expected (at-least-once): records handled again after the group rebalanced.`,
-      ),
-    );
-    const detail = `${JSON.stringify(ledger.summary())}\n${[...p.examples, ...c.examples].join("\n")}`;
-    expect(
-      {
-        lost: p.lost + c.lost,
-        misplaced: p.misplaced,
-        misreported: p.misreported,
-        publishOrder: p.outOfOrder,
-        deliveryOrder: c.outOfOrder,
-        committedMissing: c.committedMissing,
-        recovered,
-      },
-      detail,
-    ).toEqual({
-      lost: 0,
-      misplaced: 0,
-      misreported: 0,
-      publishOrder: 0,
-      deliveryOrder: 0,
-      committedMissing: 0,
-      recovered: true,
-    });
-    expect(c.handled, detail).toBe(c.expected);
-    expect(p.acknowledged).toBeGreaterThan(0);
-  });
+      const { p, c } = await judgeGroup(fc.kafka(), ledger, { topic, groupId: config.groupId, deliveries });
+      recordScenario(
+        consumerRow(
+          onTransport(
+            "cluster: partition leader SIGKILLed under load, twice, brought back (RF 3, min ISR 2, acks=all)",
+            transport,
+          ),
+          p,
+          c,
+          `Three brokers; 6 publishing loops on 3 partitions and a consumer group; the leader of partition 0 is killed right after writing a batch whose answer the proxy held back (node ${leaders[0]?.old}, node ${leaders[0]?.new} takes over), brought back, then the new leader is killed with a batch on its way that it never receives (node ${leaders[1]?.old}, node ${leaders[1]?.new} takes over) and brought back; then every partition must take publishes again (${recovered ? "it did" : "it did not: wedged"}). ${c.handled} of ${c.expected} records handled; ${p.ambiguous} ambiguous publishes (${p.ambiguousWritten} written). Duplicates expected (at-least-once): records handled again after the group rebalanced.`,
+        ),
+      );
+      const detail = `${JSON.stringify(ledger.summary())}\n${[...p.examples, ...c.examples].join("\n")}`;
+      expect(
+        {
+          lost: p.lost + c.lost,
+          misplaced: p.misplaced,
+          misreported: p.misreported,
+          publishOrder: p.outOfOrder,
+          deliveryOrder: c.outOfOrder,
+          committedMissing: c.committedMissing,
+          recovered,
+        },
+        detail,
+      ).toEqual({
+        lost: 0,
+        misplaced: 0,
+        misreported: 0,
+        publishOrder: 0,
+        deliveryOrder: 0,
+        committedMissing: 0,
+        recovered: true,
+      });
+      expect(c.handled, detail).toBe(c.expected);
+      expect(p.acknowledged).toBeGreaterThan(0);
+    },
+  );
 });

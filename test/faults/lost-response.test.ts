@@ -23,10 +23,12 @@ import { recordScenario } from "./report.ts";
 import {
   consumerConfig,
   judgeGroup,
+  onTransport,
   producerConfig,
   publishBatch,
   publishOne,
   seedRecords,
+  transports,
   untilAllCommitted,
 } from "./support.ts";
 
@@ -42,11 +44,15 @@ afterAll(async () => {
 
 const kinds = (told: readonly Told[]) => told.map((t) => (t.kind === "failed" ? t.code : t.kind));
 
-describe("a produce response lost until retries run out", () => {
+describe.each(transports)("a produce response lost until retries run out, on %s", (transport) => {
   it("producer: the lost batch is ambiguous; later batches of any size are acknowledged where they are", async () => {
     const topic = await fc.topic("lost-producer");
     const producer = createProducer(
-      producerConfig(fc, topic, { KAFKA_PRODUCER_MAX_ATTEMPTS: "2", KAFKA_PRODUCER_COMPRESSION: "none" }),
+      producerConfig(fc, topic, {
+        KAFKA_PRODUCER_MAX_ATTEMPTS: "2",
+        KAFKA_PRODUCER_COMPRESSION: "none",
+        KAFKA_TRANSPORT: transport,
+      }),
       { logger: silentLogger },
     );
     open.push(producer);
@@ -73,7 +79,7 @@ describe("a produce response lost until retries run out", () => {
     const v = judgePublishes(ledger, await readTopic(fc.kafka(), topic));
     recordScenario(
       producerRow(
-        "producer: lost produce response, retries exhausted",
+        onTransport("producer: lost produce response, retries exhausted", transport),
         v,
         `Proxy drops every answer to 3 batches of 3 (2 attempts each) and cuts the connection; each followed by batches of 3, 2, 5, 1 / 2, 3, 5, 1 / 1, 5, 3, 2, then 10 single publishes. ${v.ambiguousWritten} of ${v.ambiguous} ambiguous publishes were written (either is allowed). Duplicates: none expected (the producer does not retry an ambiguous publish by itself).`,
       ),
@@ -96,6 +102,7 @@ describe("a produce response lost until retries run out", () => {
         KAFKA_PRODUCER_MAX_ATTEMPTS: "2",
         KAFKA_PRODUCER_COMPRESSION: "none",
         KAFKA_PRODUCER_DLQ_TOPIC: dlqTopic,
+        KAFKA_TRANSPORT: transport,
       }),
       { logger: silentLogger },
     );
@@ -125,7 +132,7 @@ describe("a produce response lost until retries run out", () => {
     const v = judgePublishes(ledger, await readTopic(fc.kafka(), topic), await readTopic(fc.kafka(), dlqTopic));
     recordScenario(
       producerRow(
-        "producer DLQ: lost dead-letter write response, retries exhausted",
+        onTransport("producer DLQ: lost dead-letter write response, retries exhausted", transport),
         v,
         `Records over the topic's 1 KB limit are refused for good and dead-lettered; the proxy drops every answer to 2 dead-letter writes of 2 records and cuts the connection; each followed by dead-letter writes of 2, 1, 3 / 1, 3, 2 records and normal publishes; then 5 + 5 single ones. ${v.ambiguousWritten} of ${v.ambiguous} ambiguous publishes were written. Duplicates: none expected.`,
       ),
@@ -143,7 +150,9 @@ describe("a produce response lost until retries run out", () => {
     expect(kinds(bigAfter), detail).toEqual(bigAfter.map(() => "dead-lettered"));
     expect(kinds(smallAfter), detail).toEqual(smallAfter.map(() => "acknowledged"));
   });
+});
 
+describe("a dead-letter write's response lost until retries run out (consumer, on kafkajs)", () => {
   it("consumer DLQ: a dead-letter write whose answer is lost; no source offset committed past a record that is nowhere", async () => {
     const topic = await fc.topic("lost-cdlq", { partitions: 2 });
     const dlqTopic = await fc.topic("lost-cdlq-dlq");

@@ -6,6 +6,7 @@ import {
   type Producer,
   type ProducerConfig,
   producerConfigFromEnv,
+  type Transport,
 } from "../../runtime/index.ts";
 import type { FaultCluster } from "./cluster.ts";
 import {
@@ -19,6 +20,18 @@ import {
   readTopic,
   type Told,
 } from "./oracle.ts";
+
+/**
+ * The transports the producer-side scenarios run on, each a scenario of its own (the consumer and
+ * its dead-letter writer run on kafkajs). KAFKA_TRANSPORT, when set, runs only that one.
+ */
+export const transports: readonly Transport[] =
+  process.env.KAFKA_TRANSPORT === undefined ? ["kafkajs", "platformatic"] : [process.env.KAFKA_TRANSPORT as Transport];
+
+/** A scenario's name in the report: the kafkajs one keeps its name, another transport's says which. */
+export function onTransport(scenario: string, transport: Transport): string {
+  return transport === "kafkajs" ? scenario : `${scenario} [${transport} transport]`;
+}
 
 /** A producer configuration for the cluster behind its proxies; `env` as the KAFKA_* variables. */
 export function producerConfig(fc: FaultCluster, topic: string, env: Record<string, string> = {}): ProducerConfig {

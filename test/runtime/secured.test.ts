@@ -18,6 +18,11 @@ import {
   silentLogger,
 } from "../../runtime/index.ts";
 import { brokers, securedListeners, uniqueName } from "../infra/env.ts";
+import { transport } from "./producer/support.ts";
+
+/** The producer's configuration on the transport under test (the consumer runs on kafkajs). */
+const producerConfig = (topic: string, env: Record<string, string>) =>
+  producerConfigFromEnv(topic, { ...env, KAFKA_TRANSPORT: transport });
 
 const secured = securedListeners();
 const admin = new Kafka({ brokers: brokers(), clientId: "secured-test", logLevel: logLevel.NOTHING }).admin();
@@ -68,7 +73,7 @@ const noteEvent = (topic: string) =>
 async function roundTrip(env: Record<string, string>): Promise<{ handled: string[]; dlq: string[] }> {
   const topic = await topicWithDlq();
   const event = noteEvent(topic);
-  const producer = createProducer(producerConfigFromEnv(topic, env), { logger: silentLogger });
+  const producer = createProducer(producerConfig(topic, env), { logger: silentLogger });
   try {
     await producer.publishEvent(event, { id: "n-1", text: "hello" });
     await producer.publishEvent(event, { id: "n-2", text: "refused" });
@@ -138,7 +143,7 @@ describe.skipIf(secured === undefined)(
     it("a wrong SASL password fails the publish with an authentication error that does not show it", async () => {
       const topic = await topicWithDlq();
       const wrong = "not-the-password-7f3a";
-      const producer = createProducer(producerConfigFromEnv(topic, sasl("scram-sha-512", wrong)), {
+      const producer = createProducer(producerConfig(topic, sasl("scram-sha-512", wrong)), {
         logger: silentLogger,
       });
       const error = await producer.publishEvent(noteEvent(topic), { id: "n-1", text: "x" }).then(
@@ -158,7 +163,7 @@ describe.skipIf(secured === undefined)(
     it("TLS refuses a broker whose certificate the configured CA did not sign", async () => {
       const topic = await topicWithDlq();
       const producer = createProducer(
-        producerConfigFromEnv(topic, {
+        producerConfig(topic, {
           KAFKA_BROKERS: s.tls.brokers,
           KAFKA_SSL_CA: s.tls.otherCaFile,
           KAFKA_PRODUCER_MAX_ATTEMPTS: "1",
@@ -195,7 +200,7 @@ describe.skipIf(secured?.mtls === undefined)(
     it("without a client certificate the broker turns the connection away", async () => {
       const topic = await topicWithDlq();
       const producer = createProducer(
-        producerConfigFromEnv(topic, {
+        producerConfig(topic, {
           KAFKA_BROKERS: m.brokers,
           KAFKA_SSL_CA: s.tls.caFile,
           KAFKA_PRODUCER_MAX_ATTEMPTS: "1",

@@ -7,7 +7,8 @@ import kafkajs, { CompressionTypes } from "kafkajs";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { registerCompressionCodecs } from "../../../runtime/client/compression.ts";
-import { createKafkajsClient } from "../../../runtime/client/kafkajs.ts";
+import { platformaticHasZstd } from "../../../runtime/client/platformatic.ts";
+import { createClient } from "../../../runtime/client/transport.ts";
 import type { KafkaClient } from "../../../runtime/client/types.ts";
 import {
   createProducer,
@@ -31,6 +32,7 @@ import {
   newTopic,
   readRecords,
   testConfig,
+  transport,
 } from "./support.ts";
 
 interface KafkajsCodec {
@@ -52,7 +54,7 @@ interface Counted {
 
 function countedProducer(topic: string, env: Record<string, string> = {}, options: ProducerOptions = {}): Counted {
   const config = testConfig(topic, env);
-  const base = createKafkajsClient(config, { logger: silentLogger });
+  const base = createClient(config, { logger: silentLogger });
   const requests: number[] = [];
   const client: KafkaClient = {
     producer(o) {
@@ -74,6 +76,16 @@ function countedProducer(topic: string, env: Record<string, string> = {}, option
 
 /** A payload that compresses well (repetitive text), so compression shows in request sizes. */
 const compressible = (i: number) => ({ ...booking(i), booking_id: `booking-${i}-${"abcdefgh".repeat(250)}` });
+
+/** @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22.15 only. */
+const noZstd = transport === "platformatic" && !platformaticHasZstd;
+
+/** Where the transport cannot write zstd, the producer says so at creation, naming the way out. */
+function expectNoZstd(topic: string): void {
+  expect(() => countedProducer(topic, { KAFKA_PRODUCER_COMPRESSION: "zstd" })).toThrow(
+    /compression "zstd" is not available with transport "platformatic".*KAFKA_PRODUCER_COMPRESSION/,
+  );
+}
 
 describe("compression", () => {
   /** Counts calls of kafkajs's codec for a compression type, in this process (producer and consumer side). */
@@ -107,9 +119,11 @@ describe("compression", () => {
     const counts = countCodec(type);
     const topic = await newTopic(`comp-${compression}`);
     const event = bookingEvent(topic);
+    if (compression === "zstd" && noZstd) return expectNoZstd(topic);
     const { producer } = countedProducer(topic, { KAFKA_PRODUCER_COMPRESSION: compression });
     await Promise.all(Array.from({ length: 20 }, (_, i) => producer.publishEvent(event, compressible(i))));
-    expect(counts.compress).toBeGreaterThan(0);
+    // kafkajs compresses with the codecs registered here; @platformatic/kafka with its own.
+    if (transport === "kafkajs") expect(counts.compress).toBeGreaterThan(0);
     const records = await readRecords(topic, 20);
     // The broker kept the batch compressed: reading it back ran the same codec's decompression.
     expect(counts.decompress).toBeGreaterThan(0);
@@ -131,9 +145,10 @@ describe("compression", () => {
       const read = countCodec(theirs);
       const topic = await newTopic(`recomp-${compression}`, 1, { "compression.type": topicCompression });
       const event = bookingEvent(topic);
+      if (compression === "zstd" && noZstd) return expectNoZstd(topic);
       const { producer } = countedProducer(topic, { KAFKA_PRODUCER_COMPRESSION: compression });
       await Promise.all(Array.from({ length: 10 }, (_, i) => producer.publishEvent(event, compressible(i))));
-      expect(written.compress).toBeGreaterThan(0);
+      if (transport === "kafkajs") expect(written.compress).toBeGreaterThan(0);
       const records = await readRecords(topic, 10);
       // The batch came back in the topic's codec: the broker had to decompress ours to recompress it.
       expect(read.decompress).toBeGreaterThan(0);

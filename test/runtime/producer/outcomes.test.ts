@@ -7,7 +7,7 @@
  */
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { createKafkajsClient } from "../../../runtime/client/kafkajs.ts";
+import { createClient } from "../../../runtime/client/transport.ts";
 import type { KafkaClient } from "../../../runtime/client/types.ts";
 import {
   createProducer,
@@ -28,7 +28,7 @@ afterAll(async () => {
 /** A producer whose produce requests are counted (each entry: the size of the broker's answer). */
 function counted(topic: string, env: Record<string, string> = {}): { producer: Producer; requests: number[] } {
   const config = testConfig(topic, { KAFKA_PRODUCER_BATCH_TIMEOUT: "20ms", ...env });
-  const base = createKafkajsClient(config, { logger: silentLogger });
+  const base = createClient(config, { logger: silentLogger });
   const requests: number[] = [];
   const client: KafkaClient = {
     producer(o) {

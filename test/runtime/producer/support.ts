@@ -1,5 +1,6 @@
 /** Shared pieces of the producer tests: test events, topic creation, and reading records back from the real broker. */
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
+import { registerCompressionCodecs } from "../../../runtime/client/compression.ts";
 import { defineEvent, type ProducerConfig, producerConfigFromEnv } from "../../../runtime/index.ts";
 import { brokers, registryUrl, uniqueName } from "../../infra/env.ts";
 
@@ -59,12 +60,19 @@ export function booking(i: number, phone = `+97250000${String(i % 10)}`): Bookin
 export const kafka = new Kafka({ brokers: brokers(), clientId: "producer-tests", logLevel: logLevel.NOTHING });
 
 /** Producer config from a test environment: the real broker and registry, fast retries. */
+/**
+ * The transport the producer tests run on: kafkajs, or the one KAFKA_TRANSPORT names (the suite
+ * runs these files once per transport; see `npm run test:transports`).
+ */
+export const transport = process.env.KAFKA_TRANSPORT ?? "kafkajs";
+
 export function testConfig(topic: string, env: Record<string, string> = {}): ProducerConfig {
   return producerConfigFromEnv(topic, {
     KAFKA_BROKERS: brokers().join(","),
     SCHEMA_REGISTRY_URL: registryUrl(),
     KAFKA_CLIENT_ID: "producer-tests",
     KAFKA_PRODUCER_MAX_ATTEMPTS: "2",
+    KAFKA_TRANSPORT: transport,
     ...env,
   });
 }
@@ -105,6 +113,7 @@ export interface ReadRecord {
 
 /** Reads exactly `count` records from the start of `topic` with a plain kafkajs consumer. */
 export async function readRecords(topic: string, count: number): Promise<ReadRecord[]> {
+  registerCompressionCodecs(); // whichever transport wrote them, kafkajs reads every codec
   const consumer = kafka.consumer({ groupId: uniqueName("read"), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

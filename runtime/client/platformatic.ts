@@ -1,0 +1,461 @@
+/**
+ * The @platformatic/kafka implementation of the client interface (producer side), chosen with
+ * `transport: "platformatic"` / `KAFKA_TRANSPORT=platformatic`.
+ *
+ * @platformatic/kafka is an optional peer dependency, loaded on the first connect of a producer that
+ * chooses it: it is an ES module that needs Node 20.19.4 or later (the CommonJS build of this package
+ * reaches it through `require` of an ES module), and a service on the default transport should not
+ * install it. This module only imports its types.
+ *
+ * What the client does on its failure paths, read in its source (1.35), and what is done about it:
+ * - Sequence numbers: one counter per partition, advanced only when a produce response arrives
+ *   without error; a failed request leaves it where it was. Its own retries of a request resend the
+ *   same batch under the same sequence, which is right (the broker answers a duplicate of a written
+ *   batch with its offsets). But once a send has failed, the counter of a partition whose batch the
+ *   broker did write (a lost response, a timeout, a connection cut after the write) is behind the
+ *   log: the next batch of the same size would be taken by the broker for a duplicate of the
+ *   written one - acknowledged, never written - and any other size fails with
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER for good. So after any failed send the producer instance is
+ *   retired and the next send goes through a new one, whose InitProducerId gives it a new producer
+ *   id with sequences from zero (as the kafkajs adapter does, and the Java client bumps its epoch).
+ * - A request that timed out stays on its connection, and its late answer is not consumed from the
+ *   read buffer: that connection cannot be trusted either. Retiring the instance closes its
+ *   connections, so this is done after any failed send, idempotent or not.
+ * - Concurrent sends: sequence numbers are read when a request is built and advanced when its
+ *   answer comes, so two sends in flight to one partition carry the same sequence (the broker
+ *   refuses the second with OUT_OF_ORDER_SEQUENCE_NUMBER, or takes it for a duplicate when the sizes
+ *   match). Sends are therefore queued here, one at a time per producer, and each connection
+ *   carries one request at a time (the Java client's max.in.flight of 1 with idempotence is the
+ *   same trade).
+ * - An idempotent producer built by the client forces retries to "forever" when asked for fewer
+ *   than two; the instance is built non-idempotent with our retry count, and each send asks for
+ *   idempotence (acks=all, producer id from InitProducerId) itself.
+ * - A request timeout is not retried by the client (its TimeoutError cannot be retried); a lost
+ *   connection is. Either way the send ends ambiguous once a request may have reached the broker.
+ * - An explicit partition beyond the topic's is wrapped around by the client (`partition %= count`);
+ *   it is refused here before anything is sent, as kafkajs cannot send it either.
+ * - Partitions are chosen here, once per record, with this package's partitioners (the client
+ *   partitions keyless records round robin on each call, which would move a record between
+ *   attempts of one send otherwise).
+ */
+import { tracingChannel } from "node:diagnostics_channel";
+import zlib from "node:zlib";
+import type { Producer as PltProducer, ProducerOptions as PltProducerOptions } from "@platformatic/kafka";
+import type { ClientConfig } from "../config/types.ts";
+import { ErrorCode, SkejiError } from "../errors/base.ts";
+import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { createPartitioner, type PartitionerName } from "./partitioners.ts";
+import { errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
+import { type FailedSend, sendFailure } from "./send-outcome.ts";
+import type {
+  KafkaClient,
+  OutgoingHeaderValue,
+  OutgoingRecord,
+  ProduceRequestEvent,
+  ProducerClient,
+  ProducerClientOptions,
+  RecordAck,
+  TopicRecords,
+} from "./types.ts";
+
+type Platformatic = typeof import("@platformatic/kafka");
+type Producer = PltProducer<Buffer | undefined, Buffer | null, Buffer, Buffer>;
+type Partitioner = ReturnType<typeof createPartitioner>;
+type PartitionerArgs = Parameters<Partitioner>[0];
+
+/** The version the adapter was written and proven against; other 1.x may differ on failure paths. */
+export const platformaticVersion = "1.35.0";
+
+let loading: Promise<Platformatic> | undefined;
+
+/** Loads @platformatic/kafka once; a missing install fails the connect, saying what to install. */
+function loadPlatformatic(): Promise<Platformatic> {
+  loading ??= import("@platformatic/kafka").catch((error: unknown) => {
+    loading = undefined;
+    throw new SkejiError(
+      ErrorCode.INVALID_CONFIG,
+      `transport "platformatic" (KAFKA_TRANSPORT) needs the package @platformatic/kafka: install it with \`npm install @platformatic/kafka@${platformaticVersion}\` (Node 20.19.4 or later), or use the default transport "kafkajs"`,
+      { cause: error },
+    );
+  });
+  return loading;
+}
+
+export interface PlatformaticClientOptions {
+  readonly logger?: Logger | undefined;
+}
+
+/** Creates the @platformatic/kafka-backed client for a configuration. Nothing loads or connects until a producer does. */
+export function createPlatformaticClient(config: ClientConfig, options: PlatformaticClientOptions = {}): KafkaClient {
+  const logger = (options.logger ?? defaultLogger()).child({ component: "platformatic-kafka" });
+  return { producer: (producerOptions) => new PlatformaticProducer(config, producerOptions, logger) };
+}
+
+/** Node versions before 22.15 have no zstd in zlib, which the client compresses zstd with. */
+export const platformaticHasZstd = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
+
+/** Exponential backoff as the kafkajs adapter's: 100 ms doubling up to 2 s, 20 % jitter. */
+function retryDelay(_client: unknown, _operation: string, attempt: number): number {
+  const base = Math.min(2000, 100 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/** The client's options for a configuration (connection, TLS, SASL, timeouts, retries). */
+function clientOptions(
+  config: ClientConfig,
+  options: ProducerClientOptions,
+): PltProducerOptions<never, never, never, never> {
+  const out: PltProducerOptions<never, never, never, never> = {
+    clientId: config.clientId,
+    bootstrapBrokers: [...config.brokers],
+    connectTimeout: config.connectionTimeoutMs,
+    // The socket's wait for an answer, and the broker's own (the produce request's timeout_ms).
+    requestTimeout: config.requestTimeoutMs,
+    timeout: options.requestTimeoutMs,
+    retries: options.maxAttempts - 1,
+    retryDelay,
+    // Built non-idempotent on purpose (see the top of this module); sends ask for idempotence.
+    idempotent: false,
+    // One request at a time per connection with idempotence: sequence numbers advance on answers.
+    maxInflights: options.idempotent ? 1 : 5,
+    compression: options.compression,
+    autocreateTopics: options.allowAutoTopicCreation,
+    // A stale leader is asked again after a metadata refresh, with the same partitions and sequences.
+    repeatOnStaleMetadata: true,
+  };
+  if (config.ssl !== undefined) {
+    const { ca, cert, key, rejectUnauthorized } = config.ssl;
+    out.tls = {
+      rejectUnauthorized,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+    };
+    // The broker's host name for SNI and certificate checks (Node refuses an IP address as a name).
+    out.tlsServerName = !config.brokers.every((b) => /^[\d.]+(:\d+)?$|^\[/.test(b));
+  }
+  if (config.sasl !== undefined) {
+    const { mechanism, username, password } = config.sasl;
+    out.sasl = { mechanism: mechanism.toUpperCase() as "PLAIN", username, password };
+  }
+  return out;
+}
+
+interface SendPlan {
+  /** The client's messages, in input order. */
+  readonly messages: {
+    topic: string;
+    partition: number;
+    key: Buffer | undefined;
+    value: Buffer | null;
+    headers: Map<Buffer, Buffer>;
+    timestamp?: bigint;
+  }[];
+  /** Each input record's partition, in the shape of the input. */
+  readonly partitions: number[][];
+  /** Distinct topic-partitions. */
+  readonly count: number;
+}
+
+class PlatformaticProducer implements ProducerClient {
+  /** The producer instance in use (connected, with its producer id when idempotent), while it is trusted. */
+  private current: Promise<Producer> | undefined;
+  /** Sends run one after another (see the top of this module). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly listeners = new Set<(event: ProduceRequestEvent) => void>();
+  private readonly partitioner: Partitioner;
+  private readonly partitioners: Readonly<Record<PartitionerName, Partitioner>>;
+  /** Instances created so far (1 + retirements once connected), for logs and tests. */
+  generation = 0;
+  /** The instance ids of this producer's live instances, to pick their requests from the client's diagnostics. */
+  private readonly instanceIds = new Set<number>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly options: ProducerClientOptions,
+    private readonly logger: Logger,
+  ) {
+    if (options.compression === "zstd" && !platformaticHasZstd) {
+      throw new SkejiError(
+        ErrorCode.INVALID_CONFIG,
+        `compression "zstd" is not available with transport "platformatic" on Node ${process.versions.node}: @platformatic/kafka compresses zstd with node:zlib, which has it from Node 22.15; choose snappy, lz4 or gzip (KAFKA_PRODUCER_COMPRESSION) or transport "kafkajs"`,
+      );
+    }
+    this.partitioners = { murmur2: createPartitioner("murmur2"), fnv1a: createPartitioner("fnv1a") };
+    this.partitioner = this.partitioners[options.partitioner ?? "murmur2"];
+  }
+
+  connect(): Promise<void> {
+    return this.instance().then(() => {});
+  }
+
+  /** The trusted instance, created (and connected: metadata, producer id) when there is none. */
+  private instance(): Promise<Producer> {
+    if (this.closed) return Promise.reject(new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed"));
+    if (this.current !== undefined) return this.current;
+    const created = this.spawn();
+    this.current = created;
+    created.catch(() => {
+      if (this.current === created) this.current = undefined; // the next send tries again
+    });
+    return created;
+  }
+
+  private async spawn(): Promise<Producer> {
+    const lib = await loadPlatformatic();
+    const producer = new lib.Producer(clientOptions(this.config, this.options)) as unknown as Producer;
+    this.generation++;
+    this.instanceIds.add(producer.instanceId);
+    producer.on("client:broker:failed", (event: { broker?: { host: string; port: number } }) =>
+      this.logger.debug({ broker: brokerName(event.broker) }, "cannot reach a broker"),
+    );
+    try {
+      await producer.metadata({ topics: [] });
+      if (this.options.idempotent) await producer.initIdempotentProducer({});
+    } catch (error) {
+      this.release(producer);
+      throw error;
+    }
+    return producer;
+  }
+
+  private release(producer: Producer): void {
+    const closing = (producer.close(true) as unknown as Promise<void>)
+      .catch(() => {})
+      .finally(() => {
+        this.instanceIds.delete(producer.instanceId);
+        this.retiring.delete(closing);
+      });
+    this.retiring.add(closing);
+  }
+
+  /** Drops the current instance: the next send gets a new one, with a new producer id. */
+  private retire(reason: string): void {
+    const old = this.current;
+    this.current = undefined;
+    if (old === undefined) return;
+    this.logger.warn(
+      { generation: this.generation + 1, reason },
+      "a produce request failed; continuing with a new producer id so that no later record is taken for a duplicate of one whose fate is unknown",
+    );
+    // Its requests still in flight end with it; their records were reported with the failed send.
+    old.then((p) => this.release(p)).catch(() => {});
+  }
+
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    await this.queue.catch(() => {});
+    const current = this.current;
+    this.current = undefined;
+    if (current !== undefined) await current.then((p) => this.release(p)).catch(() => {});
+    await Promise.all([...this.retiring]);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void {
+    this.listeners.add(listener);
+    this.unsubscribe ??= this.watchRequests();
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The client reports each request on its diagnostics channel: its start and its answer. Produce
+   * requests (API key 0) of this producer's instances become events; the client does not report a
+   * request's size, so `size` is 0.
+   */
+  private watchRequests(): () => void {
+    const channel = tracingChannel<unknown, RequestContext>("plt:kafka:connections:api");
+    const started = new WeakMap<object, number>();
+    const handlers = {
+      start: (ctx: RequestContext) => {
+        if (ctx.apiKey === 0 && this.instanceIds.has(ctx.connection?.ownerId ?? -1))
+          started.set(ctx, performance.now());
+      },
+      asyncEnd: (ctx: RequestContext) => {
+        const at = started.get(ctx);
+        if (at === undefined) return;
+        started.delete(ctx);
+        const event = {
+          broker: `${ctx.connection?.host}:${ctx.connection?.port}`,
+          durationMs: performance.now() - at,
+          size: 0,
+        };
+        for (const listener of this.listeners) listener(event);
+      },
+      end: () => {},
+      asyncStart: () => {},
+      error: () => {},
+    };
+    channel.subscribe(handlers);
+    return () => channel.unsubscribe(handlers);
+  }
+
+  send(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
+    const run = this.queue.then(() => this.sendNow(batch));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async sendNow(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
+    if (this.closed) throw new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
+    const topics = batch.map((t) => t.topic);
+    const records = batch.reduce((n, t) => n + t.records.length, 0);
+    const failed = (partitions: number, sent: boolean, extra: Partial<FailedSend> = {}): FailedSend => ({
+      topics,
+      partitions,
+      records,
+      sent,
+      ...extra,
+    });
+    let producer: Producer;
+    try {
+      producer = await this.instance();
+    } catch (error) {
+      throw sendFailure(readable(error), failed(0, false));
+    }
+    let plan: SendPlan;
+    try {
+      plan = await this.plan(producer, batch);
+    } catch (error) {
+      if (error instanceof SkejiError) throw error;
+      // Nothing was sent: only metadata was asked for.
+      const missing = unknownTopic(error) ? await this.missingTopics(producer, topics) : undefined;
+      const known = missing !== undefined && missing.length > 0;
+      throw sendFailure(readable(error), failed(0, known, known ? { missingTopics: missing } : {}));
+    }
+    let result: Awaited<ReturnType<Producer["send"]>>;
+    try {
+      result = await producer.send({
+        messages: plan.messages,
+        ...(this.options.idempotent ? { idempotent: true, acks: -1 } : { acks: this.options.requiredAcks }),
+      });
+    } catch (error) {
+      this.retire(errorText(error));
+      throw platformaticFailure(error, failed(plan.count, true));
+    }
+    const next = new Map<string, bigint>();
+    for (const o of result.offsets ?? []) next.set(`${o.topic}\u0000${o.partition}`, o.offset);
+    let unanswered: SkejiError | undefined;
+    const acks = batch.map((t, i) =>
+      t.records.map((_record, j): RecordAck => {
+        const partition = plan.partitions[i]?.[j] ?? -1;
+        if (this.options.requiredAcks === 0) return { topic: t.topic, partition, offset: undefined };
+        const key = `${t.topic}\u0000${partition}`;
+        const offset = next.get(key);
+        if (offset === undefined || offset < 0n) {
+          unanswered ??= new SkejiError(
+            ErrorCode.PUBLISH_AMBIGUOUS,
+            `publishing to ${t.topic} may or may not have succeeded: the broker's answer did not cover partition ${partition}; the record may be in the topic (publishing it again may duplicate it)`,
+            { details: { topics: [t.topic], partition, written: "unknown" } },
+          );
+          return { topic: t.topic, partition, offset: undefined, error: unanswered };
+        }
+        next.set(key, offset + 1n);
+        return { topic: t.topic, partition, offset: String(offset) };
+      }),
+    );
+    if (unanswered !== undefined) this.retire(unanswered.message);
+    return acks;
+  }
+
+  /** Asks for the topics' metadata and chooses each record's partition, once. */
+  private async plan(producer: Producer, batch: readonly TopicRecords[]): Promise<SendPlan> {
+    const topics = [...new Set(batch.map((t) => t.topic))];
+    const metadata = await producer.metadata({ topics, autocreateTopics: this.options.allowAutoTopicCreation });
+    const messages: SendPlan["messages"] = [];
+    const partitions: number[][] = [];
+    const distinct = new Set<string>();
+    for (const t of batch) {
+      const topic = metadata.topics.get(t.topic);
+      const count = topic?.partitionsCount ?? 0;
+      if (count === 0) {
+        throw new SkejiError(
+          ErrorCode.PUBLISH_FAILED,
+          `the cluster's metadata lists no partitions of ${t.topic}; nothing was sent`,
+          { details: { topics: [t.topic], written: false } },
+        );
+      }
+      const partitionMetadata = (topic?.partitions ?? []).map((p, partitionId) => ({
+        partitionId,
+        leader: p.leader,
+        partitionErrorCode: 0,
+        replicas: p.replicas,
+        isr: p.isr,
+      }));
+      const chosen: number[] = [];
+      for (const record of t.records) {
+        let partition = record.partition;
+        if (partition === undefined) {
+          const partitioner =
+            record.partitioner === undefined ? this.partitioner : this.partitioners[record.partitioner];
+          partition = partitioner({
+            topic: t.topic,
+            partitionMetadata,
+            message: { key: record.key, value: record.value },
+          } as PartitionerArgs);
+        } else if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+          throw new SkejiError(
+            ErrorCode.PUBLISH_REJECTED,
+            `partition ${partition} of ${t.topic} does not exist: the topic has ${count} partitions (0 to ${count - 1}); nothing was sent`,
+            { details: { topics: [t.topic], partition, partitions: count, written: false } },
+          );
+        }
+        chosen.push(partition);
+        distinct.add(`${t.topic}\u0000${partition}`);
+        messages.push(toMessage(t.topic, partition, record));
+      }
+      partitions.push(chosen);
+    }
+    return { messages, partitions, count: distinct.size };
+  }
+
+  /** The topics the cluster does not have, asked one by one (the client names only the first it misses). */
+  private async missingTopics(producer: Producer, topics: readonly string[]): Promise<string[] | undefined> {
+    const missing: string[] = [];
+    for (const topic of new Set(topics)) {
+      try {
+        await producer.metadata({ topics: [topic], autocreateTopics: false, forceUpdate: true });
+      } catch (error) {
+        if (!unknownTopic(error)) return undefined;
+        missing.push(topic);
+      }
+    }
+    return missing;
+  }
+}
+
+interface RequestContext {
+  readonly apiKey?: number;
+  readonly connection?: { readonly ownerId?: number; readonly host?: string; readonly port?: number };
+}
+
+const brokerName = (b: { host: string; port: number } | undefined) =>
+  b === undefined ? "unknown" : `${b.host}:${b.port}`;
+
+const utf8 = (v: string | Buffer): Buffer => (typeof v === "string" ? Buffer.from(v, "utf8") : v);
+
+/**
+ * One record in the client's shape. The client writes keys, values and headers as they are, and
+ * measures a string by its UTF-16 length, so everything is handed over as bytes. A repeated header
+ * gets a key Buffer per value (the client's header Map keys by identity).
+ */
+function toMessage(topic: string, partition: number, record: OutgoingRecord): SendPlan["messages"][number] {
+  const headers = new Map<Buffer, Buffer>();
+  for (const name of Object.keys(record.headers)) {
+    const value = record.headers[name] as OutgoingHeaderValue;
+    if (typeof value === "string" || Buffer.isBuffer(value)) headers.set(utf8(name), utf8(value));
+    else for (const one of value) headers.set(utf8(name), utf8(one));
+  }
+  return {
+    topic,
+    partition,
+    key: record.key === null ? undefined : utf8(record.key),
+    value: record.value,
+    headers,
+    ...(record.timestamp === undefined ? {} : { timestamp: BigInt(record.timestamp) }),
+  };
+}
