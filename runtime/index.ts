@@ -10,6 +10,9 @@
 
 // --- Configuration from the environment -----------------------------------------------------------
 export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } from "./config/env.ts";
+export { consumerConfig, producerConfig } from "./config/build.ts";
+export type { ConsumerConfigInit, ProducerConfigInit } from "./config/build.ts";
+export { FirstOffset, LastOffset, normalizeStartOffset } from "./config/start-offset.ts";
 export type {
   ClientConfig,
   Compression,
@@ -21,6 +24,7 @@ export type {
   SchemaRegistryConfig,
   SchemaTopicConfig,
   StartOffset,
+  StartPosition,
   TlsConfig,
 } from "./config/types.ts";
 

@@ -21,6 +21,7 @@
 import { Kafka, type Consumer as KafkajsConsumer } from "kafkajs";
 import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
+import { normalizeStartOffset } from "../config/start-offset.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import { validateConsumerConfig, validateConsumerOptions } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
@@ -218,6 +219,8 @@ class SkejiConsumer implements Consumer {
   ) {
     validateConsumerConfig(config);
     validateConsumerOptions(options);
+    // -1/-2 (kafka-go's LastOffset/FirstOffset) set in code: from here on, the word.
+    this.config = { ...config, startOffset: normalizeStartOffset(config.startOffset) };
     this.groupId = config.groupId;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
