@@ -175,9 +175,18 @@ export interface Consumer {
   handle(handler: MessageHandler): Consumer;
   /** Adds middleware; the first added is the outermost. */
   use(middleware: ConsumerMiddleware): Consumer;
-  /** Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down. */
+  /**
+   * Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down.
+   * Rejects with CONSUMER_START_FAILED when it cannot start - among others when no handler is
+   * registered or there is no topic to read - and with CONSUMER_ALREADY_STARTED when called twice.
+   */
   start(signal?: AbortSignal): Promise<void>;
-  /** Resolves once the consumer has joined its group and fetched; rejects if it stops or fails first. */
+  /**
+   * Resolves once the consumer has joined its group and fetched; rejects if it stops or fails
+   * first. Call it after `start()` (`const running = consumer.start(); await consumer.ready();`):
+   * before `start()` it rejects at once with CONSUMER_NOT_STARTED instead of waiting for a start
+   * that may never come.
+   */
   ready(): Promise<void>;
   /** Graceful shutdown; resolves when done (also what `start()` waits for). */
   stop(): Promise<void>;
@@ -276,11 +285,19 @@ class SkejiConsumer implements Consumer {
   }
 
   ready(): Promise<void> {
+    if (!this.started && this.stopping === undefined) {
+      return Promise.reject(
+        new SkejiError(
+          ConsumerErrorCode.CONSUMER_NOT_STARTED,
+          `ready() was called before start() on consumer group ${this.groupId}: call start() first (it runs until stop()), then await ready()`,
+        ),
+      );
+    }
     return this.joined;
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    this.assertNotStarted();
+    if (this.started) throw this.alreadyStarted();
     this.started = true;
     const done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
@@ -362,10 +379,12 @@ class SkejiConsumer implements Consumer {
       membership,
     });
     this.startup = (async () => {
+      // Nothing to do is a mistake in the program: said before anything connects.
+      if (!this.router.hasGeneric() && this.router.handledTypes().size === 0) throw noHandlers();
+      if (topics.length === 0) throw nothingToSubscribe(this.options);
       await consumer.connect().catch((e: unknown) => {
         throw connectionFailed(this.config.brokers, e);
       });
-      if (topics.length === 0) throw nothingToSubscribe(this.options);
       await consumer.subscribe({ topics: [...topics], fromBeginning: this.config.startOffset === "oldest" });
       this.logger.info(subscribed.fields, subscribed.message);
       if (this.stopping === undefined)
@@ -529,6 +548,17 @@ class SkejiConsumer implements Consumer {
     };
   }
 
+  private alreadyStarted(): SkejiError {
+    const state =
+      this.stopping !== undefined
+        ? "has stopped; create a new consumer to consume again"
+        : "is starting or running; await ready() to know when it consumes, stop() to end it";
+    return new SkejiError(
+      ConsumerErrorCode.CONSUMER_ALREADY_STARTED,
+      `start() was already called on consumer group ${this.groupId}, which ${state} (a consumer starts once)`,
+    );
+  }
+
   private assertNotStarted(): void {
     if (this.started) {
       throw new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "handlers and middleware must be added before start()");
@@ -568,6 +598,12 @@ const nothingToSubscribe = (options: ConsumerOptions): SkejiError =>
       : options.subscribe === "config-topic"
         ? 'invalid option "subscribe": "config-topic" needs the config\'s topic, which is empty'
         : "nothing to subscribe to: the config names no topic and no handler is registered",
+  );
+
+const noHandlers = (): SkejiError =>
+  new SkejiError(
+    ErrorCode.INVALID_CONFIG,
+    "no handler is registered: add one with on(), a generated onXxx(), onTopic() or handle() before start() (without one, every record would go to the unknownEvents policy, skipped or dead-lettered)",
   );
 
 const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");

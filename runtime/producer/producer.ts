@@ -38,7 +38,12 @@ import type {
 export interface ProducerOptions {
   readonly logger?: Logger | undefined;
   readonly metrics?: ProducerMetrics | undefined;
-  /** Called for every failed publish in async mode (and, for visibility, in sync mode too). */
+  /**
+   * Failures no caller sees otherwise: in async mode, every delivery failure (the publish had
+   * already resolved). A publish that rejects - an invalid payload, a closed producer - is
+   * reported by its promise only, never here as well. In sync mode every failed publish is passed
+   * here too, for visibility, besides rejecting its promise.
+   */
   readonly onError?: ((error: SkejiError, ctx: Readonly<PublishContext>) => void) | undefined;
   /** The Kafka client; the kafkajs adapter for `config` unless given. */
   readonly client?: KafkaClient | undefined;
@@ -250,7 +255,8 @@ class KafkaProducer implements Producer {
       return await this.chain(ctx);
     } catch (error) {
       const typed = toSkejiError(error);
-      this.options.onError?.(typed, ctx);
+      // In async mode the rejection is the report: onError is for what resolved and failed later.
+      if (!this.config.async) this.options.onError?.(typed, ctx);
       throw typed;
     }
   }
