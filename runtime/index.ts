@@ -38,6 +38,7 @@ export type { TopicSettings, TopicSettingsInit } from "./descriptor.ts";
 // --- Producing ------------------------------------------------------------------------------------
 export { createProducer } from "./producer/producer.ts";
 export type { ProducerOptions } from "./producer/producer.ts";
+export type { AbortReason, PublishControl } from "./producer/deadline.ts";
 export type {
   Producer,
   ProducerMiddleware,
