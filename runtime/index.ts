@@ -50,6 +50,7 @@ export type {
 export {
   composeProducerMiddleware,
   loggingProducerMiddleware,
+  metricsProducerMiddleware,
   tracingProducerMiddleware,
 } from "./middleware/producer.ts";
 
@@ -124,6 +125,13 @@ export { producerMetrics } from "./observability/metrics.ts";
 export type { ProducerMetrics } from "./observability/metrics.ts";
 export { consumerMetrics } from "./observability/consumer-metrics.ts";
 export type { ConsumerMetrics } from "./observability/consumer-metrics.ts";
+export { formatConsumerMetrics, formatProducerMetrics } from "./observability/snapshot.ts";
+export type {
+  ConsumerMetricsSnapshot,
+  LatencySnapshot,
+  MetricsOutput,
+  ProducerMetricsSnapshot,
+} from "./observability/snapshot.ts";
 
 // --- Request-response -----------------------------------------------------------------------------
 export { createRequester, reply, replyToHeader } from "./request-reply/request-reply.ts";

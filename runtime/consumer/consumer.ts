@@ -31,6 +31,14 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
+import {
+  addDurationSink,
+  type ConsumerMetricsSnapshot,
+  ConsumerTally,
+  formatConsumerMetrics,
+  type MetricsOutput,
+  printTo,
+} from "../observability/snapshot.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
@@ -190,6 +198,14 @@ export interface Consumer {
   ready(): Promise<void>;
   /** Graceful shutdown; resolves when done (also what `start()` waits for). */
   stop(): Promise<void>;
+  /**
+   * The Go guide's `GetMetrics()`: this consumer's counts (outcomes, failed and retried attempts,
+   * DLQ write failures), lag and handler durations since its creation, as a plain object (the
+   * prom-client metrics record the same events, for scraping).
+   */
+  getMetrics(): ConsumerMetricsSnapshot;
+  /** The Go guide's `PrintMetrics()`: the snapshot as one line, to `output` (default: the consumer's logger, at info). */
+  printMetrics(output?: MetricsOutput): void;
 }
 
 /** Creates a consumer; nothing connects until `start()`. Throws INVALID_CONFIG naming each bad option of `config`. */
@@ -220,6 +236,9 @@ class SkejiConsumer implements Consumer {
   private crash: unknown;
   private removeAbortListener: () => void = () => {};
   private retryLaterCount = new Map<string, number>();
+  /** Counts what the metrics record, for `getMetrics()`. */
+  private readonly tally: ConsumerTally;
+  private teed: ConsumerMetrics | undefined;
   private seeks = 0;
 
   constructor(
@@ -231,6 +250,7 @@ class SkejiConsumer implements Consumer {
     // -1/-2 (kafka-go's LastOffset/FirstOffset) set in code: from here on, the word.
     this.config = { ...config, startOffset: normalizeStartOffset(config.startOffset) };
     this.groupId = config.groupId;
+    this.tally = new ConsumerTally(config.maxRetries);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
@@ -251,10 +271,8 @@ class SkejiConsumer implements Consumer {
   private unknownEventReporter(): (info: UnknownEventInfo) => void {
     const clock = this.options.clock ?? systemClock;
     const log = unknownEventLog(this.logger, () => clock.now());
-    let metrics: ConsumerMetrics | undefined;
     return (info) => {
-      metrics ??= this.options.metrics ?? consumerMetrics();
-      metrics.unknownEvent?.(info.message.topic, info.reason, info.action);
+      this.metrics().unknownEvent?.(info.message.topic, info.reason, info.action);
       log(info);
       this.options.observer?.onUnknownEvent?.(info);
     };
@@ -281,7 +299,23 @@ class SkejiConsumer implements Consumer {
   use(middleware: ConsumerMiddleware): Consumer {
     this.assertNotStarted();
     this.middleware.push(middleware);
+    addDurationSink(middleware, (_topic, _status, seconds) => this.tally.handled(seconds));
     return this;
+  }
+
+  getMetrics(): ConsumerMetricsSnapshot {
+    return this.tally.snapshot();
+  }
+
+  printMetrics(output: MetricsOutput = this.logger): void {
+    const snapshot = this.tally.snapshot();
+    printTo(output, formatConsumerMetrics(snapshot), snapshot);
+  }
+
+  /** The metrics everything records into (prom-client's default registry unless given), counted for `getMetrics()`. */
+  private metrics(): ConsumerMetrics {
+    this.teed ??= this.tally.tee(this.options.metrics ?? consumerMetrics());
+    return this.teed;
   }
 
   ready(): Promise<void> {
@@ -365,7 +399,7 @@ class SkejiConsumer implements Consumer {
       void this.stop();
     });
     const process = this.processorDeps();
-    const metrics = this.options.metrics ?? consumerMetrics();
+    const metrics = this.metrics();
     const eachBatch = createBatchHandler({
       processor: process,
       metrics,
@@ -503,7 +537,7 @@ class SkejiConsumer implements Consumer {
       handlerTimeoutMs: o.handlerTimeoutMs,
       holdUnknownVersions: o.unknownVersions === "retry-later",
       logger: this.logger,
-      observer: withMetrics(o.metrics ?? consumerMetrics(), o.observer ?? {}),
+      observer: withMetrics(this.metrics(), o.observer ?? {}, this.tally),
     };
   }
 
@@ -567,12 +601,13 @@ class SkejiConsumer implements Consumer {
 }
 
 /** Records failures in `metrics`, then tells `observer` (outcomes are counted per batch). */
-function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): ConsumerObserver {
+function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver, tally: ConsumerTally): ConsumerObserver {
   const onOutcome = observer.onOutcome;
   return {
     ...(onOutcome === undefined ? {} : { onOutcome: (info) => onOutcome.call(observer, info) }),
     onAttemptFailed(info) {
       metrics.attemptFailed(info.message.topic, info.errorClass);
+      tally.attemptFailed(info.attempt, info.errorClass);
       observer.onAttemptFailed?.(info);
     },
     onDlqWriteFailed(info) {

@@ -19,6 +19,14 @@ import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
+import {
+  addDurationSink,
+  formatProducerMetrics,
+  type MetricsOutput,
+  type ProducerMetricsSnapshot,
+  ProducerTally,
+  printTo,
+} from "../observability/snapshot.ts";
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
@@ -73,6 +81,8 @@ class KafkaProducer implements Producer {
   private readonly batcher: Batcher;
   private readonly logger: Logger;
   private readonly metrics: ProducerMetrics;
+  /** Counts what `metrics` records, for `getMetrics()`. */
+  private readonly tally = new ProducerTally();
   private readonly middleware: ProducerMiddleware[] = [];
   private chain: PublishNext;
   private readonly serde: EventSerde;
@@ -102,7 +112,7 @@ class KafkaProducer implements Producer {
     this.config = config;
     this.acknowledges = config.requiredAcks !== 0;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
-    this.metrics = options.metrics ?? producerMetrics();
+    this.metrics = this.tally.tee(options.metrics ?? producerMetrics());
     const client =
       options.client ?? createKafkajsClient(config, { logger: options.logger, maxAttempts: config.maxAttempts });
     this.client = client.producer({
@@ -130,6 +140,7 @@ class KafkaProducer implements Producer {
 
   use(middleware: ProducerMiddleware): this {
     this.middleware.push(middleware);
+    addDurationSink(middleware, (topic, status, seconds) => this.tally.call(topic, status, seconds));
     this.chain = this.compose();
     return this;
   }
@@ -254,6 +265,15 @@ class KafkaProducer implements Producer {
       await this.client.disconnect();
     }
     await this.ownSerde?.close();
+  }
+
+  getMetrics(): ProducerMetricsSnapshot {
+    return this.tally.snapshot();
+  }
+
+  printMetrics(output: MetricsOutput = this.logger): void {
+    const snapshot = this.tally.snapshot();
+    printTo(output, formatProducerMetrics(snapshot), snapshot);
   }
 
   private compose(): PublishNext {

@@ -3,6 +3,7 @@ import type { OutgoingHeaderValue } from "../client/types.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
 import type { Message } from "../message/message.ts";
+import type { MetricsOutput, ProducerMetricsSnapshot } from "../observability/snapshot.ts";
 import type { PublishControl } from "./deadline.ts";
 
 /**
@@ -94,4 +95,11 @@ export interface Producer {
   flush(): Promise<void>;
   /** Flushes, then disconnects. Later publishes fail with PRODUCER_CLOSED. */
   close(): Promise<void>;
+  /**
+   * The Go guide's `GetMetrics()`: this producer's counts and latencies since its creation, as a
+   * plain object (the prom-client metrics record the same events, for scraping).
+   */
+  getMetrics(): ProducerMetricsSnapshot;
+  /** The Go guide's `PrintMetrics()`: the snapshot as one line, to `output` (default: the producer's logger, at info). */
+  printMetrics(output?: MetricsOutput): void;
 }
