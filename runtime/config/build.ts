@@ -6,57 +6,32 @@
  * a field the config does not have is reported too (a typo would otherwise be a silent default).
  */
 import { ErrorCode, SkejiError } from "../errors/base.ts";
-import { defaultMaxMessageBytes, defaultSchemaTopic } from "./env.ts";
+import { consumerConfigFromEnv, producerConfigFromEnv } from "./env.ts";
 import { normalizeStartOffset } from "./start-offset.ts";
-import type { ClientConfig, ConsumerConfig, ProducerConfig } from "./types.ts";
+import type { ConsumerConfig, ProducerConfig } from "./types.ts";
 import { validateConsumerConfig, validateProducerConfig } from "./validate.ts";
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A producer config's fields, all optional but `brokers`. */
 export type ProducerConfigInit = Partial<ProducerConfig> & Pick<ProducerConfig, "brokers">;
 /** A consumer config's fields, all optional but `brokers` and `groupId`. */
 export type ConsumerConfigInit = Partial<ConsumerConfig> & Pick<ConsumerConfig, "brokers" | "groupId">;
 
-const clientDefaults = (): Omit<ClientConfig, "brokers"> => ({
-  clientId: "skeji-kafka",
-  ssl: undefined,
-  sasl: undefined,
-  schemaRegistry: undefined,
-  schemaTopic: { topic: defaultSchemaTopic, create: true },
-  connectionTimeoutMs: 3000,
-  requestTimeoutMs: 30_000,
-});
-
-const producerDefaults = (): Omit<ProducerConfig, "brokers" | "idempotent"> => ({
-  ...clientDefaults(),
+/**
+ * The environment reader's defaults: what `...FromEnv` returns when nothing but the brokers is set
+ * (the placeholders are overridden). Taken from the reader itself, so that a setting added there
+ * has its default here as well.
+ */
+const noEnv = { KAFKA_BROKERS: "localhost:9092" };
+const producerDefaults = (): ProducerConfig => ({
+  ...producerConfigFromEnv("defaults", noEnv),
+  brokers: [], // required: left empty, validation names it
   topic: "",
-  maxAttempts: 3,
-  batchTimeoutMs: 10,
-  batchSize: 1000,
-  batchBytes: 1024 * 1024,
-  maxMessageBytes: defaultMaxMessageBytes,
-  requiredAcks: -1,
-  compression: "snappy",
-  async: false,
-  dlqTopic: undefined,
-  source: undefined,
-  allowAutoTopicCreation: false,
 });
-
-const consumerDefaults = (): Omit<ConsumerConfig, "brokers" | "groupId"> => ({
-  ...clientDefaults(),
+const consumerDefaults = (): ConsumerConfig => ({
+  ...consumerConfigFromEnv("defaults", "defaults", noEnv),
+  brokers: [],
+  groupId: "",
   topic: "",
-  startOffset: "newest",
-  minBytes: 1,
-  maxBytes: 10 * 1024 * 1024,
-  maxWaitMs: 500,
-  commitIntervalMs: 1000,
-  heartbeatIntervalMs: 3000,
-  sessionTimeoutMs: 10_000,
-  rebalanceTimeoutMs: 60_000,
-  dlqTopic: undefined,
-  maxRetries: 3,
 });
 
 /**
@@ -70,8 +45,8 @@ const consumerDefaults = (): Omit<ConsumerConfig, "brokers" | "groupId"> => ({
  */
 export function producerConfig(init: ProducerConfigInit): ProducerConfig {
   const defaults = producerDefaults();
-  checkKnown(init, [...Object.keys(defaults), "brokers", "idempotent", "partitioner"]);
-  const config: Mutable<ProducerConfig> = {
+  checkKnown(init, [...Object.keys(defaults), "partitioner"]);
+  const config = {
     ...defaults,
     idempotent: (init.requiredAcks ?? defaults.requiredAcks) === -1,
     ...definedFields(init),
@@ -88,7 +63,7 @@ export function producerConfig(init: ProducerConfigInit): ProducerConfig {
  */
 export function consumerConfig(init: ConsumerConfigInit): ConsumerConfig {
   const defaults = consumerDefaults();
-  checkKnown(init, [...Object.keys(defaults), "brokers", "groupId"]);
+  checkKnown(init, Object.keys(defaults));
   const config = { ...defaults, ...definedFields(init) } as ConsumerConfig;
   validateConsumerConfig(config);
   return { ...config, startOffset: normalizeStartOffset(config.startOffset) };

@@ -112,7 +112,7 @@ class KafkaProducer implements Producer {
     this.config = config;
     this.acknowledges = config.requiredAcks !== 0;
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
-    this.metrics = this.tally.tee(options.metrics ?? producerMetrics());
+    this.metrics = options.metrics ?? producerMetrics();
     const client =
       options.client ?? createKafkajsClient(config, { logger: options.logger, maxAttempts: config.maxAttempts });
     this.client = client.producer({
@@ -136,6 +136,8 @@ class KafkaProducer implements Producer {
       if (t.partitioner !== undefined) this.topicPartitioners.set(t.topic, t.partitioner);
     }
     this.reportOverrides([...this.topicPartitioners]);
+    // Everything recorded is counted for getMetrics() as well.
+    this.metrics = this.tally.tee(this.metrics);
   }
 
   use(middleware: ProducerMiddleware): this {

@@ -65,9 +65,9 @@ describe("producerConfig", () => {
     expect(problems.join("; ")).toContain(text);
   });
 
-  it("does not compile without brokers", () => {
+  it("does not compile without brokers, and names them when called so from JavaScript", () => {
     // @ts-expect-error brokers is required
-    expect(() => producerConfig({ topic: "t" })).toThrow();
+    expect(invalid(() => producerConfig({ topic: "t" })).join()).toContain('invalid option "brokers"');
   });
 });
 
@@ -99,6 +99,8 @@ describe("consumerConfig", () => {
     expect(invalid(() => consumerConfig({ brokers: ["b:9092"], groupId: " " })).join()).toContain(
       'invalid option "groupId"',
     );
+    // @ts-expect-error groupId is required
+    expect(invalid(() => consumerConfig({ brokers: ["b:9092"] })).join()).toContain('invalid option "groupId"');
     // @ts-expect-error -3 is not a start offset
     expect(() => consumerConfig({ brokers: ["b:9092"], groupId: "g", startOffset: -3 })).toThrow();
   });
