@@ -10,6 +10,9 @@
 
 // --- Configuration from the environment -----------------------------------------------------------
 export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } from "./config/env.ts";
+export { consumerConfig, producerConfig } from "./config/build.ts";
+export type { ConsumerConfigInit, ProducerConfigInit } from "./config/build.ts";
+export { FirstOffset, LastOffset, normalizeStartOffset } from "./config/start-offset.ts";
 export type {
   ClientConfig,
   Compression,
@@ -22,6 +25,7 @@ export type {
   SchemaRegistryConfig,
   SchemaTopicConfig,
   StartOffset,
+  StartPosition,
   TlsConfig,
 } from "./config/types.ts";
 
@@ -35,6 +39,7 @@ export type { TopicSettings, TopicSettingsInit } from "./descriptor.ts";
 // --- Producing ------------------------------------------------------------------------------------
 export { createProducer } from "./producer/producer.ts";
 export type { ProducerOptions } from "./producer/producer.ts";
+export type { AbortReason, PublishControl } from "./producer/deadline.ts";
 export type {
   Producer,
   ProducerMiddleware,
@@ -46,6 +51,7 @@ export type {
 export {
   composeProducerMiddleware,
   loggingProducerMiddleware,
+  metricsProducerMiddleware,
   tracingProducerMiddleware,
 } from "./middleware/producer.ts";
 
@@ -130,6 +136,13 @@ export { producerMetrics } from "./observability/metrics.ts";
 export type { ProducerMetrics } from "./observability/metrics.ts";
 export { consumerMetrics } from "./observability/consumer-metrics.ts";
 export type { ConsumerMetrics } from "./observability/consumer-metrics.ts";
+export { formatConsumerMetrics, formatProducerMetrics } from "./observability/snapshot.ts";
+export type {
+  ConsumerMetricsSnapshot,
+  LatencySnapshot,
+  MetricsOutput,
+  ProducerMetricsSnapshot,
+} from "./observability/snapshot.ts";
 
 // --- Request-response -----------------------------------------------------------------------------
 export { createRequester, reply, replyToHeader } from "./request-reply/request-reply.ts";

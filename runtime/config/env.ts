@@ -20,6 +20,7 @@ import {
 } from "./limits.ts";
 import { type Env, EnvReader } from "./parse.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
+import { startPosition } from "./start-offset.ts";
 import type {
   ClientConfig,
   Compression,
@@ -30,6 +31,7 @@ import type {
   SaslMechanism,
   SchemaRegistryConfig,
   SchemaTopicConfig,
+  StartPosition,
   TlsConfig,
   Transport,
 } from "./types.ts";
@@ -177,12 +179,13 @@ function readAcks(r: EnvReader): RequiredAcks {
   return acks ?? -1;
 }
 
-function readStartOffset(r: EnvReader): ConsumerConfig["startOffset"] {
-  const v = r.raw("KAFKA_CONSUMER_START_OFFSET")?.toLowerCase();
-  if (v === undefined || v === "-1" || v === "newest" || v === "latest") return "newest";
-  if (v === "-2" || v === "oldest" || v === "earliest") return "oldest";
-  r.problem("KAFKA_CONSUMER_START_OFFSET", "-1 (newest) or -2 (oldest)");
-  return "newest";
+/** -1/-2 as the Go services set it, or the words; always the word in the config. */
+function readStartOffset(r: EnvReader): StartPosition {
+  const v = r.raw("KAFKA_CONSUMER_START_OFFSET");
+  if (v === undefined) return "newest";
+  const position = startPosition(v);
+  if (position === undefined) r.problem("KAFKA_CONSUMER_START_OFFSET", "-1 (newest) or -2 (oldest)");
+  return position ?? "newest";
 }
 
 function readTls(r: EnvReader): TlsConfig | undefined {

@@ -113,12 +113,20 @@ export interface ProducerConfig extends ClientConfig {
   readonly transport?: Transport | undefined;
 }
 
-export type StartOffset = "newest" | "oldest";
+/** The normalised start position: what the consumer works with. */
+export type StartPosition = "newest" | "oldest";
+
+/**
+ * Where a group without committed offsets starts: "newest" or -1 (kafka-go's `kafka.LastOffset`),
+ * "oldest" or -2 (`kafka.FirstOffset`). Configs from the environment and from `consumerConfig`
+ * hold the word; a number set in code is normalised when the consumer is created.
+ */
+export type StartOffset = StartPosition | -1 | -2;
 
 export interface ConsumerConfig extends ClientConfig {
   readonly topic: string;
   readonly groupId: string;
-  /** Where a group without committed offsets starts (Go: -1 newest, -2 oldest). */
+  /** Where a group without committed offsets starts: "newest"/-1 or "oldest"/-2 (see `StartOffset`). */
   readonly startOffset: StartOffset;
   readonly minBytes: number;
   readonly maxBytes: number;

@@ -21,12 +21,14 @@ import {
   topicForm,
 } from "./limits.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
+import { startOffsetForm } from "./start-offset.ts";
 import type { ClientConfig, ConsumerConfig, ProducerConfig } from "./types.ts";
 
 const compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
 const transports = ["kafkajs", "platformatic"];
 const mechanisms = ["plain", "scram-sha-256", "scram-sha-512"];
-const startOffsets = ["newest", "oldest"];
+/** In code, the type's forms only (the environment also takes "latest"/"earliest"). */
+const startOffsets: readonly unknown[] = ["newest", "oldest", -1, -2];
 
 /** Collects `invalid option "name": expected ..., got ...` problems. */
 class Problems {
@@ -238,7 +240,7 @@ export function validateConsumerConfig(config: ConsumerConfig): void {
   // "" is allowed: the consumer then subscribes to its handlers' topics (or its `topics` option).
   p.topic("topic", true);
   if (typeof config.groupId !== "string" || config.groupId.trim() === "") p.add("groupId", "a consumer group id");
-  p.oneOf("startOffset", startOffsets);
+  if (!startOffsets.includes(config.startOffset)) p.add("startOffset", startOffsetForm);
   p.bytes("minBytes", countLimits.minBytes);
   p.bytes("maxBytes", countLimits.maxBytes);
   p.millis("maxWaitMs", durationLimits.maxWaitMs);

@@ -21,6 +21,7 @@
 import { Kafka } from "kafkajs";
 import { connectionFailed } from "../client/connection.ts";
 import { kafkajsConfig } from "../client/kafkajs.ts";
+import { normalizeStartOffset } from "../config/start-offset.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import { validateConsumerConfig, validateConsumerOptions } from "../config/validate.ts";
 import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
@@ -30,6 +31,14 @@ import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
+import {
+  addDurationSink,
+  type ConsumerMetricsSnapshot,
+  ConsumerTally,
+  formatConsumerMetrics,
+  type MetricsOutput,
+  printTo,
+} from "../observability/snapshot.ts";
 import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemClock } from "../retry/backoff.ts";
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
@@ -178,12 +187,29 @@ export interface Consumer {
   handle(handler: MessageHandler): Consumer;
   /** Adds middleware; the first added is the outermost. */
   use(middleware: ConsumerMiddleware): Consumer;
-  /** Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down. */
+  /**
+   * Connects, joins the group and consumes until `stop()` or `signal`; resolves once shut down.
+   * Rejects with CONSUMER_START_FAILED when it cannot start - among others when no handler is
+   * registered or there is no topic to read - and with CONSUMER_ALREADY_STARTED when called twice.
+   */
   start(signal?: AbortSignal): Promise<void>;
-  /** Resolves once the consumer has joined its group and fetched; rejects if it stops or fails first. */
+  /**
+   * Resolves once the consumer has joined its group and fetched; rejects if it stops or fails
+   * first. Call it after `start()` (`const running = consumer.start(); await consumer.ready();`):
+   * before `start()` it rejects at once with CONSUMER_NOT_STARTED instead of waiting for a start
+   * that may never come.
+   */
   ready(): Promise<void>;
   /** Graceful shutdown; resolves when done (also what `start()` waits for). */
   stop(): Promise<void>;
+  /**
+   * The Go guide's `GetMetrics()`: this consumer's counts (outcomes, failed and retried attempts,
+   * DLQ write failures), lag and handler durations since its creation, as a plain object (the
+   * prom-client metrics record the same events, for scraping).
+   */
+  getMetrics(): ConsumerMetricsSnapshot;
+  /** The Go guide's `PrintMetrics()`: the snapshot as one line, to `output` (default: the consumer's logger, at info). */
+  printMetrics(output?: MetricsOutput): void;
 }
 
 /** Creates a consumer; nothing connects until `start()`. Throws INVALID_CONFIG naming each bad option of `config`. */
@@ -214,6 +240,9 @@ class SkejiConsumer implements Consumer {
   private crash: unknown;
   private removeAbortListener: () => void = () => {};
   private retryLaterCount = new Map<string, number>();
+  /** Counts what the metrics record, for `getMetrics()`. */
+  private readonly tally: ConsumerTally;
+  private teed: ConsumerMetrics | undefined;
   private seeks = 0;
 
   constructor(
@@ -222,7 +251,10 @@ class SkejiConsumer implements Consumer {
   ) {
     validateConsumerConfig(config);
     validateConsumerOptions(options);
+    // -1/-2 (kafka-go's LastOffset/FirstOffset) set in code: from here on, the word.
+    this.config = { ...config, startOffset: normalizeStartOffset(config.startOffset) };
     this.groupId = config.groupId;
+    this.tally = new ConsumerTally(config.maxRetries);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
     this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
@@ -243,10 +275,8 @@ class SkejiConsumer implements Consumer {
   private unknownEventReporter(): (info: UnknownEventInfo) => void {
     const clock = this.options.clock ?? systemClock;
     const log = unknownEventLog(this.logger, () => clock.now());
-    let metrics: ConsumerMetrics | undefined;
     return (info) => {
-      metrics ??= this.options.metrics ?? consumerMetrics();
-      metrics.unknownEvent?.(info.message.topic, info.reason, info.action);
+      this.metrics().unknownEvent?.(info.message.topic, info.reason, info.action);
       log(info);
       this.options.observer?.onUnknownEvent?.(info);
     };
@@ -273,15 +303,39 @@ class SkejiConsumer implements Consumer {
   use(middleware: ConsumerMiddleware): Consumer {
     this.assertNotStarted();
     this.middleware.push(middleware);
+    addDurationSink(middleware, (_topic, _status, seconds) => this.tally.handled(seconds));
     return this;
   }
 
+  getMetrics(): ConsumerMetricsSnapshot {
+    return this.tally.snapshot();
+  }
+
+  printMetrics(output: MetricsOutput = this.logger): void {
+    const snapshot = this.tally.snapshot();
+    printTo(output, formatConsumerMetrics(snapshot), snapshot);
+  }
+
+  /** The metrics everything records into (prom-client's default registry unless given), counted for `getMetrics()`. */
+  private metrics(): ConsumerMetrics {
+    this.teed ??= this.tally.tee(this.options.metrics ?? consumerMetrics());
+    return this.teed;
+  }
+
   ready(): Promise<void> {
+    if (!this.started && this.stopping === undefined) {
+      return Promise.reject(
+        new SkejiError(
+          ConsumerErrorCode.CONSUMER_NOT_STARTED,
+          `ready() was called before start() on consumer group ${this.groupId}: call start() first (it runs until stop()), then await ready()`,
+        ),
+      );
+    }
     return this.joined;
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    this.assertNotStarted();
+    if (this.started) throw this.alreadyStarted();
     this.started = true;
     const done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
@@ -349,7 +403,7 @@ class SkejiConsumer implements Consumer {
       void this.stop();
     });
     const process = this.processorDeps();
-    const metrics = this.options.metrics ?? consumerMetrics();
+    const metrics = this.metrics();
     const eachBatch = createBatchHandler({
       processor: process,
       metrics,
@@ -363,10 +417,12 @@ class SkejiConsumer implements Consumer {
       membership,
     });
     this.startup = (async () => {
+      // Nothing to do is a mistake in the program: said before anything connects.
+      if (!this.router.hasGeneric() && this.router.handledTypes().size === 0) throw noHandlers();
+      if (topics.length === 0) throw nothingToSubscribe(this.options);
       await consumer.connect().catch((e: unknown) => {
         throw connectionFailed(this.config.brokers, e);
       });
-      if (topics.length === 0) throw nothingToSubscribe(this.options);
       await consumer.subscribe({ topics: [...topics], fromBeginning: this.config.startOffset === "oldest" });
       this.logger.info(subscribed.fields, subscribed.message);
       if (this.stopping === undefined)
@@ -485,7 +541,7 @@ class SkejiConsumer implements Consumer {
       handlerTimeoutMs: o.handlerTimeoutMs,
       holdUnknownVersions: o.unknownVersions === "retry-later",
       logger: this.logger,
-      observer: withMetrics(o.metrics ?? consumerMetrics(), o.observer ?? {}),
+      observer: withMetrics(this.metrics(), o.observer ?? {}, this.tally),
     };
   }
 
@@ -530,6 +586,17 @@ class SkejiConsumer implements Consumer {
     };
   }
 
+  private alreadyStarted(): SkejiError {
+    const state =
+      this.stopping !== undefined
+        ? "has stopped; create a new consumer to consume again"
+        : "is starting or running; await ready() to know when it consumes, stop() to end it";
+    return new SkejiError(
+      ConsumerErrorCode.CONSUMER_ALREADY_STARTED,
+      `start() was already called on consumer group ${this.groupId}, which ${state} (a consumer starts once)`,
+    );
+  }
+
   private assertNotStarted(): void {
     if (this.started) {
       throw new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "handlers and middleware must be added before start()");
@@ -538,12 +605,13 @@ class SkejiConsumer implements Consumer {
 }
 
 /** Records failures in `metrics`, then tells `observer` (outcomes are counted per batch). */
-function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver): ConsumerObserver {
+function withMetrics(metrics: ConsumerMetrics, observer: ConsumerObserver, tally: ConsumerTally): ConsumerObserver {
   const onOutcome = observer.onOutcome;
   return {
     ...(onOutcome === undefined ? {} : { onOutcome: (info) => onOutcome.call(observer, info) }),
     onAttemptFailed(info) {
       metrics.attemptFailed(info.message.topic, info.errorClass);
+      tally.attemptFailed(info.attempt, info.errorClass);
       observer.onAttemptFailed?.(info);
     },
     onDlqWriteFailed(info) {
@@ -569,6 +637,12 @@ const nothingToSubscribe = (options: ConsumerOptions): SkejiError =>
       : options.subscribe === "config-topic"
         ? 'invalid option "subscribe": "config-topic" needs the config\'s topic, which is empty'
         : "nothing to subscribe to: the config names no topic and no handler is registered",
+  );
+
+const noHandlers = (): SkejiError =>
+  new SkejiError(
+    ErrorCode.INVALID_CONFIG,
+    "no handler is registered: add one with on(), a generated onXxx(), onTopic() or handle() before start() (without one, every record would go to the unknownEvents policy, skipped or dead-lettered)",
   );
 
 const closedError = (): SkejiError => new SkejiError(ConsumerErrorCode.CONSUMER_CLOSED, "the consumer was stopped");

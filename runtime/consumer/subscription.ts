@@ -7,6 +7,7 @@
  * meant to read one topic with the service's handlers - so the consumer says, at start, which
  * topics it reads, which event types it handles on each, and where a new group starts.
  */
+import { normalizeStartOffset } from "../config/start-offset.ts";
 import type { StartOffset } from "../config/types.ts";
 
 /** Which topics a consumer subscribes to when `topics` does not list them. */
@@ -42,7 +43,7 @@ export function subscription(input: SubscriptionInput): Subscription {
   // Handlers whose topic is not read: their events are handled when they arrive on a topic that is
   // (a replay topic, a publisher's override), and not otherwise.
   const elsewhere = [...handled.entries()].filter(([topic]) => !topics.includes(topic)).flatMap(([, types]) => types);
-  const fromBeginning = input.startOffset === "oldest";
+  const fromBeginning = normalizeStartOffset(input.startOffset) === "oldest";
   const by =
     input.topics !== undefined
       ? "options.topics"

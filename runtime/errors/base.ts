@@ -74,7 +74,11 @@ export const ErrorCode = {
   DLQ_FAILED: "DLQ_FAILED",
   /** The producer was closed (or is closing) and accepts no more messages. */
   PRODUCER_CLOSED: "PRODUCER_CLOSED",
-  /** The publish was aborted by the caller's AbortSignal or a timeout. */
+  /**
+   * The publish (or request) was aborted by the caller's AbortSignal or a timeout. For a publish,
+   * `details.sent` says whether its record had been handed to the client: `false`, it was not
+   * written; `true`, it may still be written. `details.reason` is `signal` or `timeout`.
+   */
   ABORTED: "ABORTED",
   /**
    * `ensureTopics()` could not make a topic usable: the cluster cannot hold it as described (a

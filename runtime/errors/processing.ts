@@ -31,8 +31,16 @@ export const ConsumerErrorCode = {
   HANDLER_TIMEOUT: "HANDLER_TIMEOUT",
   /** The message carries no handler-compatible event and the consumer was told to dead-letter it. */
   NO_HANDLER: "NO_HANDLER",
-  /** `start()` could not connect, subscribe or join; names the group and topics, with kafkajs' error as cause. */
+  /**
+   * `start()` could not connect, subscribe or join (names the group and topics, with kafkajs' error
+   * as cause), or there was nothing to start: no handler registered, no topic to subscribe to
+   * (`cause`: an INVALID_CONFIG saying which).
+   */
   CONSUMER_START_FAILED: "CONSUMER_START_FAILED",
+  /** `start()` was called on a consumer that is already starting, running or stopped: a consumer starts once. */
+  CONSUMER_ALREADY_STARTED: "CONSUMER_ALREADY_STARTED",
+  /** `ready()` was called before `start()`: call `start()` first (it runs until `stop()`), then await `ready()`. */
+  CONSUMER_NOT_STARTED: "CONSUMER_NOT_STARTED",
 } as const;
 export type ConsumerErrorCode = (typeof ConsumerErrorCode)[keyof typeof ConsumerErrorCode];
 

@@ -10,6 +10,7 @@ import { classifyError, errorMessage } from "../errors/classify.ts";
 import { HeaderName } from "../message/headers.ts";
 import { type ConsumerMetrics, consumerMetrics } from "../observability/consumer-metrics.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { durationSinks } from "../observability/snapshot.ts";
 
 /**
  * Logs every attempt: debug on success, warn (with the error class) on failure. The entry of a
@@ -44,18 +45,28 @@ export function loggingConsumerMiddleware(logger: Logger = defaultLogger()): Con
   };
 }
 
-/** Records each attempt's duration in `skeji_kafka_consumer_handler_duration_seconds`, by status. */
+/**
+ * Records each attempt's duration in `skeji_kafka_consumer_handler_duration_seconds`, by status.
+ * A consumer that `use`s it also shows these durations in `getMetrics().handler`.
+ */
 export function metricsConsumerMiddleware(metrics: ConsumerMetrics = consumerMetrics()): ConsumerMiddleware {
-  return async (ctx, message, next) => {
+  const layer: ConsumerMiddleware = async (ctx, message, next) => {
     const started = performance.now();
+    let status: "ok" | ReturnType<typeof classifyError> = "ok";
     try {
       await next(ctx, message);
-      metrics.handlerDuration(message.topic, "ok", (performance.now() - started) / 1000);
     } catch (error) {
-      metrics.handlerDuration(message.topic, classifyError(error), (performance.now() - started) / 1000);
+      status = classifyError(error);
       throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.handlerDuration(message.topic, status, seconds);
+      for (const sink of extra) sink(message.topic, status, seconds);
     }
   };
+  // The consumers that use this layer add their tallies here.
+  const extra = durationSinks(layer);
+  return layer;
 }
 
 /** A CONSUMER span per attempt, continuing the producer's trace from the W3C `traceparent` header. */

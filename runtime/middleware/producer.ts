@@ -1,12 +1,14 @@
 /**
- * Producer middleware: composition and the built-in layers (logging, tracing).
- * Metrics are recorded by the producer itself, so failures of async publishes
- * are counted too.
+ * Producer middleware: composition and the built-in layers (logging, metrics, tracing).
+ * Outcome counts and publish-to-ack latency are recorded by the producer itself, so failures of
+ * async publishes are counted too; the metrics middleware adds the duration of whole calls.
  */
 import { context, propagation, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { isSkejiError } from "../errors/base.ts";
 import { HeaderName } from "../message/headers.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
+import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
+import { durationSinks } from "../observability/snapshot.ts";
 import type { ProducerMiddleware, PublishNext } from "../producer/types.ts";
 
 /** Wraps `terminal` in `middleware`, the first element outermost. */
@@ -44,6 +46,34 @@ export function loggingProducerMiddleware(logger: Logger = defaultLogger()): Pro
       throw error;
     }
   };
+}
+
+/**
+ * The Go guide's `MetricsProducerMiddleware`: records the duration of each publish call as its
+ * caller sees it - the layers inside this one, encoding, batching and the broker's answer - in
+ * `skeji_kafka_producer_publish_call_duration_seconds{topic, status}`, status `ok` or the error
+ * code. In async mode a call ends when the message is queued. A producer that `use`s it also
+ * shows these durations in `getMetrics().calls`.
+ */
+export function metricsProducerMiddleware(metrics: ProducerMetrics = producerMetrics()): ProducerMiddleware {
+  const layer: ProducerMiddleware = async (ctx, next) => {
+    const started = performance.now();
+    const topic = ctx.topic;
+    let status = "ok";
+    try {
+      return await next(ctx);
+    } catch (error) {
+      status = isSkejiError(error) ? error.code : "ERROR";
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.publishDuration?.(topic, status, seconds);
+      for (const sink of extra) sink(topic, status, seconds);
+    }
+  };
+  // The producers that use this layer add their tallies here.
+  const extra = durationSinks(layer);
+  return layer;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface BatchItem {
   bytes: number;
   /** Set when `build` threw (the item is already settled). */
   failed?: boolean;
+  /** Set when the publish was aborted while queued: it is dropped, never built nor sent. */
+  cancelled?: boolean;
   /** Called exactly once, with the ack or the error. */
   settle(ack: RecordAck | undefined, error: unknown): void;
 }
@@ -99,8 +101,14 @@ export class Batcher {
     const batch: ReadyItem[] = [];
     let bytes = 0;
     let used = 0;
+    let dropped = 0;
     while (used < this.queue.length && batch.length < this.limits.maxCount) {
       const item = this.queue[used] as BatchItem;
+      if (item.cancelled === true) {
+        dropped += item.bytes;
+        used++;
+        continue;
+      }
       if (!this.ensureBuilt(item)) {
         used++;
         continue;
@@ -112,7 +120,7 @@ export class Batcher {
     }
     // Dropping the head by splice moves the rest once per batch; slice would copy it into a new array as well.
     this.queue.splice(0, used);
-    this.queuedBytes = Math.max(0, this.queuedBytes - bytes);
+    this.queuedBytes = Math.max(0, this.queuedBytes - bytes - dropped);
     return batch;
   }
 
@@ -125,7 +133,8 @@ export class Batcher {
     let i = from;
     for (; i < end; i++) {
       const item = this.queue[i] as BatchItem;
-      if (item.record === undefined && this.ensureBuilt(item)) this.queuedBytes += item.bytes;
+      if (item.record === undefined && item.cancelled !== true && this.ensureBuilt(item))
+        this.queuedBytes += item.bytes;
     }
     // Failed items stay queued (settled, without a record); take() skips them.
     if (this.inFlight !== undefined && i < Math.min(this.queue.length, this.limits.maxCount)) {

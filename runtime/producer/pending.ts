@@ -5,6 +5,7 @@ import { HeaderName } from "../message/headers.ts";
 import type { ProducerMetrics } from "../observability/metrics.ts";
 import type { EncodedValue, EventEncoder } from "../serde/types.ts";
 import type { BatchItem } from "./batcher.ts";
+import type { PublishDeadline } from "./deadline.ts";
 import { recordBytes } from "./encode.ts";
 import { payloadError } from "./errors.ts";
 import type { PublishContext, PublishResult } from "./types.ts";
@@ -19,6 +20,9 @@ export class Pending implements BatchItem {
   /** How the record's key picks its partition; the client's default when undefined. */
   partitioner: PartitionerName | undefined = undefined;
   failed?: boolean;
+  cancelled?: boolean;
+  /** The publish's signal and deadline, when it has any. */
+  deadline: PublishDeadline | undefined = undefined;
   resolve: (result: PublishResult) => void = noop;
   reject: (error: unknown) => void = noop;
   readonly topic: string;

@@ -19,9 +19,18 @@ import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { type ProducerMetrics, producerMetrics } from "../observability/metrics.ts";
+import {
+  addDurationSink,
+  formatProducerMetrics,
+  type MetricsOutput,
+  type ProducerMetricsSnapshot,
+  ProducerTally,
+  printTo,
+} from "../observability/snapshot.ts";
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
+import { controlProblem, handOver, live, type PublishControl, PublishDeadline } from "./deadline.ts";
 import { producerDlqRecord } from "./dlq.ts";
 import { keyFromPayload, messageValueBytes, outgoingHeaders, recordFramingBytes, wireBytes } from "./encode.ts";
 import { closedError, payloadError, toPublishFailure, toSkejiError } from "./errors.ts";
@@ -38,7 +47,12 @@ import type {
 export interface ProducerOptions {
   readonly logger?: Logger | undefined;
   readonly metrics?: ProducerMetrics | undefined;
-  /** Called for every failed publish in async mode (and, for visibility, in sync mode too). */
+  /**
+   * Failures no caller sees otherwise: in async mode, every delivery failure (the publish had
+   * already resolved). A publish that rejects - an invalid payload, a closed producer - is
+   * reported by its promise only, never here as well. In sync mode every failed publish is passed
+   * here too, for visibility, besides rejecting its promise.
+   */
   readonly onError?: ((error: SkejiError, ctx: Readonly<PublishContext>) => void) | undefined;
   /** The Kafka client; the adapter of `config.transport` (kafkajs by default) unless given. */
   readonly client?: KafkaClient | undefined;
@@ -67,6 +81,8 @@ class KafkaProducer implements Producer {
   private readonly batcher: Batcher;
   private readonly logger: Logger;
   private readonly metrics: ProducerMetrics;
+  /** Counts what `metrics` records, for `getMetrics()`. */
+  private readonly tally = new ProducerTally();
   private readonly middleware: ProducerMiddleware[] = [];
   private chain: PublishNext;
   private readonly serde: EventSerde;
@@ -81,6 +97,8 @@ class KafkaProducer implements Producer {
   private readonly acknowledges: boolean;
   /** Publishes whose key field is missing: the error, raised at the end of the middleware chain. */
   private readonly keyErrors = new WeakMap<PublishContext, unknown>();
+  /** Publishes with a signal or timeout, by their context's `signal`. */
+  private readonly deadlines = new WeakMap<AbortSignal, PublishDeadline>();
   /** The partitioner of each topic given in `options.topics`. */
   private readonly topicPartitioners = new Map<string, PartitionerName>();
   /** Topics whose manifest partitioner the configured one overrides, once reported. */
@@ -117,10 +135,13 @@ class KafkaProducer implements Producer {
       if (t.partitioner !== undefined) this.topicPartitioners.set(t.topic, t.partitioner);
     }
     this.reportOverrides([...this.topicPartitioners]);
+    // Everything recorded is counted for getMetrics() as well.
+    this.metrics = this.tally.tee(this.metrics);
   }
 
   use(middleware: ProducerMiddleware): this {
     this.middleware.push(middleware);
+    addDurationSink(middleware, (topic, status, seconds) => this.tally.call(topic, status, seconds));
     this.chain = this.compose();
     return this;
   }
@@ -176,19 +197,22 @@ class KafkaProducer implements Producer {
         keyError = error; // raised inside the chain, so middleware sees it (or supplies a key)
       }
     }
+    const topic = options.topic ?? descriptor.topic;
+    const deadline = this.deadlineOf(options, topic, headers);
     const ctx: PublishContext = {
-      topic: options.topic ?? descriptor.topic,
+      topic,
       key,
       value: init,
       headers,
       partition: options.partition,
       descriptor,
+      signal: deadline?.controller.signal,
     };
     if (keyError !== undefined) this.keyErrors.set(ctx, keyError);
-    return this.run(ctx);
+    return deadline === undefined ? this.run(ctx) : this.runBounded(ctx, deadline, options);
   }
 
-  publish(message: Message): Promise<PublishResult> {
+  publish(message: Message, control: PublishControl = {}): Promise<PublishResult> {
     if (this.closed) return Promise.reject(closedError());
     const raw = message.rawHeaders;
     // With raw headers the record is forwarded as it was: nothing filled in.
@@ -197,19 +221,23 @@ class KafkaProducer implements Producer {
     if (raw === undefined && headers[HeaderName.source] === undefined && this.config.source !== undefined) {
       headers[HeaderName.source] = this.config.source;
     }
-    return this.run({
-      topic: message.topic ?? this.config.topic,
+    const topic = message.topic ?? this.config.topic;
+    const deadline = this.deadlineOf(control, topic, headers);
+    const ctx: PublishContext = {
+      topic,
       key: message.key,
       value: message.value,
       headers,
       partition: message.partition,
       descriptor: undefined,
       rawHeaders: raw === undefined ? undefined : outgoingHeaders(raw),
-    });
+      signal: deadline?.controller.signal,
+    };
+    return deadline === undefined ? this.run(ctx) : this.runBounded(ctx, deadline, control);
   }
 
-  async publishBatch(messages: readonly Message[]): Promise<PublishResult[]> {
-    const settled = await Promise.allSettled(messages.map((m) => this.publish(m)));
+  async publishBatch(messages: readonly Message[], control?: PublishControl): Promise<PublishResult[]> {
+    const settled = await Promise.allSettled(messages.map((m) => this.publish(m, control)));
     const failures = settled.flatMap((s, index) => (s.status === "rejected" ? [{ index, error: s.reason }] : []));
     if (failures.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<PublishResult>).value);
     const first = failures[0]?.error;
@@ -240,6 +268,15 @@ class KafkaProducer implements Producer {
     await this.ownSerde?.close();
   }
 
+  getMetrics(): ProducerMetricsSnapshot {
+    return this.tally.snapshot();
+  }
+
+  printMetrics(output: MetricsOutput = this.logger): void {
+    const snapshot = this.tally.snapshot();
+    printTo(output, formatProducerMetrics(snapshot), snapshot);
+  }
+
   private compose(): PublishNext {
     return composeProducerMiddleware(this.middleware, (ctx) => this.enqueue(ctx));
   }
@@ -249,14 +286,35 @@ class KafkaProducer implements Producer {
       return await this.chain(ctx);
     } catch (error) {
       const typed = toSkejiError(error);
-      this.options.onError?.(typed, ctx);
+      // In async mode the rejection is the report: onError is for what resolved and failed later.
+      // An abort is the caller's own doing, already reported to it.
+      if (!this.config.async && !this.isAbortOf(ctx, error)) this.options.onError?.(typed, ctx);
       throw typed;
     }
+  }
+
+  /** The deadline of a publish given a signal or a timeout; undefined (the usual case) for neither. */
+  private deadlineOf(control: PublishControl, topic: string, headers: Record<string, string>) {
+    if (control.signal === undefined && control.timeoutMs === undefined) return undefined;
+    return new PublishDeadline(control, topic, headers[HeaderName.eventId] ?? "");
+  }
+
+  /** Runs a publish that has a signal or a timeout: rejects with ABORTED when either fires first. */
+  private runBounded(ctx: PublishContext, deadline: PublishDeadline, control: PublishControl): Promise<PublishResult> {
+    const problem = controlProblem(control);
+    if (problem !== undefined) return Promise.reject(problem);
+    this.deadlines.set(deadline.controller.signal, deadline);
+    return deadline.run(() => this.run(ctx));
+  }
+
+  private isAbortOf(ctx: PublishContext, error: unknown): boolean {
+    return ctx.signal !== undefined && error !== undefined && this.deadlines.get(ctx.signal)?.aborted === error;
   }
 
   /** The innermost layer: encode (validating), queue, and wait for the ack (or not, in async mode). */
   private enqueue(ctx: PublishContext): Promise<PublishResult> {
     if (this.closed) return Promise.reject(closedError());
+    if (ctx.signal?.aborted === true) return Promise.reject(ctx.signal.reason);
     const keyError = this.keyErrors.get(ctx);
     if (keyError !== undefined && ctx.key === undefined) return Promise.reject(keyError);
     if (ctx.descriptor === undefined) {
@@ -330,6 +388,16 @@ class KafkaProducer implements Producer {
 
   /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
   private queue(pending: Pending, value: Buffer | null | undefined): Promise<PublishResult> {
+    const signal = pending.ctx.signal;
+    if (signal !== undefined) {
+      // Aborted while it waited for its schema: never queued.
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const deadline = this.deadlines.get(signal);
+      if (deadline !== undefined) {
+        pending.deadline = deadline;
+        deadline.item = pending;
+      }
+    }
     pending.partitioner = this.partitionerOf(pending.ctx);
     if (value !== undefined) pending.setValue(value);
     const settled = new Promise<PublishResult>((resolve, reject) => {
@@ -362,15 +430,18 @@ class KafkaProducer implements Producer {
       all.length,
       all.reduce((n, i) => n + i.bytes, 0),
     );
-    const items = await this.withoutOversized(all);
+    const items = await this.withoutOversized(live(all));
     if (items.length === 0) return;
     try {
       await this.connect();
     } catch (error) {
-      await this.fail(items, error);
+      await this.fail(live(items), error);
       return;
     }
-    const groups = groupByTopic(items);
+    // Publishes aborted while waiting are dropped here; from now on an abort cannot recall a record.
+    const sent = handOver(items);
+    if (sent.length === 0) return;
+    const groups = groupByTopic(sent);
     try {
       const acks = await this.client.send(
         groups.map(([topic, group]) => ({ topic, records: group.map((i) => i.record) })),
@@ -378,7 +449,7 @@ class KafkaProducer implements Producer {
       for (const [g, [topic, group]] of groups.entries()) await this.succeed(topic, group, acks[g] ?? []);
     } catch (error) {
       if (groups.length === 1) {
-        await this.failGroup((groups[0] as [string, ReadyItem[]])[0], items, error);
+        await this.failGroup((groups[0] as [string, ReadyItem[]])[0], sent, error);
         return;
       }
       // One bad topic must not fail the others: send each topic on its own. The client has

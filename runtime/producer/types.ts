@@ -3,9 +3,14 @@ import type { OutgoingHeaderValue } from "../client/types.ts";
 import type { ProducerConfig } from "../config/types.ts";
 import type { AnyEventDescriptor, InitOf } from "../descriptor.ts";
 import type { Message } from "../message/message.ts";
+import type { MetricsOutput, ProducerMetricsSnapshot } from "../observability/snapshot.ts";
+import type { PublishControl } from "./deadline.ts";
 
-/** Per-publish settings for typed events. Event type, schema version and key come from the descriptor. */
-export interface PublishOptions {
+/**
+ * Per-publish settings for typed events. Event type, schema version and key come from the
+ * descriptor. `signal` and `timeoutMs` bound the publish (see `PublishControl`).
+ */
+export interface PublishOptions extends PublishControl {
   /** Overrides the key taken from the descriptor's key field. */
   readonly key?: string | Uint8Array | undefined;
   readonly correlationId?: string | undefined;
@@ -51,6 +56,11 @@ export interface PublishContext {
   readonly descriptor: AnyEventDescriptor | undefined;
   /** A plain message's `rawHeaders` (Uint8Array values as Buffers): written as they are, over `headers`. */
   readonly rawHeaders?: Readonly<Record<string, OutgoingHeaderValue>> | undefined;
+  /**
+   * Aborts when the publish is aborted (its caller's `signal`, or `timeoutMs` passed); undefined
+   * when the publish has neither. Middleware that waits on something slow should honour it.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export type PublishNext = (ctx: PublishContext) => Promise<PublishResult>;
@@ -66,14 +76,17 @@ export interface Producer {
     init: InitOf<D>,
     options?: PublishOptions,
   ): Promise<PublishResult>;
-  /** Publishes a message from `newMessage()...build()`; its value is sent as bytes, text or JSON. */
-  publish(message: Message): Promise<PublishResult>;
+  /**
+   * Publishes a message from `newMessage()...build()`; its value is sent as bytes, text or JSON.
+   * `control` bounds it with a signal and/or a timeout, as `PublishOptions` does for events.
+   */
+  publish(message: Message, control?: PublishControl): Promise<PublishResult>;
   /**
    * Publishes every message (none is skipped). Resolves with one result per message,
    * in order; if any fails, rejects with PUBLISH_FAILED whose `details.results` holds
-   * every message's outcome.
+   * every message's outcome. `control` applies to each message.
    */
-  publishBatch(messages: readonly Message[]): Promise<PublishResult[]>;
+  publishBatch(messages: readonly Message[], control?: PublishControl): Promise<PublishResult[]>;
   /** Adds middleware; the first added is the outermost. */
   use(middleware: ProducerMiddleware): this;
   /** Connects now (publishes connect on demand); rejects with CONNECTION_FAILED. */
@@ -82,4 +95,11 @@ export interface Producer {
   flush(): Promise<void>;
   /** Flushes, then disconnects. Later publishes fail with PRODUCER_CLOSED. */
   close(): Promise<void>;
+  /**
+   * The Go guide's `GetMetrics()`: this producer's counts and latencies since its creation, as a
+   * plain object (the prom-client metrics record the same events, for scraping).
+   */
+  getMetrics(): ProducerMetricsSnapshot;
+  /** The Go guide's `PrintMetrics()`: the snapshot as one line, to `output` (default: the producer's logger, at info). */
+  printMetrics(output?: MetricsOutput): void;
 }

@@ -43,6 +43,10 @@ export interface RequestOptions<R extends AnyEventDescriptor> {
   /** Default a random UUID. */
   readonly correlationId?: string;
   readonly conversationId?: string;
+  /**
+   * Aborts the request: waiting for the reply, and the request's publish if it is still under
+   * way (rejects with ABORTED; for the publish, `details.sent` says whether it may be written).
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -177,6 +181,8 @@ export async function createRequester(config: ConsumerConfig, options: Requester
           correlationId,
           ...(opts.conversationId === undefined ? {} : { conversationId: opts.conversationId }),
           headers: { [replyToHeader]: replyTopic },
+          // Aborting the request aborts its publish too (ABORTED says whether the request was sent).
+          signal: opts.signal,
         });
         return (await replied) as ConsumedEvent<PayloadOf<typeof opts.reply>>;
       } finally {

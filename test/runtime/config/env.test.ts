@@ -149,6 +149,8 @@ describe("consumerConfigFromEnv", () => {
     ["KAFKA_CONSUMER_START_OFFSET", "-2", { startOffset: "oldest" }],
     ["KAFKA_CONSUMER_START_OFFSET", "-1", { startOffset: "newest" }],
     ["KAFKA_CONSUMER_START_OFFSET", "earliest", { startOffset: "oldest" }],
+    ["KAFKA_CONSUMER_START_OFFSET", "oldest", { startOffset: "oldest" }],
+    ["KAFKA_CONSUMER_START_OFFSET", "Newest", { startOffset: "newest" }],
     ["KAFKA_CONSUMER_MIN_BYTES", "1KB", { minBytes: 1024 }],
     ["KAFKA_CONSUMER_MAX_BYTES", "1048576", { maxBytes: 1_048_576 }],
     ["KAFKA_CONSUMER_MAX_BYTES", "50MiB", { maxBytes: 50 * 1024 * 1024 }],

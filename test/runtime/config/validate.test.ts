@@ -79,7 +79,20 @@ const rows: [string, "producer" | "consumer", string, unknown, string, (string |
   ["minBytes: 0", "consumer", "minBytes", 0, "a number of bytes from 1 to 1073741824 (1GB)"],
   ["maxBytes: 2GB", "consumer", "maxBytes", 2 * 1024 ** 3, "a number of bytes from 1 to 1073741824"],
   ["maxRetries: 1001", "consumer", "maxRetries", 1001, "an integer from 0 to 1000"],
-  ["startOffset: latest", "consumer", "startOffset", "latest", "one of newest, oldest"],
+  [
+    "startOffset: latest",
+    "consumer",
+    "startOffset",
+    "latest",
+    '"newest" or -1 (kafka.LastOffset), "oldest" or -2 (kafka.FirstOffset), got "latest"',
+  ],
+  [
+    "startOffset: 0",
+    "consumer",
+    "startOffset",
+    0,
+    '"newest" or -1 (kafka.LastOffset), "oldest" or -2 (kafka.FirstOffset), got 0',
+  ],
   ["groupId: empty", "consumer", "groupId", "", "a consumer group id"],
   [
     "ssl.ca: not a certificate",

@@ -290,4 +290,32 @@ describe("requester lifecycle", () => {
       },
     );
   });
+
+  it("aborting a request whose publish is still queued takes the publish back: nothing is sent", async () => {
+    const replies = await fx.topic("rr-abort", 1, false);
+    const Replied = plain(replies);
+    // Batches that wait a minute: the request's publish is still queued when it is aborted.
+    const producer = createProducer(
+      { ...producerConfigFromEnv(replies, { KAFKA_BROKERS: brokers().join(",") }), batchTimeoutMs: 60_000 },
+      { logger: silentLogger },
+    );
+    cleanups.push(() => producer.close());
+    const requester = await createRequester(testConfig(replies), {
+      producer,
+      replies: [Replied],
+      consumer: { logger: silentLogger },
+    });
+    cleanups.push(() => requester.close());
+    const controller = new AbortController();
+    const request = requester.request(
+      Replied,
+      { requestId: "r-1", price: 1 },
+      { reply: Replied, signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 50);
+    await expect(request).rejects.toMatchObject({ code: "ABORTED", details: { sent: false } });
+    await producer.flush();
+    expect(await fx.endOffsets(replies)).toEqual([0]);
+    expect(requester.pending()).toBe(0);
+  });
 });
