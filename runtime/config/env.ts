@@ -20,17 +20,20 @@ import {
 } from "./limits.ts";
 import { type Env, EnvReader } from "./parse.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
-import type {
-  ClientConfig,
-  Compression,
-  ConsumerConfig,
-  ProducerConfig,
-  RequiredAcks,
-  SaslConfig,
-  SaslMechanism,
-  SchemaRegistryConfig,
-  SchemaTopicConfig,
-  TlsConfig,
+import {
+  type ClientConfig,
+  type Compression,
+  type ConsumerConfig,
+  defaultOptionalHeaders,
+  type OptionalHeader,
+  optionalHeaderNames,
+  type ProducerConfig,
+  type RequiredAcks,
+  type SaslConfig,
+  type SaslMechanism,
+  type SchemaRegistryConfig,
+  type SchemaTopicConfig,
+  type TlsConfig,
 } from "./types.ts";
 
 /** Variables whose values are never shown in an error or log. */
@@ -83,10 +86,29 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
     ...(r.raw("KAFKA_PRODUCER_PARTITIONER") === undefined
       ? {}
       : { partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2") }),
+    ...(r.raw("KAFKA_PRODUCER_OPTIONAL_HEADERS") === undefined
+      ? {}
+      : { optionalHeaders: readOptionalHeaders(r, "KAFKA_PRODUCER_OPTIONAL_HEADERS") }),
   };
   checkTopic(r, topic);
   fail(r);
   return config;
+}
+
+/** A comma-separated list of optional header names, or `none`. */
+function readOptionalHeaders(r: EnvReader, name: string): OptionalHeader[] {
+  const v = (r.raw(name) ?? "").toLowerCase();
+  if (v === "none") return [];
+  const out: OptionalHeader[] = [];
+  for (const item of v.split(",")) {
+    const header = optionalHeaderNames.find((h) => h === item.trim());
+    if (header === undefined) {
+      r.problem(name, `a comma-separated list of ${optionalHeaderNames.join(", ")}, or none`);
+      return [...defaultOptionalHeaders];
+    }
+    if (!out.includes(header)) out.push(header);
+  }
+  return out;
 }
 
 /** Like the Go `NewConsumerConfigFromEnv(topic, group)`: every `KAFKA_CONSUMER_*` variable with its default. */

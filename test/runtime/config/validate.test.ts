@@ -66,6 +66,13 @@ const rows: [string, "producer" | "consumer", string, unknown, string, (string |
   ["requiredAcks: 2", "producer", "requiredAcks", 2, "-1, 0 or 1"],
   ["compression: brotli", "producer", "compression", "brotli", "one of none, gzip, snappy, lz4, zstd"],
   ["partitioner: crc32", "producer", "partitioner", "crc32", "one of murmur2, fnv1a"],
+  [
+    "optionalHeaders: source",
+    "producer",
+    "optionalHeaders",
+    ["content-type", "source"],
+    'a list of "schema-fingerprint", "content-type", "retry-count", or undefined (it holds "source")',
+  ],
   ["async: 'yes'", "producer", "async", "yes", "true or false"],
   ["dlqTopic: bad name", "producer", "dlqTopic", "dlq topic", "a topic name"],
   ["topic: ..", "producer", "topic", "..", 'not "." or ".."'],
