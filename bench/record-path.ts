@@ -17,6 +17,7 @@
  *   node --conditions=skeji-source --import tsx bench/record-path.ts -- [--messages 20000] [--rounds 15] [--json]
  *        [--variants default/none/content-type,schema-fingerprint,retry-count] (producers side by side, each
  *        with those optional headers, as KAFKA_PRODUCER_OPTIONAL_HEADERS) [--only sdk,raw]
+ *        [--window 1000] (publishes in flight at once; default all of them)
  */
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     messages: { type: "string", default: "20000" },
     rounds: { type: "string", default: "15" },
     variants: { type: "string", default: "default" },
+    window: { type: "string" },
     only: { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -120,9 +122,14 @@ const producers: Variant[] = variants.map((name) => {
   return { name, producer, written, fetched: [] };
 });
 
+/** Publishes in flight at once: all of them unless `--window` says fewer (waits for each window). */
+const window = Number(args.window ?? messages);
+
 async function sdkProduce(v: Variant): Promise<void> {
   v.written.length = 0;
-  await Promise.all(payloads.map((p) => v.producer.publishEvent(BookingCreated, p)));
+  for (let i = 0; i < messages; i += window) {
+    await Promise.all(payloads.slice(i, i + window).map((p) => v.producer.publishEvent(BookingCreated, p)));
+  }
 }
 
 async function rawProduce(): Promise<void> {
@@ -251,6 +258,24 @@ const shapes = Object.fromEntries(
     return [v.name, { headers: Object.keys(one?.headers ?? {}), recordBytes: bytes }];
   }),
 );
+/** Per round, each variant's CPU over the first variant's (paired: the same round), median and range. */
+const paired: Record<string, { median: number; min: number; max: number }> = {};
+if (producers.length > 1) {
+  const first = producers[0] as Variant;
+  for (const v of producers.slice(1)) {
+    for (const stage of ["sdk", "wire read", "sdk read"]) {
+      const base = cpu.get(`${stage} [${first.name}]`);
+      const other = cpu.get(`${stage} [${v.name}]`);
+      if (base === undefined || other === undefined) continue;
+      const ratios = other.map((x, i) => x / (base[i] ?? Number.NaN));
+      paired[`${stage} [${v.name}] / [${first.name}]`] = {
+        median: Number(median(ratios).toFixed(3)),
+        min: Number(Math.min(...ratios).toFixed(3)),
+        max: Number(Math.max(...ratios).toFixed(3)),
+      };
+    }
+  }
+}
 const result = {
   messages,
   rounds: rounds - 1,
@@ -258,6 +283,7 @@ const result = {
   cpuMicrosPerMsg: Object.fromEntries(
     [...cpu].map(([k, v]) => [k, { median: Number(median(v).toFixed(3)), min: Number(Math.min(...v).toFixed(3)) }]),
   ),
+  paired,
   gcMicrosPerMsg: Object.fromEntries([...gc].map(([k, v]) => [k, Number((median(v) / messages).toFixed(3))])),
 };
 if (args.json) console.log(JSON.stringify(result));
@@ -270,6 +296,11 @@ else {
     console.log(
       `  ${name.padEnd(10)} ${median(v).toFixed(3)} / ${Math.min(...v).toFixed(3)} us   gc ${result.gcMicrosPerMsg[name]} us`,
     );
+  }
+}
+if (!args.json) {
+  for (const [name, r] of Object.entries(paired)) {
+    console.log(`  ${name}: ${r.median} (${r.min} to ${r.max}) per round`);
   }
 }
 if (sink < 0) console.log(sink);
