@@ -10,10 +10,12 @@
 
 // --- Configuration from the environment -----------------------------------------------------------
 export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } from "./config/env.ts";
+export { defaultOptionalHeaders, optionalHeaderNames } from "./config/types.ts";
 export type {
   ClientConfig,
   Compression,
   ConsumerConfig,
+  OptionalHeader,
   ProducerConfig,
   RequiredAcks,
   SaslConfig,
