@@ -21,19 +21,22 @@ import {
 import { type Env, EnvReader } from "./parse.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
 import { startPosition } from "./start-offset.ts";
-import type {
-  ClientConfig,
-  Compression,
-  ConsumerConfig,
-  ProducerConfig,
-  RequiredAcks,
-  SaslConfig,
-  SaslMechanism,
-  SchemaRegistryConfig,
-  SchemaTopicConfig,
-  StartPosition,
-  TlsConfig,
-  Transport,
+import {
+  type ClientConfig,
+  type Compression,
+  type ConsumerConfig,
+  defaultOptionalHeaders,
+  type OptionalHeader,
+  optionalHeaderNames,
+  type ProducerConfig,
+  type RequiredAcks,
+  type SaslConfig,
+  type SaslMechanism,
+  type SchemaRegistryConfig,
+  type SchemaTopicConfig,
+  type StartPosition,
+  type TlsConfig,
+  type Transport,
 } from "./types.ts";
 
 /** Variables whose values are never shown in an error or log. */
@@ -88,10 +91,29 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
       ? {}
       : { partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2") }),
     transport: r.oneOf("KAFKA_TRANSPORT", transports, "kafkajs"),
+    ...(r.raw("KAFKA_PRODUCER_OPTIONAL_HEADERS") === undefined
+      ? {}
+      : { optionalHeaders: readOptionalHeaders(r, "KAFKA_PRODUCER_OPTIONAL_HEADERS") }),
   };
   checkTopic(r, topic);
   fail(r);
   return config;
+}
+
+/** A comma-separated list of optional header names, or `none`. */
+function readOptionalHeaders(r: EnvReader, name: string): OptionalHeader[] {
+  const v = (r.raw(name) ?? "").toLowerCase();
+  if (v === "none") return [];
+  const out: OptionalHeader[] = [];
+  for (const item of v.split(",")) {
+    const header = optionalHeaderNames.find((h) => h === item.trim());
+    if (header === undefined) {
+      r.problem(name, `a comma-separated list of ${optionalHeaderNames.join(", ")}, or none`);
+      return [...defaultOptionalHeaders];
+    }
+    if (!out.includes(header)) out.push(header);
+  }
+  return out;
 }
 
 /** Like the Go `NewConsumerConfigFromEnv(topic, group)`: every `KAFKA_CONSUMER_*` variable with its default. */

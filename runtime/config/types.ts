@@ -111,6 +111,12 @@ export interface ProducerConfig extends ClientConfig {
    * Both give the same guarantees; see docs/reliability.md. `KAFKA_TRANSPORT`.
    */
   readonly transport?: Transport | undefined;
+  /**
+   * Which optional headers a typed publish writes (see `OptionalHeader`); default
+   * `defaultOptionalHeaders`: `schema-fingerprint` and `retry-count`, not `content-type` on
+   * embedded Avro. The standard headers the Go services read are always written.
+   */
+  readonly optionalHeaders?: readonly OptionalHeader[] | undefined;
 }
 
 /** The normalised start position: what the consumer works with. */
@@ -122,6 +128,23 @@ export type StartPosition = "newest" | "oldest";
  * hold the word; a number set in code is normalised when the consumer is created.
  */
 export type StartOffset = StartPosition | -1 | -2;
+
+/**
+ * Headers a typed publish may leave out, each costing bytes and client work on every record:
+ * - `schema-fingerprint`: lets a reader whose generated code is older than the writer's find the
+ *   writer schema (registry or schema topic) and check that `schema-version` names the schema it
+ *   holds. Left out, a record of a version the reader does not know fails with UNKNOWN_VERSION.
+ * - `content-type` on embedded Avro records (JSON and Confluent records always carry it): a reader
+ *   takes the format from its generated code when the header is absent.
+ * - `retry-count` when it is `0` (a first attempt): readers count an absent header as 0. The Go
+ *   package writes it on every record.
+ */
+export type OptionalHeader = "schema-fingerprint" | "content-type" | "retry-count";
+
+export const optionalHeaderNames: readonly OptionalHeader[] = ["schema-fingerprint", "content-type", "retry-count"];
+
+/** What a producer writes unless told otherwise: what readers need (see `OptionalHeader`). */
+export const defaultOptionalHeaders: readonly OptionalHeader[] = ["schema-fingerprint", "retry-count"];
 
 export interface ConsumerConfig extends ClientConfig {
   readonly topic: string;

@@ -22,7 +22,7 @@ import {
 } from "./limits.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
 import { startOffsetForm } from "./start-offset.ts";
-import type { ClientConfig, ConsumerConfig, ProducerConfig } from "./types.ts";
+import { type ClientConfig, type ConsumerConfig, optionalHeaderNames, type ProducerConfig } from "./types.ts";
 
 const compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
 const transports = ["kafkajs", "platformatic"];
@@ -231,6 +231,21 @@ export function validateProducerConfig(config: ProducerConfig): void {
   p.bool("allowAutoTopicCreation");
   p.topic("dlqTopic", false);
   if (config.source !== undefined && typeof config.source !== "string") p.add("source", "a string or undefined");
+  const optional: unknown = config.optionalHeaders;
+  if (
+    optional !== undefined &&
+    (!Array.isArray(optional) || optional.some((h) => !(optionalHeaderNames as readonly unknown[]).includes(h)))
+  ) {
+    p.add(
+      "optionalHeaders",
+      `a list of ${optionalHeaderNames.map((h) => JSON.stringify(h)).join(", ")}, or undefined`,
+      {
+        reason: Array.isArray(optional)
+          ? `it holds ${shown(optional.find((h) => !(optionalHeaderNames as readonly unknown[]).includes(h)))}`
+          : `it is ${shown(optional)}`,
+      },
+    );
+  }
   p.fail();
 }
 

@@ -1,7 +1,7 @@
 /**
  * The consumer's decoder: the runtime's wire-format decoder (embedded Avro, Confluent through
  * the registry, JSON), with a fast path for the common record - embedded Avro written with the
- * latest version, whose headers name exactly that version and its fingerprint. For such a record
+ * latest version, whose headers name exactly that version (and its fingerprint, when present). For such a record
  * the full decoder does nothing but decode with the latest codec; the fast path does the same
  * without re-reading every header. Any other record goes to the full decoder.
  */
@@ -26,11 +26,17 @@ const avroContentType = headerMatcher(ContentType.avro);
 /**
  * The three headers the fast path needs, looked up by literal names: each lookup then has one
  * fixed key, which the engine resolves far faster than a lookup by a variable name (the header
- * objects of one producer's records all have the same shape).
+ * objects of one producer's records all have the same shape). `content-type` and
+ * `schema-fingerprint` may be absent (a producer may leave them out, see `optionalHeaders`): the
+ * full decoder then reads the record as embedded Avro of the version `schema-version` names, too.
  */
 function fastHeaders(h: IHeaders, f: FastPath): boolean {
+  const contentType = h["content-type"];
+  const fingerprint = h["schema-fingerprint"];
   return (
-    avroContentType(h["content-type"]) && f.versionHeader(h["schema-version"]) && f.fingerprint(h["schema-fingerprint"])
+    (contentType === undefined || avroContentType(contentType)) &&
+    f.versionHeader(h["schema-version"]) &&
+    (fingerprint === undefined || f.fingerprint(fingerprint))
   );
 }
 

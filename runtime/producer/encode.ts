@@ -1,8 +1,10 @@
 /** Turning publish input into record bytes: keys from payloads, plain message values. */
 import type { OutgoingHeaderValue, OutgoingRecord } from "../client/types.ts";
+import type { OptionalHeader } from "../config/types.ts";
 import type { AnyEventDescriptor } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
-import type { RawHeaders } from "../message/headers.ts";
+import { HeaderName, type RawHeaders } from "../message/headers.ts";
+import { ContentType } from "../serde/serde.ts";
 
 const keyPaths = new Map<string, readonly string[]>();
 
@@ -29,6 +31,35 @@ export function keyFromPayload(descriptor: AnyEventDescriptor, payload: unknown)
     `${descriptor.type}: key field "${descriptor.keyField}" is ${value === undefined || value === null ? "missing" : `a ${typeof value}`}; expected a string or number`,
     { details: { path: descriptor.keyField, expected: "string" } },
   );
+}
+
+type SchemaHeaders = Readonly<Record<string, string>>;
+
+/**
+ * The schema headers an encoder returns, less the optional ones the producer leaves out:
+ * `schema-fingerprint` unless chosen, `content-type` on embedded Avro unless chosen. An encoder
+ * returns the same (frozen) object for every record, so the result is worked out once per object.
+ */
+export function schemaHeaderFilter(optional: readonly OptionalHeader[]): (headers: SchemaHeaders) => SchemaHeaders {
+  const fingerprint = optional.includes(HeaderName.schemaFingerprint);
+  const contentType = optional.includes(HeaderName.contentType);
+  if (fingerprint && contentType) return (headers) => headers;
+  const kept = new WeakMap<SchemaHeaders, SchemaHeaders>();
+  return (headers) => {
+    let out = kept.get(headers);
+    if (out === undefined) {
+      const copy: Record<string, string> = {};
+      for (const name of Object.keys(headers)) {
+        const value = headers[name] as string;
+        if (name === HeaderName.schemaFingerprint && !fingerprint) continue;
+        if (name === HeaderName.contentType && !contentType && value === ContentType.avro) continue;
+        copy[name] = value;
+      }
+      out = Object.freeze(copy);
+      kept.set(headers, out);
+    }
+    return out;
+  };
 }
 
 /** Bytes as they are, text as UTF-8, `null` as a tombstone, anything else as JSON (what the Go package does). */

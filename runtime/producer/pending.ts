@@ -36,6 +36,8 @@ export class Pending implements BatchItem {
     readonly ctx: PublishContext,
     /** Set when the value is encoded at batch assembly. */
     private readonly encoder: EventEncoder | undefined,
+    /** The encoder's schema headers this producer writes (see `schemaHeaderFilter`). */
+    private readonly schemaHeaders: SchemaHeaderFilter = keepAll,
   ) {
     this.topic = ctx.topic;
     this.eventId =
@@ -60,7 +62,7 @@ export class Pending implements BatchItem {
     } catch (error) {
       throw payloadError(error, this.ctx.descriptor?.type ?? this.topic);
     }
-    this.setValue(withHeaders(this.ctx, encoded));
+    this.setValue(withHeaders(this.ctx, encoded, this.schemaHeaders));
     return this.record as OutgoingRecord;
   }
 
@@ -81,6 +83,8 @@ export class Pending implements BatchItem {
 }
 
 const noop = (): void => {};
+type SchemaHeaderFilter = (headers: EncodedValue["headers"]) => EncodedValue["headers"];
+const keepAll: SchemaHeaderFilter = (headers) => headers;
 
 /** The text of a raw header (its last value when repeated). */
 function headerText(value: OutgoingHeaderValue | undefined): string | undefined {
@@ -88,7 +92,11 @@ function headerText(value: OutgoingHeaderValue | undefined): string | undefined 
   return last === undefined || typeof last === "string" ? last : last.toString("utf8");
 }
 
-export function withHeaders(ctx: PublishContext, encoded: EncodedValue): Buffer {
-  Object.assign(ctx.headers, encoded.headers);
+export function withHeaders(
+  ctx: PublishContext,
+  encoded: EncodedValue,
+  schemaHeaders: SchemaHeaderFilter = keepAll,
+): Buffer {
+  Object.assign(ctx.headers, schemaHeaders(encoded.headers));
   return encoded.value;
 }

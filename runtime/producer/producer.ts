@@ -8,7 +8,7 @@
 import { createClient } from "../client/transport.ts";
 import type { KafkaClient, OutgoingRecord, ProducerClient, RecordAck } from "../client/types.ts";
 import { defaultMaxMessageBytes } from "../config/env.ts";
-import type { ProducerConfig } from "../config/types.ts";
+import { defaultOptionalHeaders, type ProducerConfig } from "../config/types.ts";
 import { validateProducerConfig } from "../config/validate.ts";
 import type { AnyEventDescriptor, InitOf, PartitionerName, TopicDescriptor } from "../descriptor.ts";
 import { fitDeadLetter, isTooLarge, writeFitted } from "../dlq/truncate.ts";
@@ -32,7 +32,14 @@ import type { EncodedValue, EventEncoder, EventSerde } from "../serde/types.ts";
 import { Batcher, type ReadyItem } from "./batcher.ts";
 import { controlProblem, handOver, live, type PublishControl, PublishDeadline } from "./deadline.ts";
 import { producerDlqRecord } from "./dlq.ts";
-import { keyFromPayload, messageValueBytes, outgoingHeaders, recordFramingBytes, wireBytes } from "./encode.ts";
+import {
+  keyFromPayload,
+  messageValueBytes,
+  outgoingHeaders,
+  recordFramingBytes,
+  schemaHeaderFilter,
+  wireBytes,
+} from "./encode.ts";
 import { closedError, payloadError, toPublishFailure, toSkejiError } from "./errors.ts";
 import { Pending, withHeaders } from "./pending.ts";
 import type {
@@ -103,6 +110,10 @@ class KafkaProducer implements Producer {
   private readonly topicPartitioners = new Map<string, PartitionerName>();
   /** Topics whose manifest partitioner the configured one overrides, once reported. */
   private readonly overridden = new Set<string>();
+  /** `retry-count` of a first attempt: `"0"`, or undefined when it is left out (`optionalHeaders`). */
+  private readonly firstRetryCount: string | undefined;
+  /** The encoders' schema headers this producer writes (`optionalHeaders`). */
+  private readonly schemaHeaders: ReturnType<typeof schemaHeaderFilter>;
 
   constructor(
     config: ProducerConfig,
@@ -111,6 +122,9 @@ class KafkaProducer implements Producer {
     validateProducerConfig(config);
     this.config = config;
     this.acknowledges = config.requiredAcks !== 0;
+    const optional = config.optionalHeaders ?? defaultOptionalHeaders;
+    this.firstRetryCount = optional.includes(HeaderName.retryCount) ? "0" : undefined;
+    this.schemaHeaders = schemaHeaderFilter(optional);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "producer" });
     this.metrics = options.metrics ?? producerMetrics();
     const client = options.client ?? createClient(config, { logger: options.logger });
@@ -175,12 +189,14 @@ class KafkaProducer implements Producer {
       "event-type": descriptor.type,
       "schema-version": schemaVersionOf(descriptor),
       timestamp: rfc3339(options.timestamp ?? Date.now()),
-      "retry-count": extra?.[HeaderName.retryCount] ?? "0",
     };
+    const retryCount = extra?.[HeaderName.retryCount] ?? this.firstRetryCount;
+    if (retryCount !== undefined) headers[HeaderName.retryCount] = retryCount;
     if (extra !== undefined) {
       for (const name of Object.keys(extra)) {
         const value = extra[name];
-        if (headers[name] === undefined && value !== undefined) headers[name] = value;
+        // The schema headers are the encoder's, also when this producer leaves them out.
+        if (headers[name] === undefined && value !== undefined && !schemaHeaderNames.has(name)) headers[name] = value;
       }
     }
     if (headers[HeaderName.schemaVersion] === "") delete headers[HeaderName.schemaVersion]; // no versions at all
@@ -342,7 +358,7 @@ class KafkaProducer implements Producer {
   private encodeAndQueue(ctx: PublishContext, encoder: EventEncoder): Promise<PublishResult> {
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
-      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, encoder), undefined);
+      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, encoder, this.schemaHeaders), undefined);
     }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
@@ -352,10 +368,16 @@ class KafkaProducer implements Producer {
     }
     if (encoded instanceof Promise) {
       return encoded.then((e) =>
-        this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), withHeaders(ctx, e)),
+        this.queue(
+          new Pending(this.metrics, this.acknowledges, ctx, undefined),
+          withHeaders(ctx, e, this.schemaHeaders),
+        ),
       );
     }
-    return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), withHeaders(ctx, encoded));
+    return this.queue(
+      new Pending(this.metrics, this.acknowledges, ctx, undefined),
+      withHeaders(ctx, encoded, this.schemaHeaders),
+    );
   }
 
   /**
@@ -634,6 +656,9 @@ class KafkaProducer implements Producer {
     }
   }
 }
+
+/** Headers that describe how the value is written: only the encoder sets them on a typed publish. */
+const schemaHeaderNames: ReadonlySet<string> = new Set([HeaderName.contentType, HeaderName.schemaFingerprint]);
 
 const schemaVersions = new WeakMap<AnyEventDescriptor, string>();
 

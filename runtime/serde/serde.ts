@@ -3,7 +3,7 @@
  *
  * | format      | value bytes                                   | headers written                                  |
  * | ----------- | --------------------------------------------- | ------------------------------------------------ |
- * | `avro`      | Avro binary, schema embedded in generated code | `schema-version`, `schema-fingerprint`, `content-type: application/avro` |
+ * | `avro`      | Avro binary, schema embedded in generated code | `schema-version`, `schema-fingerprint`, `content-type: application/avro` (the producer may leave the last two out: `optionalHeaders`) |
  * | `confluent` | `0x00`, 4-byte big-endian schema id, Avro binary | `schema-version`, `content-type: application/vnd.confluent.avro` |
  * | `json`      | plain JSON (the codec's JSON mapping), validated | `schema-version`, `schema-fingerprint`, `content-type: application/json` |
  *
@@ -243,7 +243,8 @@ export interface DecodeOptions {
  *   or (Confluent format) the one whose record name matches the writer schema.
  * - `schema-fingerprint` is read in both byte orders: as written here (most significant byte
  *   first) and reversed (as some Avro libraries render it); the exact order is tried first.
- * - The format is taken from `content-type`, else from the descriptor.
+ * - The format is taken from `content-type`, else from the descriptor (a JSON event's record
+ *   whose bytes cannot begin a JSON object is read as embedded Avro; see `formatWithoutHeader`).
  * - Embedded Avro and JSON find the writer schema by `schema-version` (checked
  *   against `schema-fingerprint`); Confluent by the schema id, fetched once per id.
  * - A version newer than the descriptor's latest: the writer schema is looked up by
@@ -286,7 +287,7 @@ export async function decodeRecord(
       descriptor = byFingerprintAmong(descriptors, (d) => d.versions, fingerprint)?.item;
     }
   }
-  const format = formatOf(headers[HeaderName.contentType]) ?? descriptor?.format ?? guessFormat(value);
+  const format = formatOf(headers[HeaderName.contentType]) ?? formatWithoutHeader(descriptor, value);
 
   if (format === "confluent") return decodeConfluent(value, descriptor, descriptors, options.registry);
   if (descriptor === undefined) {
@@ -504,6 +505,22 @@ function formatOf(contentType: string | undefined): AnyEventDescriptor["format"]
   if (contentType === ContentType.json || contentType?.startsWith("application/json")) return "json";
   return undefined;
 }
+
+/**
+ * The format of a record without `content-type`: the descriptor's, except that a JSON event's
+ * record whose bytes cannot start a JSON object is embedded Avro (producers leave `content-type`
+ * out of embedded Avro records unless told to write it: records written before an event moved
+ * from Avro to JSON are read as they were written). Without a descriptor, guessed from the bytes.
+ */
+function formatWithoutHeader(descriptor: AnyEventDescriptor | undefined, value: Buffer): AnyEventDescriptor["format"] {
+  if (descriptor === undefined) return guessFormat(value);
+  if (descriptor.format === "json" && value.length > 0 && !mayStartJson(value[0] as number)) return "avro";
+  return descriptor.format;
+}
+
+/** `{` or JSON whitespace: how the text of a JSON object may begin. */
+const mayStartJson = (byte: number): boolean =>
+  byte === 0x7b || byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
 function guessFormat(value: Buffer): AnyEventDescriptor["format"] {
   if (value[0] === MAGIC_BYTE && value.length >= CONFLUENT_HEADER) return "confluent";

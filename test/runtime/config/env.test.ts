@@ -67,6 +67,12 @@ describe("producerConfigFromEnv", () => {
     ["KAFKA_PRODUCER_PARTITIONER", "MURMUR2", { partitioner: "murmur2" }],
     ["KAFKA_TRANSPORT", "platformatic", { transport: "platformatic" }],
     ["KAFKA_TRANSPORT", "KafkaJS", { transport: "kafkajs" }],
+    ["KAFKA_PRODUCER_OPTIONAL_HEADERS", "none", { optionalHeaders: [] }],
+    [
+      "KAFKA_PRODUCER_OPTIONAL_HEADERS",
+      "Content-Type, schema-fingerprint,content-type",
+      { optionalHeaders: ["content-type", "schema-fingerprint"] },
+    ],
     ["KAFKA_PRODUCER_ASYNC", "true", { async: true }],
     ["KAFKA_PRODUCER_ASYNC", "0", { async: false }],
     ["KAFKA_PRODUCER_DLQ_TOPIC", "dlq-domain-services", { dlqTopic: "dlq-domain-services" }],
@@ -93,6 +99,11 @@ describe("producerConfigFromEnv", () => {
     ],
     ["KAFKA_PRODUCER_PARTITIONER", "crc32", "one of murmur2, fnv1a"],
     ["KAFKA_TRANSPORT", "librdkafka", "one of kafkajs, platformatic"],
+    [
+      "KAFKA_PRODUCER_OPTIONAL_HEADERS",
+      "content-type,source",
+      "a comma-separated list of schema-fingerprint, content-type, retry-count, or none",
+    ],
     ["KAFKA_PRODUCER_ASYNC", "maybe", "true or false"],
     ["KAFKA_PRODUCER_BATCH_BYTES", "10XB", "a size in bytes"],
   ])("rejects %s=%s, naming the variable and the accepted form", (name, value, accepted) => {

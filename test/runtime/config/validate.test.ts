@@ -67,6 +67,13 @@ const rows: [string, "producer" | "consumer", string, unknown, string, (string |
   ["compression: brotli", "producer", "compression", "brotli", "one of none, gzip, snappy, lz4, zstd"],
   ["partitioner: crc32", "producer", "partitioner", "crc32", "one of murmur2, fnv1a"],
   ["transport: librdkafka", "producer", "transport", "librdkafka", "one of kafkajs, platformatic"],
+  [
+    "optionalHeaders: source",
+    "producer",
+    "optionalHeaders",
+    ["content-type", "source"],
+    'a list of "schema-fingerprint", "content-type", "retry-count", or undefined (it holds "source")',
+  ],
   ["async: 'yes'", "producer", "async", "yes", "true or false"],
   ["dlqTopic: bad name", "producer", "dlqTopic", "dlq topic", "a topic name"],
   ["topic: ..", "producer", "topic", "..", 'not "." or ".."'],

@@ -41,6 +41,23 @@ describe("decodeRecord", () => {
     });
   });
 
+  it("reads embedded Avro without content-type or fingerprint by its schema-version, also as a JSON event", async () => {
+    const v1 = avroCodec(bookingV1);
+    const old = v1.encode(v1.applyDefaults({ ...booking(2), seats: 4 }));
+    const bare = { "event-type": "booking.created", "schema-version": "v1" };
+    const expected = { version: 1, payload: { booking_id: "booking-2", seats: 4, channel: "sms" } };
+    expect(await decodeRecord({ headers: bare, value: old }, [event])).toMatchObject(expected);
+    // Written as embedded Avro (no content-type) before the event moved to JSON: still Avro.
+    const asJson = bookingEvent("decode", "json");
+    expect(await decodeRecord({ headers: bare, value: old }, [asJson])).toMatchObject(expected);
+    // JSON of that event, without content-type either (as a Go service writes it), stays JSON.
+    const params = { user_phone: "+972500002", start_time: "2025-11-18T15:00:00Z" };
+    const json = Buffer.from(JSON.stringify({ booking_id: "go-2", params }));
+    expect(await decodeRecord({ headers: { "event-type": "booking.created" }, value: json }, [asJson])).toMatchObject({
+      payload: { booking_id: "go-2", seats: 1 },
+    });
+  });
+
   it.each([
     ["an unknown event type", "UNKNOWN_EVENT_TYPE", { ...headers, "event-type": "booking.deleted" }, valid],
     ["a schema version newer than the known ones", "UNKNOWN_VERSION", { ...headers, "schema-version": "v9" }, valid],

@@ -66,10 +66,11 @@ describe("typed publish", () => {
       "schema-version": "v2",
       source: "bookings-service",
       "retry-count": "0",
-      "content-type": "application/avro",
       "schema-fingerprint": avroCodec(bookingV2).fingerprint,
       tenant: "acme",
     });
+    // Embedded Avro needs no content-type: readers take the format from their generated code.
+    expect(h["content-type"]).toBeUndefined();
     expect(h["event-id"]).toMatch(uuid);
     expect(h["event-id"]).toBe(result.eventId);
     expect(h.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -99,12 +100,34 @@ describe("typed publish", () => {
       "retry-count": "3",
       "event-type": "booking.created",
       "schema-version": "v2",
-      "content-type": "application/avro",
       tenant: "acme",
     });
+    // A caller's content-type would tell readers another format than the one written: dropped.
+    expect(header(record, "content-type")).toBeUndefined();
     expect(header(record, "timestamp")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(result.eventId).toBe("caller-id");
   });
+
+  it.each([
+    ["content-type,schema-fingerprint,retry-count", ["content-type", "schema-fingerprint", "retry-count"]],
+    ["none", []],
+  ] as const)(
+    "KAFKA_PRODUCER_OPTIONAL_HEADERS=%s writes those optional headers and no others; the record reads the same",
+    async (env, written) => {
+      const topic = await newTopic("pub-optional-headers");
+      const event = bookingEvent(topic);
+      await producer(topic, { KAFKA_PRODUCER_OPTIONAL_HEADERS: env }).publishEvent(event, booking(6));
+      const [record] = await readRecords(topic, 1);
+      if (record === undefined) throw new Error("no record");
+      const h = headersOf(record);
+      for (const name of ["content-type", "schema-fingerprint", "retry-count"]) {
+        expect(h[name] !== undefined, name).toBe((written as readonly string[]).includes(name));
+      }
+      // The headers the Go services read are there either way.
+      expect(Object.keys(h)).toEqual(expect.arrayContaining(["event-id", "event-type", "schema-version", "timestamp"]));
+      expect(await decodeRecord(record, [event])).toMatchObject({ version: 2, payload: { booking_id: "booking-6" } });
+    },
+  );
 
   it("the builder writes the same headers, and retry-count in decimal past 9", async () => {
     const topic = await newTopic("pub-builder");
