@@ -3,10 +3,12 @@
  * the client adapter: what the schema topic needs (runtime/serde/schema-topic.ts).
  *
  * Reading takes a snapshot: the end offsets first, then every record below them. kafkajs has no
- * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed: the
- * broker drops the empty group when the reader leaves) and leaves once each partition has been read
- * up to its end offset. The record just below an end offset always exists: compaction never
- * touches the active segment, which holds the end of the log.
+ * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed) and leaves
+ * once each partition has been read up to its end offset. The broker keeps an empty group after its
+ * last member leaves (until `offsets.retention.minutes` have passed), so the reader deletes it: one
+ * read per new schema version would otherwise leave a group behind each time. The record just below
+ * an end offset always exists: compaction never touches the active segment, which holds the end of
+ * the log.
  *
  * Appending uses an idempotent producer (a retry after a lost answer is not written twice), and a
  * new one after any failed append (a new producer id), like the runtime's producer does.
@@ -14,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, type Producer } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
+import { errorMessage } from "../errors/classify.ts";
 import type { Logger } from "../observability/logger.ts";
 import { kafkajsConfig } from "./kafkajs.ts";
 
@@ -65,6 +68,23 @@ export function kafkajsCompactedLog(
     }
   };
 
+  /**
+   * Removes a reader's group once it has left. Best effort: without the right to delete groups
+   * (or a coordinator that does not answer) the empty group - no members, no offsets - stays
+   * until the broker's cleanup, and the read itself succeeded all the same.
+   */
+  const deleteGroup = async (groupId: string): Promise<void> => {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([groupId]);
+    } catch (error) {
+      logger.debug({ groupId, err: errorMessage(error) }, "could not delete the schema reader's group");
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
+
   const appendOne = async (key: string, value: Buffer): Promise<void> => {
     producer ??= (async () => {
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -94,8 +114,9 @@ export function kafkajsCompactedLog(
       const ends = await endOffsets();
       if (ends.size === 0) return [];
       const records: LogRecord[] = [];
+      const groupId = `skeji-schema-reader-${randomUUID()}`;
       const consumer = kafka.consumer({
-        groupId: `skeji-schema-reader-${randomUUID()}`,
+        groupId,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: 100,
       });
@@ -130,6 +151,7 @@ export function kafkajsCompactedLog(
       } finally {
         clearTimeout(timer);
         await consumer.disconnect().catch(() => {});
+        await deleteGroup(groupId);
       }
       return records;
     },
