@@ -14,7 +14,7 @@
  * new one after any failed append (a new producer id), like the runtime's producer does.
  */
 import { randomUUID } from "node:crypto";
-import { Kafka, type Producer } from "kafkajs";
+import { type Admin, Kafka, type Producer } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
 import { errorMessage } from "../errors/classify.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -53,19 +53,13 @@ export function kafkajsCompactedLog(
   /** The append under way: appends go one at a time (see `append`). */
   let appending: Promise<unknown> = Promise.resolve();
 
-  const endOffsets = async (): Promise<Map<number, bigint>> => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      // Listing first: asking for a missing topic's offsets could make the broker create it.
-      if (!(await admin.listTopics()).includes(topic)) return new Map();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(
-        offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)] as const),
-      );
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+  const endOffsets = async (admin: Admin): Promise<Map<number, bigint>> => {
+    // Listing first: asking for a missing topic's offsets could make the broker create it.
+    if (!(await admin.listTopics()).includes(topic)) return new Map();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)] as const),
+    );
   };
 
   /**
@@ -73,15 +67,11 @@ export function kafkajsCompactedLog(
    * (or a coordinator that does not answer) the empty group - no members, no offsets - stays
    * until the broker's cleanup, and the read itself succeeded all the same.
    */
-  const deleteGroup = async (groupId: string): Promise<void> => {
-    const admin = kafka.admin();
+  const deleteGroup = async (admin: Admin, groupId: string): Promise<void> => {
     try {
-      await admin.connect();
       await admin.deleteGroups([groupId]);
     } catch (error) {
       logger.debug({ groupId, err: errorMessage(error) }, "could not delete the schema reader's group");
-    } finally {
-      await admin.disconnect().catch(() => {});
     }
   };
 
@@ -109,51 +99,63 @@ export function kafkajsCompactedLog(
     }
   };
 
+  /** Every record below the end offsets, read as a member of a throwaway group deleted afterwards. */
+  const readBelow = async (admin: Admin): Promise<LogRecord[]> => {
+    const ends = await endOffsets(admin);
+    if (ends.size === 0) return [];
+    const records: LogRecord[] = [];
+    const groupId = `skeji-schema-reader-${randomUUID()}`;
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`reading ${topic} took longer than ${readTimeoutMs} ms`)),
+          readTimeoutMs,
+        );
+        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const end = ends.get(batch.partition);
+              if (end === undefined) return;
+              for (const m of batch.messages) {
+                if (BigInt(m.offset) >= end) break;
+                if (m.key !== null && m.value !== null) records.push({ key: m.key.toString("utf8"), value: m.value });
+              }
+              if (BigInt(batch.lastOffset()) + 1n >= end) {
+                ends.delete(batch.partition);
+                if (ends.size === 0) resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => {});
+      await deleteGroup(admin, groupId);
+    }
+    return records;
+  };
+
   return {
     async readAll() {
-      const ends = await endOffsets();
-      if (ends.size === 0) return [];
-      const records: LogRecord[] = [];
-      const groupId = `skeji-schema-reader-${randomUUID()}`;
-      const consumer = kafka.consumer({
-        groupId,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 100,
-      });
-      let timer: NodeJS.Timeout | undefined;
+      // One admin client for the end offsets and, after the read, the group's deletion.
+      const admin = kafka.admin();
+      await admin.connect();
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`reading ${topic} took longer than ${readTimeoutMs} ms`)),
-            readTimeoutMs,
-          );
-          consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
-          consumer
-            .run({
-              autoCommit: false,
-              eachBatch: async ({ batch }) => {
-                const end = ends.get(batch.partition);
-                if (end === undefined) return;
-                for (const m of batch.messages) {
-                  if (BigInt(m.offset) >= end) break;
-                  if (m.key !== null && m.value !== null) records.push({ key: m.key.toString("utf8"), value: m.value });
-                }
-                if (BigInt(batch.lastOffset()) + 1n >= end) {
-                  ends.delete(batch.partition);
-                  if (ends.size === 0) resolve();
-                }
-              },
-            })
-            .catch(reject);
-        });
+        return await readBelow(admin);
       } finally {
-        clearTimeout(timer);
-        await consumer.disconnect().catch(() => {});
-        await deleteGroup(groupId);
+        await admin.disconnect().catch(() => {});
       }
-      return records;
     },
 
     append(key, value) {
