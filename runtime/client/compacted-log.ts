@@ -4,9 +4,10 @@
  *
  * Reading takes a snapshot: the end offsets first, then every record below them. kafkajs has no
  * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed) and leaves
- * once each partition has been read up to its end offset. The broker keeps an empty group after its
- * last member leaves (until `offsets.retention.minutes` have passed), so the reader deletes it: one
- * read per new schema version would otherwise leave a group behind each time. The record just below
+ * once each partition has been read up to its end offset. The broker does not drop the group when
+ * its last member leaves: an empty group without offsets stays listed until the coordinator's next
+ * expiry pass (`offsets.retention.check.interval.ms`, every 10 minutes by default), so the reader
+ * deletes it, rather than leave one behind per read among the cluster's groups. The record just below
  * an end offset always exists: compaction never touches the active segment, which holds the end of
  * the log.
  *
