@@ -3,17 +3,21 @@
  * the client adapter: what the schema topic needs (runtime/serde/schema-topic.ts).
  *
  * Reading takes a snapshot: the end offsets first, then every record below them. kafkajs has no
- * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed: the
- * broker drops the empty group when the reader leaves) and leaves once each partition has been read
- * up to its end offset. The record just below an end offset always exists: compaction never
- * touches the active segment, which holds the end of the log.
+ * group-less consumer, so a read joins a group of its own (a fresh id, nothing committed) and leaves
+ * once each partition has been read up to its end offset. The broker does not drop the group when
+ * its last member leaves: an empty group without offsets stays listed until the coordinator's next
+ * expiry pass (`offsets.retention.check.interval.ms`, every 10 minutes by default), so the reader
+ * deletes it, rather than leave one behind per read among the cluster's groups. The record just below
+ * an end offset always exists: compaction never touches the active segment, which holds the end of
+ * the log.
  *
  * Appending uses an idempotent producer (a retry after a lost answer is not written twice), and a
  * new one after any failed append (a new producer id), like the runtime's producer does.
  */
 import { randomUUID } from "node:crypto";
-import { Kafka, type Producer } from "kafkajs";
+import { type Admin, Kafka, type Producer } from "kafkajs";
 import type { ClientConfig } from "../config/types.ts";
+import { errorMessage } from "../errors/classify.ts";
 import type { Logger } from "../observability/logger.ts";
 import { kafkajsConfig } from "./kafkajs.ts";
 
@@ -50,18 +54,25 @@ export function kafkajsCompactedLog(
   /** The append under way: appends go one at a time (see `append`). */
   let appending: Promise<unknown> = Promise.resolve();
 
-  const endOffsets = async (): Promise<Map<number, bigint>> => {
-    const admin = kafka.admin();
-    await admin.connect();
+  const endOffsets = async (admin: Admin): Promise<Map<number, bigint>> => {
+    // Listing first: asking for a missing topic's offsets could make the broker create it.
+    if (!(await admin.listTopics()).includes(topic)) return new Map();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)] as const),
+    );
+  };
+
+  /**
+   * Removes a reader's group once it has left. Best effort: without the right to delete groups
+   * (or a coordinator that does not answer) the empty group - no members, no offsets - stays
+   * until the broker's cleanup, and the read itself succeeded all the same.
+   */
+  const deleteGroup = async (admin: Admin, groupId: string): Promise<void> => {
     try {
-      // Listing first: asking for a missing topic's offsets could make the broker create it.
-      if (!(await admin.listTopics()).includes(topic)) return new Map();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(
-        offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)] as const),
-      );
-    } finally {
-      await admin.disconnect().catch(() => {});
+      await admin.deleteGroups([groupId]);
+    } catch (error) {
+      logger.debug({ groupId, err: errorMessage(error) }, "could not delete the schema reader's group");
     }
   };
 
@@ -89,49 +100,63 @@ export function kafkajsCompactedLog(
     }
   };
 
+  /** Every record below the end offsets, read as a member of a throwaway group deleted afterwards. */
+  const readBelow = async (admin: Admin): Promise<LogRecord[]> => {
+    const ends = await endOffsets(admin);
+    if (ends.size === 0) return [];
+    const records: LogRecord[] = [];
+    const groupId = `skeji-schema-reader-${randomUUID()}`;
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`reading ${topic} took longer than ${readTimeoutMs} ms`)),
+          readTimeoutMs,
+        );
+        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const end = ends.get(batch.partition);
+              if (end === undefined) return;
+              for (const m of batch.messages) {
+                if (BigInt(m.offset) >= end) break;
+                if (m.key !== null && m.value !== null) records.push({ key: m.key.toString("utf8"), value: m.value });
+              }
+              if (BigInt(batch.lastOffset()) + 1n >= end) {
+                ends.delete(batch.partition);
+                if (ends.size === 0) resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => {});
+      await deleteGroup(admin, groupId);
+    }
+    return records;
+  };
+
   return {
     async readAll() {
-      const ends = await endOffsets();
-      if (ends.size === 0) return [];
-      const records: LogRecord[] = [];
-      const consumer = kafka.consumer({
-        groupId: `skeji-schema-reader-${randomUUID()}`,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 100,
-      });
-      let timer: NodeJS.Timeout | undefined;
+      // One admin client for the end offsets and, after the read, the group's deletion.
+      const admin = kafka.admin();
+      await admin.connect();
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`reading ${topic} took longer than ${readTimeoutMs} ms`)),
-            readTimeoutMs,
-          );
-          consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
-          consumer
-            .run({
-              autoCommit: false,
-              eachBatch: async ({ batch }) => {
-                const end = ends.get(batch.partition);
-                if (end === undefined) return;
-                for (const m of batch.messages) {
-                  if (BigInt(m.offset) >= end) break;
-                  if (m.key !== null && m.value !== null) records.push({ key: m.key.toString("utf8"), value: m.value });
-                }
-                if (BigInt(batch.lastOffset()) + 1n >= end) {
-                  ends.delete(batch.partition);
-                  if (ends.size === 0) resolve();
-                }
-              },
-            })
-            .catch(reject);
-        });
+        return await readBelow(admin);
       } finally {
-        clearTimeout(timer);
-        await consumer.disconnect().catch(() => {});
+        await admin.disconnect().catch(() => {});
       }
-      return records;
     },
 
     append(key, value) {

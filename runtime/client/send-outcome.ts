@@ -8,6 +8,7 @@
  * | ---------------------------------------------------------------------- | -------------------- |
  * | nothing sent: connecting failed, the topic does not exist              | `PUBLISH_FAILED` / `CONNECTION_FAILED` |
  * | the broker refused one partition's batch for good (authorization, invalid or corrupt record, policy) | `PUBLISH_REJECTED` |
+ * | the broker refused the topic (invalid name, authorization) before any record was given a partition | `PUBLISH_REJECTED` |
  * | the broker refused one partition's batch as too large                  | `RECORD_TOO_LARGE`   |
  * | anything else: a timeout, a lost connection, retries exhausted, `OUT_OF_ORDER_SEQUENCE_NUMBER`, `UNKNOWN_PRODUCER_ID`, `INVALID_PRODUCER_EPOCH`, a refusal in a request that spanned partitions | `PUBLISH_AMBIGUOUS` |
  *
@@ -16,7 +17,12 @@
  * without saying which, so in a request with several partitions the others may have been written.
  * Content refusals (too large, invalid record) are decided on the bytes, which are the same on
  * every attempt, so an earlier attempt of the same batch cannot have been written either.
+ *
+ * A topic refusal in the metadata answer (`partitions` 0: no record was given a partition, so no
+ * produce request was built on any attempt) is definite for the whole request: the records of
+ * every topic in it were never sent. A transport reports `partitions` 0 only when that holds.
  */
+import { isTopicName, topicForm } from "../config/limits.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { howToCreate } from "./topics.ts";
 
@@ -33,6 +39,12 @@ const rejectedTypes: ReadonlySet<string> = new Set([
   "UNSUPPORTED_COMPRESSION_TYPE",
   "INVALID_RECORD",
 ]);
+
+/**
+ * Broker answers that refuse a topic itself (its name, or the client's right to it): given in the
+ * metadata answer, before partitioning, they mean nothing of the request was sent.
+ */
+const topicRefusedTypes: ReadonlySet<string> = new Set(["INVALID_TOPIC_EXCEPTION", "TOPIC_AUTHORIZATION_FAILED"]);
 
 /** Broker answers that refuse a batch for its size. */
 export const tooLargeTypes: ReadonlySet<string> = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
@@ -110,11 +122,18 @@ export function sendFailure(error: unknown, send: FailedSend): SkejiError {
       { cause: error, details: { ...details, brokerError: type, written: false } },
     );
   }
-  if (onePartition && type !== undefined && rejectedTypes.has(type)) {
-    return new SkejiError(ErrorCode.PUBLISH_REJECTED, `the broker refused the records for ${where}: ${text(error)}`, {
-      cause: error,
-      details: { ...details, brokerError: type, written: false },
-    });
+  const beforeSending = send.partitions === 0 && type !== undefined && topicRefusedTypes.has(type);
+  if ((onePartition && type !== undefined && rejectedTypes.has(type)) || beforeSending) {
+    const invalid = send.topics.filter((t) => !isTopicName(t));
+    const why =
+      type === "INVALID_TOPIC_EXCEPTION" && invalid.length > 0
+        ? `: ${invalid.map((t) => JSON.stringify(t.length > 64 ? `${t.slice(0, 64)}...` : t)).join(", ")} ${invalid.length === 1 ? "is not" : "are not"} ${topicForm}`
+        : "";
+    return new SkejiError(
+      ErrorCode.PUBLISH_REJECTED,
+      `the broker refused the records for ${where}: ${text(error)}${why}`,
+      { cause: error, details: { ...details, brokerError: type, written: false } },
+    );
   }
   return new SkejiError(
     ErrorCode.PUBLISH_AMBIGUOUS,

@@ -70,8 +70,9 @@ export interface ProducerClient {
    * and returns one ack per record, in the shape of the input. An ack means the broker wrote the
    * record (with acks=all: every in-sync replica has it). A failure rejects with a SkejiError whose
    * code says what is known of the records: CONNECTION_FAILED or PUBLISH_FAILED (not written),
-   * PUBLISH_REJECTED or RECORD_TOO_LARGE (refused for good, not written), PUBLISH_AMBIGUOUS (may
-   * or may not be written). After a failure no later send may be acknowledged on the strength of
+   * PUBLISH_REJECTED or RECORD_TOO_LARGE (refused for good, not written; a topic the broker
+   * refuses, such as an invalid name, is PUBLISH_REJECTED too), PUBLISH_AMBIGUOUS (may or may not
+   * be written). After a failure no later send may be acknowledged on the strength of
    * a batch whose fate is unknown (an idempotent client moves to a new producer id).
    */
   send(batch: readonly TopicRecords[]): Promise<RecordAck[][]>;

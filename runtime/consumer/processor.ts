@@ -17,8 +17,10 @@ import { dlqTruncatedHeader, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { classifyError, errorMessage, errorTypeName } from "../errors/classify.ts";
 import { ConsumerErrorCode, type ErrorClass } from "../errors/processing.ts";
+import { HeaderName, parseRetryCount } from "../message/headers.ts";
 import type { Logger } from "../observability/logger.ts";
 import { backoffDelay, type Clock, type RetryPolicy, sleepWithHeartbeat } from "../retry/backoff.ts";
+import { messageHeader } from "./message.ts";
 import type { RouteResult } from "./router.ts";
 import type { ConsumedMessage, HandlerContext, MessageOutcome } from "./types.ts";
 import { isHeldUnknownEvent, type UnknownEventInfo } from "./unknown-events.ts";
@@ -243,8 +245,19 @@ export async function handleFailure(
     }
     // A dead letter written for a partition another member now owns would be written twice.
     if (!(await run.confirmOwnership(message.offset))) return done("abandoned", attempt, error);
-    return done(await deadLetter(deps, message, error, errorClass, attempt - 1), attempt, error);
+    return done(await deadLetter(deps, message, error, errorClass, retriesSoFar(message, attempt)), attempt, error);
   }
+}
+
+/**
+ * The dead letter's `retry-count`: the retries the record had behind it when it arrived (its own
+ * `retry-count`, which a replay from the DLQ sets to the dead letter's count + 1) plus the retries
+ * made here. A record that goes round DLQ -> replay -> DLQ so keeps counting instead of starting
+ * again at 0 each time. Handlers see the received header unchanged, and `attempt` counts this
+ * delivery's attempts only.
+ */
+function retriesSoFar(message: ConsumedMessage, attempt: number): number {
+  return parseRetryCount(messageHeader(message, HeaderName.retryCount)) + (attempt - 1);
 }
 
 async function deadLetter(

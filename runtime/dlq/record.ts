@@ -13,7 +13,7 @@
  * | `dlq-error-class`    | `permanent`, or `transient` when retries were exhausted             |
  * | `dlq-timestamp`      | when it was dead-lettered, RFC 3339 (UTC), as the Go services write it |
  * | `dlq-consumer-group` | the consumer group that gave up                                      |
- * | `retry-count`        | retries made before giving up (0 = failed on the first attempt), decimal |
+ * | `retry-count`        | retries before giving up: the received `retry-count` (0 if none) plus the retries made here, decimal (processor.ts) |
  * | `dlq-truncated`      | only on a record too large to dead-letter whole (see truncate.ts): JSON, the original size in bytes of the record and of each part cut or dropped, e.g. `{"record":2097305,"value":1048576,"header:blob":1048576}` |
  *
  * These headers replace any of the same name on the original record; every other original

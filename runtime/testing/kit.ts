@@ -64,7 +64,7 @@ export interface DeadLetter extends KitRecord {
   readonly errorType: string | undefined;
   /** `dlq-error-class`: `permanent`, or `transient` when the retries ran out. */
   readonly errorClass: string | undefined;
-  /** `retry-count`: retries made before giving up. */
+  /** `retry-count`: retries before giving up, the received `retry-count` included. */
   readonly retryCount: number | undefined;
   readonly consumerGroup: string | undefined;
 }

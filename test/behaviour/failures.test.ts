@@ -59,6 +59,30 @@ describe.each(transports)("$name", ({ create }) => {
     });
   });
 
+  it("a record that arrived with a retry-count (a replayed dead letter) is dead-lettered with that count plus the retries made", async () => {
+    const topic = await t.topic("replayed");
+    const event = slotEvent(topic);
+    await t.producer().publishEvent(event, { id: "s-1", seq: 1, note: "" }, { headers: { "retry-count": "4" } });
+    const group = `${topic}-g`;
+    const consumer = t.consumer({ groupId: group, maxRetries: 2 });
+    const seen: { attempt: number; retryCount: string | undefined }[] = [];
+    consumer.on(event, (e) => {
+      seen.push({ attempt: e.attempt, retryCount: e.headers["retry-count"] });
+      throw newTransientError("calendar service unavailable");
+    });
+    await t.start(consumer);
+    await t.until(async () => (await t.committed(group, topic))[0] === 1, "the message committed");
+    // The handler sees the header as received; `attempt` counts this delivery's attempts.
+    expect(seen).toEqual([
+      { attempt: 1, retryCount: "4" },
+      { attempt: 2, retryCount: "4" },
+      { attempt: 3, retryCount: "4" },
+    ]);
+    const dlq = await t.records(`${topic}-dlq`);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]?.text).toMatchObject({ "retry-count": "6", "dlq-error-class": "transient" });
+  });
+
   it("a dead letter keeps the key, the value bytes and every original header, and says where it came from", async () => {
     const topic = await t.topic("dead", 3);
     const event = slotEvent(topic);

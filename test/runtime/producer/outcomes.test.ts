@@ -2,7 +2,8 @@
  * What a failed publish tells its caller, against the real broker: a record too large for the
  * producer is refused before anything is sent; one too large for the topic is refused by the
  * broker, and a batch that is too large only as a whole is split and written; a record the broker
- * refuses for good is PUBLISH_REJECTED, not retried, and the producer goes on; a payload whose
+ * refuses for good is PUBLISH_REJECTED, not retried, and the producer goes on, as is a record for a
+ * topic whose name the broker refuses; a payload whose
  * getter throws is INVALID_PAYLOAD. (A lost answer, PUBLISH_AMBIGUOUS, is proven in the fault suite.)
  */
 import { Registry } from "prom-client";
@@ -128,6 +129,26 @@ describe("a record the broker refuses for good", () => {
     expect(next.offset).toBe("0");
     const [record] = await readRecords(topic, 1);
     expect(record?.value?.toString()).toBe("keyed");
+  });
+});
+
+describe("a topic name the broker refuses", () => {
+  it.each([
+    ["illegal characters", "bad topic!"],
+    ["too long", "t".repeat(250)],
+    ["..", ".."],
+  ])("(%s) is PUBLISH_REJECTED, not written, saying what a topic name is", async (_, name) => {
+    const topic = await newTopic("valid");
+    const { producer, requests } = counted(topic);
+    const refused = await settle(producer.publish(newMessage().withTopic(name).withKey("k").withValue("v").build()));
+    expect(refused.ok).toBe(false);
+    const error = (refused as { error: SkejiError }).error;
+    expect(error.code).toBe("PUBLISH_REJECTED");
+    expect(error.details).toMatchObject({ written: false, brokerError: "INVALID_TOPIC_EXCEPTION" });
+    expect(error.message).toMatch(/is not a topic name \(letters, digits/);
+    expect(requests).toEqual([]); // no produce request was sent
+    const next = await producer.publish(newMessage().withKey("k").withValue("valid").build());
+    expect(next.offset).toBe("0");
   });
 });
 

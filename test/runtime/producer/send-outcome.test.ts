@@ -51,6 +51,24 @@ describe("sendFailure", () => {
     ],
     ["refused before partitioning", protocol("INVALID_RECORD"), send({ partitions: 0 }), "PUBLISH_AMBIGUOUS"],
     [
+      "invalid topic in the metadata answer: nothing sent",
+      protocol("INVALID_TOPIC_EXCEPTION"),
+      send({ partitions: 0, topics: ["t", "bad topic"] }),
+      "PUBLISH_REJECTED",
+    ],
+    [
+      "topic authorization in the metadata answer: nothing sent",
+      protocol("TOPIC_AUTHORIZATION_FAILED"),
+      send({ partitions: 0 }),
+      "PUBLISH_REJECTED",
+    ],
+    [
+      "invalid topic after partitioning, several partitions",
+      protocol("INVALID_TOPIC_EXCEPTION"),
+      send({ partitions: 2 }),
+      "PUBLISH_AMBIGUOUS",
+    ],
+    [
       "missing topic, confirmed",
       protocol("UNKNOWN_TOPIC_OR_PARTITION", true),
       send({ missingTopics: ["t"] }),

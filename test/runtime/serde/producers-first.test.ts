@@ -171,6 +171,31 @@ describe("a v2 producer deployed before its v1 consumers", () => {
   });
 });
 
+describe("a consumer that reads the schema topic", () => {
+  it("leaves no skeji-schema-reader-* group behind", async () => {
+    const readerGroups = async (): Promise<Set<string>> =>
+      new Set(
+        (await fx.admin.listGroups()).groups
+          .map((g) => g.groupId)
+          .filter((id) => id.startsWith("skeji-schema-reader-")),
+      );
+    const topic = await fx.topic("travel-groups");
+    const schemaTopic = uniqueName("schemas");
+    await producer(topic, noRegistry(schemaTopic)).publishEvent(writerEvent(topic), { id: "r-1", at, channel: "web" });
+    await fx.admin.connect();
+    const before = await readerGroups();
+
+    const handled = await consumeAsV1(topic, "avro", 1, {
+      schemaRegistry: undefined,
+      schemaTopic: { topic: schemaTopic },
+    });
+    expect(handled.map((h) => h.payload)).toEqual([{ id: "r-1", at, seats: 1 }]); // the v2 schema was read
+
+    const left = [...(await readerGroups())].filter((id) => !before.has(id));
+    expect(left).toEqual([]);
+  });
+});
+
 describe("the schema topic", () => {
   const schemaTopic = uniqueName("schemas");
   let topic: string;
