@@ -44,7 +44,7 @@ function finalTypes(error: unknown, depth = 0, out = new Set<string | undefined>
 }
 
 /** The broker's refusal, when every failed request of the send ended on the same one. */
-function brokerErrorType(error: unknown): string | undefined {
+export function brokerErrorType(error: unknown): string | undefined {
   const types = finalTypes(error);
   if (types.size !== 1) return undefined;
   return [...types][0];

@@ -45,7 +45,7 @@ import type { ClientConfig } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { createPartitioner, type PartitionerName } from "./partitioners.ts";
-import { errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
+import { brokerErrorType, errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
 import { type FailedSend, sendFailure } from "./send-outcome.ts";
 import type {
   KafkaClient,
@@ -325,7 +325,10 @@ class PlatformaticProducer implements ProducerClient {
       // Nothing was sent: only metadata was asked for.
       const missing = unknownTopic(error) ? await this.missingTopics(producer, topics) : undefined;
       const known = missing !== undefined && missing.length > 0;
-      throw sendFailure(readable(error), failed(0, known, known ? { missingTopics: missing } : {}));
+      // A broker's refusal of the metadata request (e.g. INVALID_TOPIC_EXCEPTION for a name that is
+      // not a topic name) is an answer: the cluster was reached, and no record was sent.
+      const answered = brokerErrorType(error) !== undefined;
+      throw platformaticFailure(error, failed(0, known || answered, known ? { missingTopics: missing } : {}));
     }
     let result: Awaited<ReturnType<Producer["send"]>>;
     try {
