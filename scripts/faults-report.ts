@@ -4,7 +4,9 @@
  * suite; `--check` only prints the table.
  */
 
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resultsFile, type ScenarioRow } from "../test/faults/report.ts";
@@ -52,6 +54,9 @@ if (process.argv.includes("--check")) {
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`${doc} has no ${begin} ... ${end} markers`);
   writeFileSync(doc, `${text.slice(0, from + begin.length)}\n${rendered}\n${text.slice(to)}`);
+  // In the repository's Markdown format (Biome's aligned tables), so that lint passes afterwards.
+  const biome = createRequire(join(repoRoot, "package.json")).resolve("@biomejs/biome/bin/biome");
+  execFileSync(process.execPath, [biome, "format", "--write", doc], { stdio: ["ignore", "ignore", "inherit"] });
   console.log(`wrote ${all.length} scenarios to ${doc}`);
 }
 const lost = all.filter((r) => r.lost > 0);
