@@ -23,6 +23,9 @@
  *
  *   npm run bench:produce -- [--messages 20000] [--batch 1000] [--linger 10] [--partitions 3]
  *                            [--rounds 5] [--warmup 1] [--compression snappy] [--json]
+ *                            [--only sdk-platformatic,platformatic]
+ *
+ * `--only` runs the named contenders alone (e.g. under `node --cpu-prof`); ratios need both of a pair.
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
@@ -57,6 +60,8 @@ interface ProduceArgs {
   readonly warmup: number;
   readonly compression: Compression;
   readonly json: boolean;
+  /** The contenders to run; all when undefined. */
+  readonly only: ReadonlySet<string> | undefined;
 }
 
 /** Reads the command line; throws with the option's name on a bad value. */
@@ -72,6 +77,7 @@ function parseProduceArgs(argv: readonly string[]): ProduceArgs {
       warmup: { type: "string", default: "1" },
       compression: { type: "string", default: "snappy" },
       json: { type: "boolean", default: false },
+      only: { type: "string" },
     },
     strict: true,
   });
@@ -93,6 +99,7 @@ function parseProduceArgs(argv: readonly string[]): ProduceArgs {
     warmup: int("warmup", 0),
     compression: compression as Compression,
     json: values.json === true,
+    only: values.only === undefined ? undefined : new Set(values.only.split(",").map((n) => n.trim())),
   };
 }
 
@@ -245,6 +252,13 @@ function bookings(count = args.messages): Booking[] {
   return Array.from({ length: count }, (_, i) => booking(i));
 }
 
+/** Ratios reported besides the SDK's over each other contender. */
+const pairs: [string, string][] = [
+  ["sdk-platformatic", "kafkajs"],
+  ["sdk-platformatic", "platformatic"],
+  ["platformatic", "kafkajs"],
+];
+
 async function main(): Promise<void> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const loadStart = loadavg();
@@ -255,6 +269,7 @@ async function main(): Promise<void> {
   const ready: Contender[] = [];
   try {
     for (const [name, setup] of contenders) {
+      if (args.only !== undefined && !args.only.has(name)) continue;
       const topic = await createTopic(`bench-produce-${name}-${suffix}`, args.partitions);
       topics.push(topic);
       const contender = await setup(topic, records);
@@ -283,11 +298,7 @@ async function main(): Promise<void> {
       ready,
       rounds,
       loadStart,
-      [
-        ["sdk-platformatic", "kafkajs"],
-        ["sdk-platformatic", "platformatic"],
-        ["platformatic", "kafkajs"],
-      ],
+      pairs.filter(([a, b]) => ready.some((c) => c.name === a) && ready.some((c) => c.name === b)),
     );
     if (args.json) console.log(JSON.stringify(result));
     else printResult(result, "produce benchmark");

@@ -44,7 +44,7 @@ import type { Producer as PltProducer, ProducerOptions as PltProducerOptions } f
 import type { ClientConfig } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
-import { createPartitioner, type PartitionerName } from "./partitioners.ts";
+import { createPartitioner, keyIndex, type PartitionerName } from "./partitioners.ts";
 import { brokerErrorType, errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
 import { type FailedSend, sendFailure } from "./send-outcome.ts";
 import type {
@@ -165,7 +165,6 @@ class PlatformaticProducer implements ProducerClient {
   private closed = false;
   private readonly retiring = new Set<Promise<void>>();
   private readonly listeners = new Set<(event: ProduceRequestEvent) => void>();
-  private readonly partitioner: Partitioner;
   private readonly partitioners: Readonly<Record<PartitionerName, Partitioner>>;
   /** Instances created so far (1 + retirements once connected), for logs and tests. */
   generation = 0;
@@ -185,7 +184,6 @@ class PlatformaticProducer implements ProducerClient {
       );
     }
     this.partitioners = { murmur2: createPartitioner("murmur2"), fnv1a: createPartitioner("fnv1a") };
-    this.partitioner = this.partitioners[options.partitioner ?? "murmur2"];
   }
 
   connect(): Promise<void> {
@@ -340,16 +338,23 @@ class PlatformaticProducer implements ProducerClient {
       this.retire(errorText(error));
       throw platformaticFailure(error, failed(plan.count, true));
     }
-    const next = new Map<string, bigint>();
-    for (const o of result.offsets ?? []) next.set(`${o.topic}\u0000${o.partition}`, o.offset);
+    // Each partition's records count up from the base offset the broker answered with (numbers
+    // while they are exact, as offsets are in practice; bigints beyond).
+    const next = new Map<string, (number | bigint | undefined)[]>();
+    for (const o of result.offsets ?? []) {
+      const byPartition = next.get(o.topic) ?? [];
+      next.set(o.topic, byPartition);
+      byPartition[o.partition] = o.offset <= maxExact ? Number(o.offset) : o.offset;
+    }
     let unanswered: SkejiError | undefined;
-    const acks = batch.map((t, i) =>
-      t.records.map((_record, j): RecordAck => {
-        const partition = plan.partitions[i]?.[j] ?? -1;
+    const acks = batch.map((t, i) => {
+      const chosen = plan.partitions[i] as number[];
+      const byPartition = next.get(t.topic);
+      return t.records.map((_record, j): RecordAck => {
+        const partition = chosen[j] ?? -1;
         if (this.options.requiredAcks === 0) return { topic: t.topic, partition, offset: undefined };
-        const key = `${t.topic}\u0000${partition}`;
-        const offset = next.get(key);
-        if (offset === undefined || offset < 0n) {
+        const offset = byPartition?.[partition];
+        if (offset === undefined || offset < 0) {
           unanswered ??= new SkejiError(
             ErrorCode.PUBLISH_AMBIGUOUS,
             `publishing to ${t.topic} may or may not have succeeded: the broker's answer did not cover partition ${partition}; the record may be in the topic (publishing it again may duplicate it)`,
@@ -357,10 +362,10 @@ class PlatformaticProducer implements ProducerClient {
           );
           return { topic: t.topic, partition, offset: undefined, error: unanswered };
         }
-        next.set(key, offset + 1n);
+        (byPartition as (number | bigint)[])[partition] = typeof offset === "number" ? offset + 1 : offset + 1n;
         return { topic: t.topic, partition, offset: String(offset) };
-      }),
-    );
+      });
+    });
     if (unanswered !== undefined) this.retire(unanswered.message);
     return acks;
   }
@@ -371,7 +376,8 @@ class PlatformaticProducer implements ProducerClient {
     const metadata = await producer.metadata({ topics, autocreateTopics: this.options.allowAutoTopicCreation });
     const messages: SendPlan["messages"] = [];
     const partitions: number[][] = [];
-    const distinct = new Set<string>();
+    /** The partitions written, by topic. */
+    const distinct = new Map<string, Set<number>>();
     for (const t of batch) {
       const topic = metadata.topics.get(t.topic);
       const count = topic?.partitionsCount ?? 0;
@@ -382,24 +388,31 @@ class PlatformaticProducer implements ProducerClient {
           { details: { topics: [t.topic], written: false } },
         );
       }
-      const partitionMetadata = (topic?.partitions ?? []).map((p, partitionId) => ({
-        partitionId,
-        leader: p.leader,
-        partitionErrorCode: 0,
-        replicas: p.replicas,
-        isr: p.isr,
-      }));
+      let partitionMetadata: PartitionerArgs["partitionMetadata"] | undefined;
       const chosen: number[] = [];
+      const used = distinct.get(t.topic) ?? new Set<number>();
+      distinct.set(t.topic, used);
       for (const record of t.records) {
+        const key = record.key === null ? undefined : utf8(record.key);
         let partition = record.partition;
         if (partition === undefined) {
-          const partitioner =
-            record.partitioner === undefined ? this.partitioner : this.partitioners[record.partitioner];
-          partition = partitioner({
-            topic: t.topic,
-            partitionMetadata,
-            message: { key: record.key, value: record.value },
-          } as PartitionerArgs);
+          const name = record.partitioner ?? this.options.partitioner ?? "murmur2";
+          if (key !== undefined) partition = keyIndex(name, key, count);
+          else {
+            // Keyless records are spread round robin, as kafkajs's default partitioner spreads them.
+            partitionMetadata ??= (topic?.partitions ?? []).map((p, partitionId) => ({
+              partitionId,
+              leader: p.leader,
+              partitionErrorCode: 0,
+              replicas: p.replicas,
+              isr: p.isr,
+            }));
+            partition = this.partitioners[name]({
+              topic: t.topic,
+              partitionMetadata,
+              message: { key: null, value: record.value },
+            } as PartitionerArgs);
+          }
         } else if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
           throw new SkejiError(
             ErrorCode.PUBLISH_REJECTED,
@@ -408,12 +421,14 @@ class PlatformaticProducer implements ProducerClient {
           );
         }
         chosen.push(partition);
-        distinct.add(`${t.topic}\u0000${partition}`);
-        messages.push(toMessage(t.topic, partition, record));
+        used.add(partition);
+        messages.push(toMessage(t.topic, partition, key, record));
       }
       partitions.push(chosen);
     }
-    return { messages, partitions, count: distinct.size };
+    let count = 0;
+    for (const used of distinct.values()) count += used.size;
+    return { messages, partitions, count };
   }
 
   /** The topics the cluster does not have, asked one by one (the client names only the first it misses). */
@@ -441,24 +456,67 @@ const brokerName = (b: { host: string; port: number } | undefined) =>
 
 const utf8 = (v: string | Buffer): Buffer => (typeof v === "string" ? Buffer.from(v, "utf8") : v);
 
+/** The largest offset counted in numbers (beyond it, in bigints) with room for a batch's records after it. */
+const maxExact = BigInt(Number.MAX_SAFE_INTEGER - 2 ** 31);
+
+/** Header names as bytes, converted once: a producer writes the same few names on every record. */
+const headerNames = new Map<string, Buffer>();
+
+/** The bytes of a header name, shared by every record that has it. */
+function nameBytes(name: string): Buffer {
+  let bytes = headerNames.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, "utf8");
+    // Bounded: names come from code, but a service could make them up (e.g. from data).
+    if (headerNames.size < 1024) headerNames.set(name, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The last value of each header name as bytes: most headers (event type, schema version,
+ * retry count, fingerprint) carry the same value on every record, and are converted once.
+ */
+const lastValues = new Map<string, { text: string; bytes: Buffer }>();
+
+function valueBytes(name: string, value: string | Buffer): Buffer {
+  if (typeof value !== "string") return value;
+  const last = lastValues.get(name);
+  if (last !== undefined && last.text === value) return last.bytes;
+  const bytes = Buffer.from(value, "utf8");
+  if (last !== undefined) {
+    last.text = value;
+    last.bytes = bytes;
+  } else if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes });
+  return bytes;
+}
+
 /**
  * One record in the client's shape. The client writes keys, values and headers as they are, and
  * measures a string by its UTF-16 length, so everything is handed over as bytes. A repeated header
- * gets a key Buffer per value (the client's header Map keys by identity).
+ * gets a key Buffer per value (the client's header Map keys by identity). The same name and value
+ * Buffers serve every record: the client only appends them to its request (by reference) and never
+ * writes to them.
  */
-function toMessage(topic: string, partition: number, record: OutgoingRecord): SendPlan["messages"][number] {
+function toMessage(
+  topic: string,
+  partition: number,
+  key: Buffer | undefined,
+  record: OutgoingRecord,
+): SendPlan["messages"][number] {
   const headers = new Map<Buffer, Buffer>();
   for (const name of Object.keys(record.headers)) {
     const value = record.headers[name] as OutgoingHeaderValue;
-    if (typeof value === "string" || Buffer.isBuffer(value)) headers.set(utf8(name), utf8(value));
-    else for (const one of value) headers.set(utf8(name), utf8(one));
+    if (typeof value === "string" || Buffer.isBuffer(value)) headers.set(nameBytes(name), valueBytes(name, value));
+    else {
+      let first = true;
+      for (const one of value) {
+        headers.set(first ? nameBytes(name) : utf8(name), utf8(one));
+        first = false;
+      }
+    }
   }
-  return {
-    topic,
-    partition,
-    key: record.key === null ? undefined : utf8(record.key),
-    value: record.value,
-    headers,
-    ...(record.timestamp === undefined ? {} : { timestamp: BigInt(record.timestamp) }),
-  };
+  const message: SendPlan["messages"][number] = { topic, partition, key, value: record.value, headers };
+  if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
+  return message;
 }
