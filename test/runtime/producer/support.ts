@@ -1,7 +1,8 @@
 /** Shared pieces of the producer tests: test events, topic creation, and reading records back from the real broker. */
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import { registerCompressionCodecs } from "../../../runtime/client/compression.ts";
-import { defineEvent, type ProducerConfig, producerConfigFromEnv } from "../../../runtime/index.ts";
+import { defineEvent, ensureTopics, type ProducerConfig, producerConfigFromEnv } from "../../../runtime/index.ts";
+import { silentLogger } from "../../../runtime/observability/logger.ts";
 import { brokers, registryUrl, uniqueName } from "../../infra/env.ts";
 
 export const bookingV1 = {
@@ -59,13 +60,13 @@ export function booking(i: number, phone = `+97250000${String(i % 10)}`): Bookin
 
 export const kafka = new Kafka({ brokers: brokers(), clientId: "producer-tests", logLevel: logLevel.NOTHING });
 
-/** Producer config from a test environment: the real broker and registry, fast retries. */
 /**
  * The transport the producer tests run on: kafkajs, or the one KAFKA_TRANSPORT names (the suite
  * runs these files once per transport; see `npm run test:transports`).
  */
 export const transport = process.env.KAFKA_TRANSPORT ?? "kafkajs";
 
+/** Producer config from a test environment: the real broker and registry, fast retries. */
 export function testConfig(topic: string, env: Record<string, string> = {}): ProducerConfig {
   return producerConfigFromEnv(topic, {
     KAFKA_BROKERS: brokers().join(","),
@@ -77,23 +78,17 @@ export function testConfig(topic: string, env: Record<string, string> = {}): Pro
   });
 }
 
+/**
+ * Creates topics through the runtime's ensureTopics, which waits until every partition's leader
+ * answers (kafkajs's own waitForLeaders gives up when a fresh topic's metadata still says
+ * UNKNOWN_TOPIC_OR_PARTITION, which a broker under load does for a moment).
+ */
 export async function createTopics(
   ...topics: { topic: string; partitions?: number; config?: Record<string, string> }[]
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: topics.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.partitions ?? 1,
-        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const first = topics[0];
+  if (first === undefined) return;
+  await ensureTopics(testConfig(first.topic), topics, { logger: silentLogger });
 }
 
 export async function newTopic(prefix: string, partitions = 1, config: Record<string, string> = {}): Promise<string> {
