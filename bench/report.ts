@@ -277,6 +277,26 @@ Where the contenders still differ:
   (median of three runs). Each run starts a fresh JVM, so its JIT warm-up is inside the measured span, which weighs on short runs.
   So the Java numbers show what Kafka's own client does with less work per record; they are not the same work.${java.skipped === undefined ? "" : ` Not run this time: ${java.skipped}.`}
 
+## What stands in the way
+
+- **The client's record codec, not the SDK's code.** Profiles of the publish path
+  (\`bench/record-path.ts\`, \`node --cpu-prof\`) put most of the CPU in the client turning records into
+  bytes and back; the SDK's own work (validation, Avro encoding, headers, metrics) is a small part.
+  kafkajs allocates a zeroed buffer for every header it encodes and rebuilds the header object once
+  per header when it decodes, so its cost follows the number of headers more than their size. That
+  is why the producer is fastest on the @platformatic/kafka transport (\`KAFKA_TRANSPORT=platformatic\`,
+  see docs/configuration.md), and why fewer optional headers
+  (\`KAFKA_PRODUCER_OPTIONAL_HEADERS\`) pay on both transports.
+- **Towards Kafka's Java client.** Its producer encodes on the caller's thread and sends from an I/O
+  thread of its own, with several requests in flight per connection, and the JIT-compiled
+  encoder writes into pooled buffers; a Node.js client does all of it on one thread, and garbage
+  collection takes a large share (about a quarter of the SDK's publish CPU in the profiles).
+  The perf tool also does less per record (no key, no headers, one payload reused). Closing the
+  rest of the gap needs a record codec that allocates per batch instead of per header, and
+  pipelined requests where the idempotent sequence rules allow them.
+- **Consuming** is bounded by the client's fetch decoding: the SDK's own work per record (routing,
+  schema checks, typed payload, offset resolution) is a small part of the CPU per message.
+
 ## How to read the numbers
 
 - Messages per second move with everything else on the machine; a busy second slows every
