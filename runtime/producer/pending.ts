@@ -25,6 +25,8 @@ export class Pending implements BatchItem {
   deadline: PublishDeadline | undefined = undefined;
   resolve: (result: PublishResult) => void = noop;
   reject: (error: unknown) => void = noop;
+  /** Types and reports a failure before it rejects, for a publish run without middleware. */
+  report: ((ctx: PublishContext, error: unknown) => unknown) | undefined = undefined;
   readonly topic: string;
   readonly eventId: string;
   private readonly started = performance.now();
@@ -68,7 +70,7 @@ export class Pending implements BatchItem {
 
   settle(ack: RecordAck | undefined, error: unknown): void {
     if (ack === undefined) {
-      this.reject(error);
+      this.reject(this.report === undefined ? error : this.report(this.ctx, error));
       return;
     }
     this.metrics.latency(this.topic, (performance.now() - this.started) / 1000);
