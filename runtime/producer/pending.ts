@@ -68,6 +68,12 @@ export class Pending implements BatchItem {
     return this.record as OutgoingRecord;
   }
 
+  /** The promise `settle` settles (called once). */
+  promise(): Promise<PublishResult> {
+    capturing = this;
+    return new Promise<PublishResult>(capture);
+  }
+
   settle(ack: RecordAck | undefined, error: unknown): void {
     if (ack === undefined) {
       this.reject(this.report === undefined ? error : this.report(this.ctx, error));
@@ -85,6 +91,19 @@ export class Pending implements BatchItem {
 }
 
 const noop = (): void => {};
+
+/**
+ * The executor of every Pending's promise, taking its resolving functions into `capturing`: one
+ * function for all publishes rather than a closure per publish. Executors run synchronously, so
+ * `capturing` is always the Pending whose promise is being made.
+ */
+let capturing: Pending | undefined;
+function capture(resolve: (result: PublishResult) => void, reject: (error: unknown) => void): void {
+  const pending = capturing as Pending;
+  pending.resolve = resolve;
+  pending.reject = reject;
+  capturing = undefined;
+}
 type SchemaHeaderFilter = (headers: EncodedValue["headers"]) => EncodedValue["headers"];
 const keepAll: SchemaHeaderFilter = (headers) => headers;
 

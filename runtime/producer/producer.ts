@@ -476,10 +476,7 @@ class KafkaProducer implements Producer {
     pending.partitioner = this.partitionerOf(pending.ctx);
     if (value !== undefined) pending.setValue(value);
     if (direct) pending.report = this.reportFailure;
-    const settled = new Promise<PublishResult>((resolve, reject) => {
-      pending.resolve = resolve;
-      pending.reject = reject;
-    });
+    const settled = pending.promise();
     this.batcher.add(pending);
     if (!this.config.async) return settled;
     const { ctx } = pending;
