@@ -114,6 +114,8 @@ class KafkaProducer implements Producer {
   private readonly firstRetryCount: string | undefined;
   /** The encoders' schema headers this producer writes (`optionalHeaders`). */
   private readonly schemaHeaders: ReturnType<typeof schemaHeaderFilter>;
+  /** `reported`, bound once: the failure report of a publish run without middleware. */
+  private readonly reportFailure = (ctx: PublishContext, error: unknown): SkejiError => this.reported(ctx, error);
 
   constructor(
     config: ProducerConfig,
@@ -297,16 +299,50 @@ class KafkaProducer implements Producer {
     return composeProducerMiddleware(this.middleware, (ctx) => this.enqueue(ctx));
   }
 
-  private async run(ctx: PublishContext): Promise<PublishResult> {
+  /**
+   * Runs a publish through the middleware. Without middleware (the usual case) the innermost
+   * layer is called directly and types and reports its own failures: no promise wraps each publish.
+   */
+  private run(ctx: PublishContext): Promise<PublishResult> {
+    if (this.middleware.length === 0) {
+      try {
+        return this.enqueue(ctx, true);
+      } catch (error) {
+        return Promise.reject(this.reported(ctx, error));
+      }
+    }
+    return this.runChain(ctx);
+  }
+
+  private async runChain(ctx: PublishContext): Promise<PublishResult> {
     try {
       return await this.chain(ctx);
     } catch (error) {
-      const typed = toSkejiError(error);
-      // In async mode the rejection is the report: onError is for what resolved and failed later.
-      // An abort is the caller's own doing, already reported to it.
-      if (!this.config.async && !this.isAbortOf(ctx, error)) this.options.onError?.(typed, ctx);
-      throw typed;
+      throw this.reported(ctx, error);
     }
+  }
+
+  /** A failed publish's typed error, passed to `onError` as well when the mode says so. */
+  private reported(ctx: PublishContext, error: unknown): SkejiError {
+    const typed = toSkejiError(error);
+    // In async mode the rejection is the report: onError is for what resolved and failed later.
+    // An abort is the caller's own doing, already reported to it.
+    if (!this.config.async && !this.isAbortOf(ctx, error)) this.options.onError?.(typed, ctx);
+    return typed;
+  }
+
+  /** The failure of `promise`, typed and reported; `promise` itself unless `direct`. */
+  private reporting(ctx: PublishContext, promise: Promise<PublishResult>, direct: boolean): Promise<PublishResult> {
+    return direct
+      ? promise.catch((error: unknown) => {
+          throw this.reported(ctx, error);
+        })
+      : promise;
+  }
+
+  /** A publish rejected before it was queued: typed and reported when `direct`. */
+  private rejected(ctx: PublishContext, error: unknown, direct: boolean): Promise<never> {
+    return Promise.reject(direct ? this.reported(ctx, error) : error);
   }
 
   /** The deadline of a publish given a signal or a timeout; undefined (the usual case) for neither. */
@@ -327,20 +363,23 @@ class KafkaProducer implements Producer {
     return ctx.signal !== undefined && error !== undefined && this.deadlines.get(ctx.signal)?.aborted === error;
   }
 
-  /** The innermost layer: encode (validating), queue, and wait for the ack (or not, in async mode). */
-  private enqueue(ctx: PublishContext): Promise<PublishResult> {
-    if (this.closed) return Promise.reject(closedError());
-    if (ctx.signal?.aborted === true) return Promise.reject(ctx.signal.reason);
+  /**
+   * The innermost layer: encode (validating), queue, and wait for the ack (or not, in async mode).
+   * `direct` when no middleware runs around it: its failures are typed and reported here.
+   */
+  private enqueue(ctx: PublishContext, direct = false): Promise<PublishResult> {
+    if (this.closed) return this.rejected(ctx, closedError(), direct);
+    if (ctx.signal?.aborted === true) return this.rejected(ctx, ctx.signal.reason, direct);
     const keyError = this.keyErrors.get(ctx);
-    if (keyError !== undefined && ctx.key === undefined) return Promise.reject(keyError);
+    if (keyError !== undefined && ctx.key === undefined) return this.rejected(ctx, keyError, direct);
     if (ctx.descriptor === undefined) {
       let value: Buffer | null;
       try {
         value = messageValueBytes(ctx.value);
       } catch (error) {
-        return Promise.reject(error);
+        return this.rejected(ctx, error, direct);
       }
-      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), value);
+      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, undefined), value, direct);
     }
     const encoder = this.serde.encoder(ctx.descriptor);
     // The first publish of a version waits until consumers can find its writer schema.
@@ -349,34 +388,48 @@ class KafkaProducer implements Producer {
       this.preparing.add(ready);
       const done = () => this.preparing.delete(ready);
       ready.then(done, done);
-      return ready.then(() => this.encodeAndQueue(ctx, encoder));
+      return this.reporting(
+        ctx,
+        ready.then(() => this.encodeAndQueue(ctx, encoder, false)),
+        direct,
+      );
     }
-    return this.encodeAndQueue(ctx, encoder);
+    return this.encodeAndQueue(ctx, encoder, direct);
   }
 
   /** Encodes (now or when its batch is assembled) and queues a typed event. */
-  private encodeAndQueue(ctx: PublishContext, encoder: EventEncoder): Promise<PublishResult> {
+  private encodeAndQueue(ctx: PublishContext, encoder: EventEncoder, direct: boolean): Promise<PublishResult> {
     if (!this.config.async && encoder.deferrable === true) {
       // Encoded when its batch is assembled (overlapping the previous round trip); errors still reject this publish.
-      return this.queue(new Pending(this.metrics, this.acknowledges, ctx, encoder, this.schemaHeaders), undefined);
+      return this.queue(
+        new Pending(this.metrics, this.acknowledges, ctx, encoder, this.schemaHeaders),
+        undefined,
+        direct,
+      );
     }
     let encoded: EncodedValue | Promise<EncodedValue>;
     try {
       encoded = encoder.encode(ctx.value, ctx.topic);
     } catch (error) {
-      return Promise.reject(payloadError(error, ctx.descriptor?.type ?? ""));
+      return this.rejected(ctx, payloadError(error, ctx.descriptor?.type ?? ""), direct);
     }
     if (encoded instanceof Promise) {
-      return encoded.then((e) =>
-        this.queue(
-          new Pending(this.metrics, this.acknowledges, ctx, undefined),
-          withHeaders(ctx, e, this.schemaHeaders),
+      return this.reporting(
+        ctx,
+        encoded.then((e) =>
+          this.queue(
+            new Pending(this.metrics, this.acknowledges, ctx, undefined),
+            withHeaders(ctx, e, this.schemaHeaders),
+            false,
+          ),
         ),
+        direct,
       );
     }
     return this.queue(
       new Pending(this.metrics, this.acknowledges, ctx, undefined),
       withHeaders(ctx, encoded, this.schemaHeaders),
+      direct,
     );
   }
 
@@ -409,11 +462,11 @@ class KafkaProducer implements Producer {
   }
 
   /** Queues a publish; `value` is its bytes, or undefined when the pending publish encodes them itself later. */
-  private queue(pending: Pending, value: Buffer | null | undefined): Promise<PublishResult> {
+  private queue(pending: Pending, value: Buffer | null | undefined, direct: boolean): Promise<PublishResult> {
     const signal = pending.ctx.signal;
     if (signal !== undefined) {
       // Aborted while it waited for its schema: never queued.
-      if (signal.aborted) return Promise.reject(signal.reason);
+      if (signal.aborted) return this.rejected(pending.ctx, signal.reason, direct);
       const deadline = this.deadlines.get(signal);
       if (deadline !== undefined) {
         pending.deadline = deadline;
@@ -422,10 +475,8 @@ class KafkaProducer implements Producer {
     }
     pending.partitioner = this.partitionerOf(pending.ctx);
     if (value !== undefined) pending.setValue(value);
-    const settled = new Promise<PublishResult>((resolve, reject) => {
-      pending.resolve = resolve;
-      pending.reject = reject;
-    });
+    if (direct) pending.report = this.reportFailure;
+    const settled = pending.promise();
     this.batcher.add(pending);
     if (!this.config.async) return settled;
     const { ctx } = pending;
