@@ -3,9 +3,11 @@ import {
   type AvroUnion,
   type Consumer,
   defineEvent,
+  type EventDescriptor,
   type EventHandler,
   type Producer,
   type PublishOptions,
+  type PublishResult,
 } from "@skeji/kafka";
 
 /** The `com.skeji.llm.Role` enum. */
@@ -53,7 +55,7 @@ export interface LlmConversationTurn {
 export interface LlmConversationTurnInit extends Pick<LlmConversationTurn, "conversation_id" | "turn_index" | "role" | "content" | "created_at">, Partial<Pick<LlmConversationTurn, "model" | "usage">> {}
 
 /** `llm.conversation.turn` on topic `llm-conversation-turns`, keyed by `conversation_id`; dead letters go to `dlq-llm`. */
-export const LlmConversationTurnEvent = defineEvent<LlmConversationTurn, LlmConversationTurnInit, "llm.conversation.turn">({
+export const LlmConversationTurnEvent: EventDescriptor<LlmConversationTurn, LlmConversationTurnInit, "llm.conversation.turn"> = defineEvent({
   type: "llm.conversation.turn",
   name: "LlmConversationTurn",
   topic: "llm-conversation-turns",
@@ -68,9 +70,9 @@ export const LlmConversationTurnEvent = defineEvent<LlmConversationTurn, LlmConv
 });
 
 /** Publishes `llm.conversation.turn` (validated against v1; fields with defaults may be left out). */
-export const publishLlmConversationTurn = (producer: Producer, payload: LlmConversationTurnInit, options?: PublishOptions) =>
+export const publishLlmConversationTurn = (producer: Producer, payload: LlmConversationTurnInit, options?: PublishOptions): Promise<PublishResult> =>
   producer.publishEvent(LlmConversationTurnEvent, payload, options);
 
 /** Handles `llm.conversation.turn`; every version is read as v1. */
-export const onLlmConversationTurn = (consumer: Consumer, handler: EventHandler<typeof LlmConversationTurnEvent>) =>
+export const onLlmConversationTurn = (consumer: Consumer, handler: EventHandler<typeof LlmConversationTurnEvent>): Consumer =>
   consumer.on(LlmConversationTurnEvent, handler);

@@ -54,11 +54,12 @@ export interface EventVersion {
 /**
  * Everything the runtime needs to publish and consume one event type.
  * `T` is the payload as consumers receive it (latest version, defaults filled in);
- * `TInit` is what a publisher passes (fields with defaults may be left out).
+ * `TInit` is what a publisher passes (fields with defaults may be left out);
+ * `Type` is the event type as a literal, so a topic's events narrow on `type`.
  */
-export interface EventDescriptor<T = unknown, TInit = T> {
+export interface EventDescriptor<T = unknown, TInit = T, Type extends string = string> {
   /** Event type, e.g. `booking.create.requested`; written to the `event-type` header. */
-  readonly type: string;
+  readonly type: Type;
   /** The TypeScript name of the payload type, e.g. `BookingCreateRequested`. */
   readonly name: string;
   /** The topic this event travels on. */
@@ -142,7 +143,7 @@ export function defineEvent<T, TInit = T, const Type extends string = string>(
     readonly type: Type;
     readonly dlqTopic?: string | undefined;
   },
-): EventDescriptor<T, TInit> & { readonly type: Type } {
+): EventDescriptor<T, TInit, Type> {
   return Object.freeze({ ...spec, dlqTopic: spec.dlqTopic });
 }
 
