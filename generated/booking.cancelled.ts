@@ -53,6 +53,7 @@ export const BookingCancelledEvent: EventDescriptor<BookingCancelled, BookingCan
   compatibility: "FULL",
   dlqTopic: "dlq-domain-services",
   partitioner: "fnv1a",
+  topicEvents: ["booking.cancelled", "booking.created"],
   versions: [
     { version: 1, schema: {"type":"record","name":"BookingCancelled","namespace":"com.skeji.booking","doc":"A booking was cancelled.","fields":[{"name":"booking_id","type":{"type":"string","logicalType":"uuid"}},{"name":"reason","type":{"type":"enum","name":"CancellationReason","symbols":["USER_REQUESTED","BUSINESS_CANCELLED","NO_SHOW","OTHER"]}},{"name":"cancelled_by","type":["null","string"],"default":null,"doc":"Phone of the person who cancelled; null when the system did."},{"name":"cancelled_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"refund","default":null,"type":["null",{"type":"record","name":"Refund","fields":[{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}},{"name":"currency","type":"string"}]}]},{"name":"correlation_id","type":["null","string"],"default":null}]} },
   ],

@@ -63,6 +63,7 @@ export const GatewayMessageReceivedEvent: EventDescriptor<GatewayMessageReceived
   compatibility: "BACKWARD",
   dlqTopic: "dlq-gateway",
   partitioner: "fnv1a",
+  topicEvents: ["gateway.message.received"],
   versions: [
     { version: 1, schema: {"type":"record","name":"GatewayMessageReceived","namespace":"com.skeji.gateway","doc":"The gateway received a message from a user.","fields":[{"name":"message_id","type":{"type":"string","logicalType":"uuid"}},{"name":"user_phone","type":"string","doc":"Sender, E.164."},{"name":"channel","type":{"type":"enum","name":"Channel","symbols":["WHATSAPP","SMS","WEB"]}},{"name":"text","type":["null","string"],"default":null},{"name":"attachments","default":[],"type":{"type":"array","items":{"type":"record","name":"Attachment","fields":[{"name":"url","type":"string"},{"name":"mime_type","type":"string"},{"name":"size_bytes","type":"long"},{"name":"sha256","type":["null",{"type":"fixed","name":"Sha256","size":32}],"default":null}]}}},{"name":"received_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"locale","type":"string","default":"he-IL"}]} },
   ],

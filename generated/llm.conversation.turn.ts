@@ -64,6 +64,7 @@ export const LlmConversationTurnEvent: EventDescriptor<LlmConversationTurn, LlmC
   compatibility: "BACKWARD",
   dlqTopic: "dlq-llm",
   partitioner: "fnv1a",
+  topicEvents: ["llm.conversation.turn"],
   versions: [
     { version: 1, schema: {"type":"record","name":"LlmConversationTurn","namespace":"com.skeji.llm","doc":"One turn of a conversation between a user, the assistant and its tools.","fields":[{"name":"conversation_id","type":"string"},{"name":"turn_index","type":"int","doc":"0 for the first turn."},{"name":"role","type":{"type":"enum","name":"Role","symbols":["USER","ASSISTANT","TOOL"]}},{"name":"content","doc":"Text for user and assistant turns, a tool call or a tool result otherwise.","type":["string",{"type":"record","name":"ToolCall","fields":[{"name":"tool","type":"string"},{"name":"arguments","type":{"type":"map","values":"string"}}]},{"type":"record","name":"ToolResult","fields":[{"name":"tool","type":"string"},{"name":"ok","type":"boolean"},{"name":"output","type":"string"}]}]},{"name":"model","type":["null","string"],"default":null},{"name":"usage","default":null,"type":["null",{"type":"record","name":"TokenUsage","fields":[{"name":"prompt_tokens","type":"int"},{"name":"completion_tokens","type":"int"}]}]},{"name":"created_at","type":{"type":"long","logicalType":"timestamp-millis"}}]} },
   ],

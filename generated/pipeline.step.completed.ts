@@ -40,6 +40,7 @@ export const PipelineStepCompletedEvent: EventDescriptor<PipelineStepCompleted, 
   compatibility: "BACKWARD",
   dlqTopic: "dlq-pipeline-executor",
   partitioner: "fnv1a",
+  topicEvents: ["pipeline.step.completed", "pipeline.step.failed", "pipeline.step.started"],
   versions: [
     { version: 1, schema: {"type":"record","name":"PipelineStepCompleted","namespace":"com.skeji.pipeline","doc":"A pipeline step finished successfully.","fields":[{"name":"correlation_id","type":"string"},{"name":"pipeline","type":"string"},{"name":"step_index","type":"int"},{"name":"step","type":"string"},{"name":"output","type":{"type":"map","values":["null","string","long","double","boolean"]},"default":{}},{"name":"duration_micros","type":"long"},{"name":"completed_at","type":{"type":"long","logicalType":"timestamp-micros"}}]} },
   ],

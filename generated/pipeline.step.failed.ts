@@ -55,6 +55,7 @@ export const PipelineStepFailedEvent: EventDescriptor<PipelineStepFailed, Pipeli
   compatibility: "BACKWARD",
   dlqTopic: "dlq-pipeline-executor",
   partitioner: "fnv1a",
+  topicEvents: ["pipeline.step.completed", "pipeline.step.failed", "pipeline.step.started"],
   versions: [
     { version: 1, schema: {"type":"record","name":"PipelineStepFailed","namespace":"com.skeji.pipeline","doc":"A pipeline step failed.","fields":[{"name":"correlation_id","type":"string"},{"name":"pipeline","type":"string"},{"name":"step_index","type":"int"},{"name":"step","type":"string"},{"name":"error","type":{"type":"record","name":"StepError","fields":[{"name":"kind","type":{"type":"enum","name":"ErrorKind","symbols":["TRANSIENT","PERMANENT","BUSINESS"]}},{"name":"message","type":"string"},{"name":"code","type":["null","string"],"default":null}]}},{"name":"attempt","type":"int","default":1},{"name":"failed_at","type":{"type":"long","logicalType":"timestamp-micros"}}]} },
   ],

@@ -55,6 +55,7 @@ export const PipelineStepStartedEvent: EventDescriptor<PipelineStepStarted, Pipe
   compatibility: "BACKWARD",
   dlqTopic: "dlq-pipeline-executor",
   partitioner: "fnv1a",
+  topicEvents: ["pipeline.step.completed", "pipeline.step.failed", "pipeline.step.started"],
   versions: [
     { version: 1, schema: {"type":"record","name":"PipelineStepStarted","namespace":"com.skeji.pipeline","doc":"The pipeline executor started a step.","fields":[{"name":"correlation_id","type":"string"},{"name":"pipeline","type":"string","doc":"Pipeline name, e.g. book_appointment."},{"name":"step_index","type":"int"},{"name":"step","type":"string"},{"name":"plan","doc":"The remaining plan as a tree of steps.","type":{"type":"record","name":"PlanNode","fields":[{"name":"step","type":"string"},{"name":"children","type":{"type":"array","items":"PlanNode"},"default":[]}]}},{"name":"started_at","type":{"type":"long","logicalType":"timestamp-micros"}}]} },
   ],

@@ -84,6 +84,8 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
         `  dlqTopic: ${event.dlqTopic === undefined ? "undefined" : JSON.stringify(event.dlqTopic)},`,
         // Only when the manifest names one, so manifests without it generate what they always did.
         ...(event.partitioner === undefined ? [] : [`  partitioner: ${JSON.stringify(event.partitioner)},`]),
+        // So a consumer that registers some of the topic's events knows the topic carries others.
+        `  topicEvents: [${event.topicEvents.map((t) => JSON.stringify(t)).join(", ")}],`,
         "  versions: [",
         ...versions,
         "  ],",
