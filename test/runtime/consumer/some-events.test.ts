@@ -163,6 +163,9 @@ describe("the test kit's consumer, with the generated descriptors", () => {
     await kit.drain();
 
     expect(seen).toEqual([]);
+    // kit.events() reads the topic as the consumer does: the untyped record is neither event.
+    expect(await kit.events(BookingCreatedEvent)).toEqual([]);
+    expect((await kit.events(BookingCancelledEvent)).map((e) => e.record.offset)).toEqual(["0"]);
     const dead = kit.dlq("dlq-domain-services");
     expect(dead.map((d) => [d.keyText, d.errorType])).toEqual([
       ["123e4567-e89b-12d3-a456-426614174000", "SkejiError:UNKNOWN_EVENT_TYPE"],
