@@ -3,7 +3,7 @@
  * root, whatever folder the command ran in; reports name files relative to the working directory,
  * which in a monorepo (`cd services/booking && npx skeji-gen check`) is not the same.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
@@ -14,10 +14,19 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
  * that folder. Undefined when neither holds `dir`.
  */
 export function repositoryRoot(dir: string, workspace: string | undefined): string | undefined {
-  const stop = workspace === undefined || workspace === "" ? undefined : resolve(workspace);
+  const stop = workspace === undefined || workspace === "" ? undefined : realPath(resolve(workspace));
   for (let d = resolve(dir); ; d = dirname(d)) {
     if (existsSync(join(d, ".git")) || d === stop) return d;
     if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The working directory is a real path (symbolic links resolved); so must the workspace be to compare. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 

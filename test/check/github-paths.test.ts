@@ -3,7 +3,7 @@
  * annotations by paths relative to the repository's root, so that is what they carry, wherever the
  * command runs; text and JSON keep paths relative to the working directory, as a terminal needs them.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -91,6 +91,19 @@ describe("where the checkout has no git metadata", () => {
     vi.stubEnv("GITHUB_WORKSPACE", root);
     const run = await runCli("check", ["--format", "github"], service);
     expect(run.out).toContain("::error file=services/booking/schemas/booking.created/v3.avsc,line=11,");
+  });
+
+  it("GITHUB_WORKSPACE through a symbolic link counts as the folder it points to", async () => {
+    writeSchemas({ "booking.created": { topic: "booking.events", versions: [v1, v2, breaking] } }, service);
+    const link = `${root}-link`;
+    symlinkSync(root, link, "dir");
+    vi.stubEnv("GITHUB_WORKSPACE", link);
+    try {
+      const run = await runCli("check", ["--format", "github"], service);
+      expect(run.out).toContain("::error file=services/booking/schemas/booking.created/v3.avsc,line=11,");
+    } finally {
+      rmSync(link);
+    }
   });
 
   it("without a repository or a workspace, paths stay relative to the working directory", async () => {
