@@ -3,9 +3,11 @@ import {
   type AvroUnion,
   type Consumer,
   defineEvent,
+  type EventDescriptor,
   type EventHandler,
   type Producer,
   type PublishOptions,
+  type PublishResult,
 } from "@skeji/kafka";
 
 /** The `com.skeji.llm.Role` enum. */
@@ -53,7 +55,7 @@ export interface LlmConversationTurn {
 export interface LlmConversationTurnInit extends Pick<LlmConversationTurn, "conversation_id" | "turn_index" | "role" | "content" | "created_at">, Partial<Pick<LlmConversationTurn, "model" | "usage">> {}
 
 /** `llm.conversation.turn` on topic `llm-conversation-turns`, keyed by `conversation_id`; dead letters go to `dlq-llm`. */
-export const LlmConversationTurnEvent = defineEvent<LlmConversationTurn, LlmConversationTurnInit, "llm.conversation.turn">({
+export const LlmConversationTurnEvent: EventDescriptor<LlmConversationTurn, LlmConversationTurnInit, "llm.conversation.turn"> = defineEvent({
   type: "llm.conversation.turn",
   name: "LlmConversationTurn",
   topic: "llm-conversation-turns",
@@ -62,15 +64,16 @@ export const LlmConversationTurnEvent = defineEvent<LlmConversationTurn, LlmConv
   compatibility: "BACKWARD",
   dlqTopic: "dlq-llm",
   partitioner: "fnv1a",
+  topicEvents: ["llm.conversation.turn"],
   versions: [
     { version: 1, schema: {"type":"record","name":"LlmConversationTurn","namespace":"com.skeji.llm","doc":"One turn of a conversation between a user, the assistant and its tools.","fields":[{"name":"conversation_id","type":"string"},{"name":"turn_index","type":"int","doc":"0 for the first turn."},{"name":"role","type":{"type":"enum","name":"Role","symbols":["USER","ASSISTANT","TOOL"]}},{"name":"content","doc":"Text for user and assistant turns, a tool call or a tool result otherwise.","type":["string",{"type":"record","name":"ToolCall","fields":[{"name":"tool","type":"string"},{"name":"arguments","type":{"type":"map","values":"string"}}]},{"type":"record","name":"ToolResult","fields":[{"name":"tool","type":"string"},{"name":"ok","type":"boolean"},{"name":"output","type":"string"}]}]},{"name":"model","type":["null","string"],"default":null},{"name":"usage","default":null,"type":["null",{"type":"record","name":"TokenUsage","fields":[{"name":"prompt_tokens","type":"int"},{"name":"completion_tokens","type":"int"}]}]},{"name":"created_at","type":{"type":"long","logicalType":"timestamp-millis"}}]} },
   ],
 });
 
 /** Publishes `llm.conversation.turn` (validated against v1; fields with defaults may be left out). */
-export const publishLlmConversationTurn = (producer: Producer, payload: LlmConversationTurnInit, options?: PublishOptions) =>
+export const publishLlmConversationTurn = (producer: Producer, payload: LlmConversationTurnInit, options?: PublishOptions): Promise<PublishResult> =>
   producer.publishEvent(LlmConversationTurnEvent, payload, options);
 
 /** Handles `llm.conversation.turn`; every version is read as v1. */
-export const onLlmConversationTurn = (consumer: Consumer, handler: EventHandler<typeof LlmConversationTurnEvent>) =>
+export const onLlmConversationTurn = (consumer: Consumer, handler: EventHandler<typeof LlmConversationTurnEvent>): Consumer =>
   consumer.on(LlmConversationTurnEvent, handler);

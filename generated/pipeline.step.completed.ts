@@ -3,9 +3,11 @@ import {
   type AvroUnion,
   type Consumer,
   defineEvent,
+  type EventDescriptor,
   type EventHandler,
   type Producer,
   type PublishOptions,
+  type PublishResult,
 } from "@skeji/kafka";
 
 /**
@@ -29,7 +31,7 @@ export interface PipelineStepCompleted {
 export interface PipelineStepCompletedInit extends Pick<PipelineStepCompleted, "correlation_id" | "pipeline" | "step_index" | "step" | "duration_micros" | "completed_at">, Partial<Pick<PipelineStepCompleted, "output">> {}
 
 /** `pipeline.step.completed` on topic `pipeline-executor-steps`, keyed by `correlation_id`; dead letters go to `dlq-pipeline-executor`. */
-export const PipelineStepCompletedEvent = defineEvent<PipelineStepCompleted, PipelineStepCompletedInit, "pipeline.step.completed">({
+export const PipelineStepCompletedEvent: EventDescriptor<PipelineStepCompleted, PipelineStepCompletedInit, "pipeline.step.completed"> = defineEvent({
   type: "pipeline.step.completed",
   name: "PipelineStepCompleted",
   topic: "pipeline-executor-steps",
@@ -38,15 +40,16 @@ export const PipelineStepCompletedEvent = defineEvent<PipelineStepCompleted, Pip
   compatibility: "BACKWARD",
   dlqTopic: "dlq-pipeline-executor",
   partitioner: "fnv1a",
+  topicEvents: ["pipeline.step.completed", "pipeline.step.failed", "pipeline.step.started"],
   versions: [
     { version: 1, schema: {"type":"record","name":"PipelineStepCompleted","namespace":"com.skeji.pipeline","doc":"A pipeline step finished successfully.","fields":[{"name":"correlation_id","type":"string"},{"name":"pipeline","type":"string"},{"name":"step_index","type":"int"},{"name":"step","type":"string"},{"name":"output","type":{"type":"map","values":["null","string","long","double","boolean"]},"default":{}},{"name":"duration_micros","type":"long"},{"name":"completed_at","type":{"type":"long","logicalType":"timestamp-micros"}}]} },
   ],
 });
 
 /** Publishes `pipeline.step.completed` (validated against v1; fields with defaults may be left out). */
-export const publishPipelineStepCompleted = (producer: Producer, payload: PipelineStepCompletedInit, options?: PublishOptions) =>
+export const publishPipelineStepCompleted = (producer: Producer, payload: PipelineStepCompletedInit, options?: PublishOptions): Promise<PublishResult> =>
   producer.publishEvent(PipelineStepCompletedEvent, payload, options);
 
 /** Handles `pipeline.step.completed`; every version is read as v1. */
-export const onPipelineStepCompleted = (consumer: Consumer, handler: EventHandler<typeof PipelineStepCompletedEvent>) =>
+export const onPipelineStepCompleted = (consumer: Consumer, handler: EventHandler<typeof PipelineStepCompletedEvent>): Consumer =>
   consumer.on(PipelineStepCompletedEvent, handler);

@@ -12,6 +12,7 @@ export const codegenSymbols = {
   AvroUnion: { name: "AvroUnion", typeOnly: true },
   Producer: { name: "Producer", typeOnly: true },
   PublishOptions: { name: "PublishOptions", typeOnly: true },
+  PublishResult: { name: "PublishResult", typeOnly: true },
   Consumer: { name: "Consumer", typeOnly: true },
   EventHandler: { name: "EventHandler", typeOnly: true },
   TopicHandler: { name: "TopicHandler", typeOnly: true },

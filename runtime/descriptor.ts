@@ -54,11 +54,12 @@ export interface EventVersion {
 /**
  * Everything the runtime needs to publish and consume one event type.
  * `T` is the payload as consumers receive it (latest version, defaults filled in);
- * `TInit` is what a publisher passes (fields with defaults may be left out).
+ * `TInit` is what a publisher passes (fields with defaults may be left out);
+ * `Type` is the event type as a literal, so a topic's events narrow on `type`.
  */
-export interface EventDescriptor<T = unknown, TInit = T> {
+export interface EventDescriptor<T = unknown, TInit = T, Type extends string = string> {
   /** Event type, e.g. `booking.create.requested`; written to the `event-type` header. */
-  readonly type: string;
+  readonly type: Type;
   /** The TypeScript name of the payload type, e.g. `BookingCreateRequested`. */
   readonly name: string;
   /** The topic this event travels on. */
@@ -79,6 +80,14 @@ export interface EventDescriptor<T = unknown, TInit = T> {
   readonly partitioner?: PartitionerName | undefined;
   /** Every version, ascending; the last is the one published and the reader schema for consumers. */
   readonly versions: readonly EventVersion[];
+  /**
+   * Every event type the manifest puts on the event's topic, this one included (generated
+   * descriptors list it). It tells a consumer that registers only some of a topic's events that the
+   * topic carries others, so a record without `event-type` is never taken for the registered event
+   * unless its schema says so (see `carriesOtherEvents`). `undefined` (descriptors written by hand):
+   * the events registered for the topic are taken to be all it carries.
+   */
+  readonly topicEvents?: readonly string[] | undefined;
   /** Phantom member carrying the payload types; never present at run time. */
   readonly "~types"?: { readonly payload: T; readonly init: TInit } | undefined;
 }
@@ -142,8 +151,17 @@ export function defineEvent<T, TInit = T, const Type extends string = string>(
     readonly type: Type;
     readonly dlqTopic?: string | undefined;
   },
-): EventDescriptor<T, TInit> & { readonly type: Type } {
+): EventDescriptor<T, TInit, Type> {
   return Object.freeze({ ...spec, dlqTopic: spec.dlqTopic });
+}
+
+/**
+ * Whether a record of `descriptor`'s topic may be another event than this one by what the
+ * descriptor itself says (`topicEvents`). A record without `event-type` is then that event only when
+ * its schema (fingerprint, Confluent schema id) says so, as on any topic with several events.
+ */
+export function carriesOtherEvents(descriptor: AnyEventDescriptor): boolean {
+  return descriptor.topicEvents?.some((type) => type !== descriptor.type) === true;
 }
 
 /** Settings with every member present; nothing given is the broker's defaults. */

@@ -15,6 +15,7 @@ import { checkRegistry, registerAll } from "./registry.ts";
 import { registryAccess, UrlVariable, UsernameVariable } from "./registry-auth.ts";
 import { RegistryClient } from "./registry-client.ts";
 import { type Format, format, formatGithubError, formats } from "./report.ts";
+import { annotationPaths } from "./repository-root.ts";
 import { type CheckResult, combine, failed } from "./result.ts";
 
 /** Where output goes and how the process ends; tests pass their own. */
@@ -110,7 +111,7 @@ async function run(io: CommandIo, opts: CommonOptions, work: () => Promise<Check
     }
     return io.exit(2);
   }
-  io.out(format(result, opts.format));
+  io.out(format(result, opts.format, annotationPaths(process.cwd())));
   return io.exit(failed(result) ? 1 : 0);
 }
 

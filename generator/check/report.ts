@@ -130,18 +130,22 @@ export function formatJson(r: CheckResult): string {
 export const data = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 export const prop = (s: string): string => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
-export function formatGithub(r: CheckResult): string {
+/**
+ * `path` turns a reported file (relative to the working directory) into the path GitHub places the
+ * annotation by (relative to the repository's root; see `annotationPaths`).
+ */
+export function formatGithub(r: CheckResult, path: (file: string) => string = (file) => file): string {
   const lines: string[] = [];
   for (const f of r.findings) {
     const inShared = f.through === undefined ? "" : ` (shared type ${f.through})`;
     const title = `${f.event} v${f.version}: ${f.type} at ${where(f.path)}${inShared}`;
     const body = `${f.message} (against v${f.against}, ${f.level}; ${who(f)}).\nFix: ${f.hint}`;
-    lines.push(`::error file=${prop(f.file)},line=${f.line},title=${prop(title)}::${data(body)}`);
+    lines.push(`::error file=${prop(path(f.file))},line=${f.line},title=${prop(title)}::${data(body)}`);
   }
   for (const p of r.problems) {
     const title = `${p.event} v${p.version}: ${p.rule}`;
     lines.push(
-      `::error file=${prop(p.file)},line=${p.line},title=${prop(title)}::${data(`${p.message}.\nFix: ${p.hint}`)}`,
+      `::error file=${prop(path(p.file))},line=${p.line},title=${prop(title)}::${data(`${p.message}.\nFix: ${p.hint}`)}`,
     );
   }
   for (const c of r.changes) {
@@ -160,6 +164,6 @@ export function formatGithubError(message: string): string {
   return `::error title=${prop("skeji-gen check")}::${data(message)}\n`;
 }
 
-export function format(r: CheckResult, as: Format): string {
-  return as === "json" ? formatJson(r) : as === "github" ? formatGithub(r) : formatText(r);
+export function format(r: CheckResult, as: Format, path?: (file: string) => string): string {
+  return as === "json" ? formatJson(r) : as === "github" ? formatGithub(r, path) : formatText(r);
 }

@@ -18,8 +18,10 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
   const sharedNames = new Set<string>();
   const imports = new Set<keyof typeof codegenSymbols>([
     "defineEvent",
+    "EventDescriptor",
     "Producer",
     "PublishOptions",
+    "PublishResult",
     "Consumer",
     "EventHandler",
   ]);
@@ -63,13 +65,16 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
     (v) =>
       `    { version: ${v.version}, schema: ${JSON.stringify(v.schema)}${v.references.length > 0 ? `, references: ${JSON.stringify(v.references)}` : ""} },`,
   );
-  const { defineEvent, Producer, PublishOptions, Consumer, EventHandler } = codegenSymbols;
+  const { defineEvent, EventDescriptor, Producer, PublishOptions, PublishResult, Consumer, EventHandler } =
+    codegenSymbols;
   statements.push(
     constStatement(
       `\`${event.type}\` on topic \`${event.topic}\`, keyed by \`${event.keyField}\`${event.dlqTopic ? `; dead letters go to \`${event.dlqTopic}\`` : ""}.${event.doc ? `\n\n${event.doc}` : ""}`,
       descriptor,
+      // The payload types are inferred from the annotation.
+      `${EventDescriptor.name}<${event.name}, ${event.name}Init, ${JSON.stringify(event.type)}>`,
       [
-        `${defineEvent.name}<${event.name}, ${event.name}Init, ${JSON.stringify(event.type)}>({`,
+        `${defineEvent.name}({`,
         `  type: ${JSON.stringify(event.type)},`,
         `  name: ${JSON.stringify(event.name)},`,
         `  topic: ${JSON.stringify(event.topic)},`,
@@ -79,6 +84,8 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
         `  dlqTopic: ${event.dlqTopic === undefined ? "undefined" : JSON.stringify(event.dlqTopic)},`,
         // Only when the manifest names one, so manifests without it generate what they always did.
         ...(event.partitioner === undefined ? [] : [`  partitioner: ${JSON.stringify(event.partitioner)},`]),
+        // So a consumer that registers some of the topic's events knows the topic carries others.
+        `  topicEvents: [${event.topicEvents.map((t) => JSON.stringify(t)).join(", ")}],`,
         "  versions: [",
         ...versions,
         "  ],",
@@ -88,12 +95,14 @@ export function emitEvent(event: EventModel, schemaHeader: string, sharedImport 
     constStatement(
       `Publishes \`${event.type}\` (validated against v${current}; fields with defaults may be left out).`,
       `publish${event.name}`,
-      `(producer: ${Producer.name}, payload: ${event.name}Init, options?: ${PublishOptions.name}) =>\n  producer.publishEvent(${descriptor}, payload, options)`,
+      undefined,
+      `(producer: ${Producer.name}, payload: ${event.name}Init, options?: ${PublishOptions.name}): Promise<${PublishResult.name}> =>\n  producer.publishEvent(${descriptor}, payload, options)`,
     ),
     constStatement(
       `Handles \`${event.type}\`; every version is read as v${current}.`,
       `on${event.name}`,
-      `(consumer: ${Consumer.name}, handler: ${EventHandler.name}<typeof ${descriptor}>) =>\n  consumer.on(${descriptor}, handler)`,
+      undefined,
+      `(consumer: ${Consumer.name}, handler: ${EventHandler.name}<typeof ${descriptor}>): ${Consumer.name} =>\n  consumer.on(${descriptor}, handler)`,
     ),
   );
   return {

@@ -31,9 +31,13 @@ export function jsdoc(text: string): string {
   return ["/**", ...lines.map((l) => (l === "" ? " *" : ` * ${l}`)), " */"].join("\n");
 }
 
-/** `export const name = initializer;` with a doc comment, as text (multi-line initializers keep their layout). */
-export const constStatement = (doc: string, name: string, initializer: string): string =>
-  `${jsdoc(doc)}\nexport const ${name} = ${initializer};`;
+/**
+ * `export const name: type = initializer;` with a doc comment, as text (multi-line initializers keep
+ * their layout). Every generated export states its type (a constant its annotation, a function its
+ * return type), so services compiling with `isolatedDeclarations` can emit declarations file by file.
+ */
+export const constStatement = (doc: string, name: string, type: string | undefined, initializer: string): string =>
+  `${jsdoc(doc)}\nexport const ${name}${type === undefined ? "" : `: ${type}`} = ${initializer};`;
 
 const blankLine: WriterFunction = (writer) => {
   writer.blankLineIfLastNot();

@@ -12,8 +12,8 @@ import { compareNames, constStatement, type GeneratedModule, importText, runtime
 import { sharedExports } from "./shared.ts";
 
 export function emitTopics(model: ProjectModel, header: string, ext: string): GeneratedModule {
-  const { defineTopic, TopicEvent, TopicHandler, Consumer } = codegenSymbols;
-  const imports = [runtimeImport(["defineTopic", "TopicEvent", "TopicHandler", "Consumer"])];
+  const { defineTopic, TopicDescriptor, TopicEvent, TopicHandler, Consumer } = codegenSymbols;
+  const imports = [runtimeImport(["defineTopic", "TopicDescriptor", "TopicEvent", "TopicHandler", "Consumer"])];
   const statements: (StatementStructures | string)[] = [];
   const events = [...new Map(model.topics.flatMap((t) => t.events.map((e) => [e.type, e]))).values()].sort((a, b) =>
     compareNames(a.module, b.module),
@@ -32,6 +32,7 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
       constStatement(
         `Topic \`${t.topic}\`${t.dlqTopic ? ` (dead letters: \`${t.dlqTopic}\`)` : ""}.${t.doc ? `\n\n${t.doc}` : ""}`,
         t.name,
+        `${TopicDescriptor.name}<${t.events.map((e) => `typeof ${e.name}Event`).join(" | ") || "never"}>`,
         lines.join("\n"),
       ),
     );
@@ -46,7 +47,8 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
       constStatement(
         `Handles every event on \`${t.topic}\` with one handler.`,
         `on${t.name}`,
-        `(consumer: ${Consumer.name}, handler: ${TopicHandler.name}<typeof ${t.name}>) =>\n  consumer.onTopic(${t.name}, handler)`,
+        undefined,
+        `(consumer: ${Consumer.name}, handler: ${TopicHandler.name}<typeof ${t.name}>): ${Consumer.name} =>\n  consumer.onTopic(${t.name}, handler)`,
       ),
     );
   }
@@ -55,7 +57,8 @@ export function emitTopics(model: ProjectModel, header: string, ext: string): Ge
       constStatement(
         "Every topic above: `ensureTopics(config, allTopics)` creates the missing ones and their DLQ topics.",
         allTopicsName,
-        `[${model.topics.map((t) => t.name).join(", ")}] as const`,
+        `readonly [${model.topics.map((t) => `typeof ${t.name}`).join(", ")}]`,
+        `[${model.topics.map((t) => t.name).join(", ")}]`,
       ),
     );
   }

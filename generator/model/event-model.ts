@@ -27,6 +27,8 @@ export interface EventModel {
   readonly dlqTopic: string | undefined;
   /** The partitioner of the event's topic, if the manifest declares one. */
   readonly partitioner: PartitionerName | undefined;
+  /** Every event type the manifest puts on the event's topic, this one included, sorted. */
+  readonly topicEvents: readonly string[];
   readonly doc: string | undefined;
   /** Module file name without extension, e.g. `booking.create.requested`. */
   readonly module: string;
@@ -215,6 +217,8 @@ export function buildEventModel(
   taken: ReadonlySet<string>,
   shared: SharedModel = noShared,
   origins: ReadonlyMap<string, { readonly file: string }> = new Map(),
+  /** Per topic, the event types the manifest puts on it. */
+  onTopic: ReadonlyMap<string, readonly string[]> = new Map(),
 ): EventModel {
   const current = event.versions.at(-1);
   if (current?.parsed.root.kind !== "record") throw new Error(`event ${event.type} has no record schema`);
@@ -241,6 +245,7 @@ export function buildEventModel(
     compatibility: event.compatibility,
     dlqTopic: event.dlqTopic,
     partitioner: event.partitioner,
+    topicEvents: onTopic.get(event.topic) ?? [event.type],
     doc: event.doc,
     module: event.type,
     versions: event.versions.map((v) => ({
@@ -268,7 +273,8 @@ export function buildProjectModel(project: LoadedProject, runtimeNames: readonly
   const taken = new Set([...runtimeNames, ...reservedTypeNames]);
   const shared = buildSharedModel(project, taken);
   for (const name of shared?.typeNames.values() ?? []) taken.add(name).add(`${name}Init`);
-  const events = project.events.map((e) => buildEventModel(e, taken, shared, project.shared.origins));
+  const onTopic = new Map(project.topics.map((t) => [t.name, [...t.events].sort()]));
+  const events = project.events.map((e) => buildEventModel(e, taken, shared, project.shared.origins, onTopic));
   const byType = new Map(events.map((e) => [e.type, e]));
   const topicNames = new Set<string>();
   const topics: TopicModel[] = [];

@@ -14,6 +14,7 @@ import { Command, Option } from "commander";
 import { type CommandIo, type CommonOptions, locate, withUsageExit } from "../check/command.ts";
 import { isCheckError, optionError } from "../check/errors.ts";
 import { data, type Format, formats } from "../check/report.ts";
+import { annotationPaths } from "../check/repository-root.ts";
 import { type ManifestTopics, readManifestTopics } from "./manifest.ts";
 import { format, inSync, type TopicsMode } from "./report.ts";
 
@@ -78,7 +79,7 @@ async function run(io: CommandIo, env: Env, mode: TopicsMode, self: Command, opt
       mode === "plan"
         ? await kafka.planTopics(config, sources, options)
         : await kafka.ensureTopics(config, sources, options);
-    io.out(format(plan, mode, opts.format, manifest));
+    io.out(format(plan, mode, opts.format, manifest, annotationPaths(process.cwd(), env.GITHUB_WORKSPACE)));
     return io.exit(inSync(plan) ? 0 : 1);
   } catch (e) {
     if (isCoded(e) && e.code === "TOPIC_CREATE_FAILED") return fail(io, opts.format, e.message, 1);

@@ -65,9 +65,16 @@ export function formatJson(plan: TopicPlan, mode: TopicsMode): string {
   return `${JSON.stringify({ ok: inSync(plan), mode, brokers: plan.brokers, topics: plan.topics }, null, 2)}\n`;
 }
 
-export function formatGithub(plan: TopicPlan, mode: TopicsMode, manifest: ManifestTopics): string {
+/** `path` turns the manifest's path as reported into the one GitHub places annotations by (see `annotationPaths`). */
+export function formatGithub(
+  plan: TopicPlan,
+  mode: TopicsMode,
+  manifest: ManifestTopics,
+  path: (file: string) => string = (file) => file,
+): string {
   const lines: string[] = [];
-  const at = (t: TopicState) => `file=${prop(manifest.file)},line=${lineOfTopic(manifest.text, t.topic)}`;
+  const file = path(manifest.file);
+  const at = (t: TopicState) => `file=${prop(file)},line=${lineOfTopic(manifest.text, t.topic)}`;
   for (const t of plan.topics) {
     if (t.status === "drift") {
       const body = t.drift.map(driftText);
@@ -83,10 +90,16 @@ export function formatGithub(plan: TopicPlan, mode: TopicsMode, manifest: Manife
   return `${lines.join("\n")}\n`;
 }
 
-export function format(plan: TopicPlan, mode: TopicsMode, as: Format, manifest: ManifestTopics): string {
+export function format(
+  plan: TopicPlan,
+  mode: TopicsMode,
+  as: Format,
+  manifest: ManifestTopics,
+  path?: (file: string) => string,
+): string {
   return as === "json"
     ? formatJson(plan, mode)
     : as === "github"
-      ? formatGithub(plan, mode, manifest)
+      ? formatGithub(plan, mode, manifest, path)
       : formatText(plan, mode);
 }

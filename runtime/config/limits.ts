@@ -72,6 +72,19 @@ export function brokerProblem(entry: string): string | undefined {
 export function isTopicName(name: string): boolean {
   return /^[A-Za-z0-9._-]{1,249}$/.test(name) && name !== "." && name !== "..";
 }
+
+/** Which rule of `isTopicName` `name` breaks, in words; undefined for a topic name. */
+export function topicNameProblem(name: unknown): string | undefined {
+  if (typeof name !== "string") return `it is ${name === null ? "null" : typeof name}, not a string`;
+  if (name === "") return "it is empty";
+  if (name === "." || name === "..") return 'it is "." or "..", which Kafka reserves';
+  if (name.length > 249) return `it is ${name.length} characters long, and at most 249 are allowed`;
+  const other = /[^A-Za-z0-9._-]/u.exec(name);
+  if (other !== null) {
+    return `it has ${JSON.stringify(other[0])} at position ${other.index + 1}, and only letters, digits, ".", "_" and "-" are allowed`;
+  }
+  return undefined;
+}
 export const topicForm = 'a topic name (letters, digits, ".", "_", "-"; at most 249; not "." or "..")';
 
 /** A client id: sent in every request header; printable, at most 255 characters. */

@@ -4,8 +4,9 @@
  *
  * It is the consumer's own decoder (`Serde.decode`, the path every record the fast path does not
  * take goes through) with the consumer's routing rules in front: the `event-type` header picks
- * the event; without one, the events of the record's topic are the candidates (one: it is that
- * event; several: the `schema-fingerprint` header or the Confluent schema id may say which). So
+ * the event; without one, the events of the record's topic are the candidates (one, of a topic
+ * that carries no other: it is that event; otherwise the `schema-fingerprint` header or the
+ * Confluent schema id may say which). So
  * every shape the consumer reads is read here the same way: embedded Avro named by
  * `schema-version` and `schema-fingerprint`, the Confluent wire format (magic byte 0 and a schema
  * id, through the registry), JSON with or without schema headers (the Go services'), and versions
@@ -143,11 +144,15 @@ const toBuffer = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, 
 function untyped(cause: unknown, topic: string | undefined, candidates: readonly AnyEventDescriptor[]): SkejiError {
   const where = topic === undefined ? "" : ` of topic ${topic}`;
   const types = candidates.map((d) => d.type);
+  // Events the descriptors say share the topic, though not given (a single event of a topic with several).
+  const carried = [...new Set(candidates.flatMap((d) => d.topicEvents ?? [d.type]))];
   return new SkejiError(
     ErrorCode.UNKNOWN_EVENT_TYPE,
     types.length === 0
       ? `the record has no event-type header and no events were given to decode it with`
-      : `the record has no event-type header, and nothing in it says which of the ${types.length} events${where} it is (${types.join(", ")}): its schema-fingerprint (or schema id) matches none of them`,
+      : carried.length > types.length
+        ? `the record has no event-type header, and nothing in it says it is ${types.join(" or ")} rather than another of the ${carried.length} events${where} (${carried.join(", ")}): its schema-fingerprint (or schema id) matches none of the events given`
+        : `the record has no event-type header, and nothing in it says which of the ${types.length} events${where} it is (${types.join(", ")}): its schema-fingerprint (or schema id) matches none of them`,
     { cause, details: { topic, known: types } },
   );
 }

@@ -6,14 +6,15 @@
  *   there is one; otherwise `unknownEvents` says what happens (`unknown-events.ts`; skipped by
  *   default: topics carry several event types and a service usually handles a few).
  * - A message without `event-type` is decoded against every event registered for its topic:
- *   with one, it is that event (a Go service that sets no event type on a single-event topic);
- *   with several, the decoder may recognise it by schema fingerprint or schema id. When nothing
- *   says which it is, the untyped handler takes it, or `unknownEvents` decides (dead-lettered by
- *   default: it may be one of this service's events).
+ *   on a topic that carries one event, it is that event (a Go service that sets no event type on
+ *   a single-event topic); on a topic that carries several - registered, or named by the
+ *   descriptors' `topicEvents` though only some are registered - the decoder may recognise it by
+ *   schema fingerprint or schema id. When nothing says which it is, the untyped handler takes it,
+ *   or `unknownEvents` decides (dead-lettered by default: it may be one of this service's events).
  * - A registered event type arriving on another topic than its descriptor's (the publisher
  *   overrode the topic) is routed to its handler all the same.
  */
-import type { AnyEventDescriptor, TopicDescriptor } from "../descriptor.ts";
+import { type AnyEventDescriptor, carriesOtherEvents, type TopicDescriptor } from "../descriptor.ts";
 import { ErrorCode, isSkejiError } from "../errors/base.ts";
 import { HeaderName } from "../message/headers.ts";
 import { type HeaderMatcher, headerMatcher } from "./header-match.ts";
@@ -168,7 +169,9 @@ export class Router {
       if (type !== undefined && this.byType.has(type)) this.remember(message.topic, type, candidates);
     }
     if (candidates.length === 0) return this.unrouted(ctx, message, type, type === undefined ? "untyped" : "unhandled");
-    if (type === undefined && candidates.length > 1) return this.routeUntyped(ctx, message, candidates);
+    if (type === undefined && (candidates.length > 1 || carriesOtherEvents(candidates[0] as AnyEventDescriptor))) {
+      return this.routeUntyped(ctx, message, candidates);
+    }
     const decoded = this.decode(message, candidates, type);
     return isThenable(decoded)
       ? Promise.resolve(decoded).then((d) => this.deliver(ctx, message, d))
@@ -186,7 +189,7 @@ export class Router {
     return isThenable(done) ? Promise.resolve(done).then(handled) : "handled";
   }
 
-  /** A record without `event-type` on a topic with several registered events: the decoder may still tell which. */
+  /** A record without `event-type` on a topic that carries several events: the decoder may still tell which. */
   private routeUntyped(
     ctx: HandlerContext,
     message: ConsumedMessage,
@@ -227,6 +230,7 @@ export class Router {
       type,
       candidates.map((d) => d.type),
       action,
+      [...new Set(candidates.flatMap((d) => d.topicEvents ?? [d.type]))],
     );
   }
 }

@@ -3,9 +3,10 @@
  * what it does with them (`ConsumerOptions.unknownEvents`). Two cases:
  *
  * - `untyped`: no `event-type` header, and what the consumer knows does not say which event the
- *   record is: its topic carries several of the registered events (or none) and the record's
- *   `schema-fingerprint` (or Confluent schema id) names none of them. A topic with one known
- *   event routes such a record to it and never gets here.
+ *   record is: its topic carries several events (registered, or named by the registered
+ *   descriptors' `topicEvents`), or none is registered for it, and the record's
+ *   `schema-fingerprint` (or Confluent schema id) names none of the registered ones. A topic that
+ *   carries one event routes such a record to it and never gets here.
  * - `unhandled`: an `event-type` no handler is registered for.
  *
  * Each may be dead-lettered (`UNKNOWN_EVENT_TYPE` / `NO_HANDLER` in `dlq-error-type`, bytes kept
@@ -54,23 +55,24 @@ const held = new WeakSet<object>();
 /** Whether `e` is an unroutable record's error whose policy is `retry-later`. */
 export const isHeldUnknownEvent = (e: unknown): boolean => typeof e === "object" && e !== null && held.has(e);
 
-/** The error that dead-letters (or, `retry-later`, holds) an unroutable record. */
+/**
+ * The error that dead-letters (or, `retry-later`, holds) an unroutable record. `known` are the
+ * registered events of its topic, `carried` every event the topic carries as far as their
+ * descriptors say (`topicEvents`; at least `known`).
+ */
 export function unknownEventError(
   message: ConsumedMessage,
   reason: UnknownEventReason,
   eventType: string | undefined,
   known: readonly string[],
   action: Exclude<UnknownEventAction, "skip">,
+  carried: readonly string[] = known,
 ): SkejiError {
   const error =
     reason === "untyped"
-      ? new SkejiError(
-          ErrorCode.UNKNOWN_EVENT_TYPE,
-          known.length === 0
-            ? `the record has no event-type header, and no event is registered for topic ${message.topic}`
-            : `the record has no event-type header, and topic ${message.topic} carries ${known.length} registered events (${known.join(", ")}): nothing in the record says which it is`,
-          { details: { topic: message.topic, known } },
-        )
+      ? new SkejiError(ErrorCode.UNKNOWN_EVENT_TYPE, untypedMessage(message.topic, known, carried), {
+          details: { topic: message.topic, known, ...(carried.length > known.length ? { carried } : {}) },
+        })
       : new SkejiError(
           ConsumerErrorCode.NO_HANDLER,
           `no handler for event type ${JSON.stringify(eventType)} on topic ${message.topic}`,
@@ -78,6 +80,15 @@ export function unknownEventError(
         );
   if (action === "retry-later") held.add(error);
   return error;
+}
+
+function untypedMessage(topic: string, known: readonly string[], carried: readonly string[]): string {
+  const head = "the record has no event-type header, and";
+  if (known.length === 0) return `${head} no event is registered for topic ${topic}`;
+  if (carried.length > known.length) {
+    return `${head} topic ${topic} carries ${carried.length} events (${carried.join(", ")}), of which this consumer registers ${known.join(", ")}: nothing in the record says which it is`;
+  }
+  return `${head} topic ${topic} carries ${known.length} registered events (${known.join(", ")}): nothing in the record says which it is`;
 }
 
 export interface UnknownEventInfo {

@@ -1,4 +1,5 @@
 /** The producer's typed errors. */
+import { topicNameProblem } from "../config/limits.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 
 /** The error every message of a failed request gets: the cause itself if typed, else PUBLISH_FAILED. */
@@ -45,4 +46,20 @@ export function payloadError(error: unknown, what: string): SkejiError {
 
 export function closedError(): SkejiError {
   return new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed");
+}
+
+/**
+ * The refusal of a publish to a name Kafka does not accept as a topic (given per message, per
+ * event or by middleware), made before anything is sent: a broker would refuse it for good, and
+ * some clients fail on it in ways that do not say so. Undefined for a valid name.
+ */
+export function invalidTopicError(topic: unknown): SkejiError | undefined {
+  const problem = topicNameProblem(topic);
+  if (problem === undefined) return undefined;
+  const text = typeof topic === "string" && topic.length > 60 ? `${topic.slice(0, 60)}…` : topic;
+  return new SkejiError(
+    ErrorCode.PUBLISH_REJECTED,
+    `cannot publish to topic ${JSON.stringify(text) ?? String(text)}: not a Kafka topic name (${problem}); nothing was sent`,
+    { details: { topic, written: false } },
+  );
 }

@@ -40,7 +40,7 @@ import {
   schemaHeaderFilter,
   wireBytes,
 } from "./encode.ts";
-import { closedError, payloadError, toPublishFailure, toSkejiError } from "./errors.ts";
+import { closedError, invalidTopicError, payloadError, toPublishFailure, toSkejiError } from "./errors.ts";
 import { Pending, withHeaders } from "./pending.ts";
 import type {
   Producer,
@@ -106,6 +106,8 @@ class KafkaProducer implements Producer {
   private readonly keyErrors = new WeakMap<PublishContext, unknown>();
   /** Publishes with a signal or timeout, by their context's `signal`. */
   private readonly deadlines = new WeakMap<AbortSignal, PublishDeadline>();
+  /** Topic names already published to: checked once (see `invalidTopicError`). */
+  private readonly validTopics = new Set<string>();
   /** The partitioner of each topic given in `options.topics`. */
   private readonly topicPartitioners = new Map<string, PartitionerName>();
   /** Topics whose manifest partitioner the configured one overrides, once reported. */
@@ -370,6 +372,12 @@ class KafkaProducer implements Producer {
   private enqueue(ctx: PublishContext, direct = false): Promise<PublishResult> {
     if (this.closed) return this.rejected(ctx, closedError(), direct);
     if (ctx.signal?.aborted === true) return this.rejected(ctx, ctx.signal.reason, direct);
+    if (!this.validTopics.has(ctx.topic)) {
+      const invalid = invalidTopicError(ctx.topic);
+      if (invalid !== undefined) return this.rejected(ctx, invalid, direct);
+      // A few names in practice; bounded for producers that name a topic per tenant or day.
+      if (this.validTopics.size < 1_000) this.validTopics.add(ctx.topic);
+    }
     const keyError = this.keyErrors.get(ctx);
     if (keyError !== undefined && ctx.key === undefined) return this.rejected(ctx, keyError, direct);
     if (ctx.descriptor === undefined) {

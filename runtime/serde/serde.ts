@@ -13,7 +13,7 @@
  */
 
 import type { ClientConfig, SchemaRegistryConfig } from "../config/types.ts";
-import type { AnyEventDescriptor, AvroSchema, EventVersion } from "../descriptor.ts";
+import { type AnyEventDescriptor, type AvroSchema, carriesOtherEvents, type EventVersion } from "../descriptor.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { formatSchemaVersion, HeaderName, parseSchemaVersion, readHeaders } from "../message/headers.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -239,8 +239,9 @@ export interface DecodeOptions {
  * Decodes a consumed record into `{ descriptor, version, payload }`.
  *
  * - The descriptor is chosen by the `event-type` header among `descriptors`; with no
- *   header it is the only descriptor, the one a version of which `schema-fingerprint` names,
- *   or (Confluent format) the one whose record name matches the writer schema.
+ *   header it is the only descriptor (unless its `topicEvents` say the topic carries others),
+ *   the one a version of which `schema-fingerprint` names, or (Confluent format) the one whose
+ *   record name matches the writer schema.
  * - `schema-fingerprint` is read in both byte orders: as written here (most significant byte
  *   first) and reversed (as some Avro libraries render it); the exact order is tried first.
  * - The format is taken from `content-type`, else from the descriptor (a JSON event's record
@@ -278,7 +279,9 @@ export async function decodeRecord(
         details: { eventType, known: descriptors.map((d) => d.type) },
       });
     }
-  } else if (descriptors.length === 1) {
+  } else if (descriptors.length === 1 && !carriesOtherEvents(descriptors[0] as AnyEventDescriptor)) {
+    // The topic's only event. One descriptor of a topic that carries others is not assumed:
+    // its schema must say so, as among several.
     descriptor = descriptors[0];
   } else {
     // No event-type among several events: the writer schema's fingerprint may still say which.

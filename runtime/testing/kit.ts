@@ -15,6 +15,7 @@ import { type Consumer, type ConsumerOptions, createConsumer } from "../consumer
 import type { AnyEventDescriptor, PayloadOf, TopicDescriptor } from "../descriptor.ts";
 import { DlqHeader } from "../dlq/record.ts";
 import { clientDlqSink } from "../dlq/sink.ts";
+import { ErrorCode, isSkejiError } from "../errors/base.ts";
 import { readHeaders } from "../message/headers.ts";
 import { type Logger, silentLogger } from "../observability/logger.ts";
 import { createProducer, type ProducerOptions } from "../producer/producer.ts";
@@ -115,7 +116,11 @@ export interface TestKit {
   drain(): Promise<void>;
   /** Every record of a topic, partition by partition, in offset order. */
   records(topic: string): KitRecord[];
-  /** The events of one type on its topic (or `topic`), decoded into the reader's payload type. */
+  /**
+   * The events of one type on its topic (or `topic`), decoded into the reader's payload type. A
+   * record without `event-type` counts when its topic carries no other event, or its schema
+   * fingerprint names this one (as a consumer reads it).
+   */
   events<D extends AnyEventDescriptor>(descriptor: D, topic?: string): Promise<PublishedEvent<PayloadOf<D>>[]>;
   /** The records of a dead-letter topic, `dlq-*` headers read. */
   dlq(topic: string): DeadLetter[];
@@ -280,7 +285,15 @@ export function createTestKit(options: TestKitOptions = {}): TestKit {
         if (record.headerText["event-type"] !== undefined && record.headerText["event-type"] !== descriptor.type) {
           continue;
         }
-        const decoded = await serde.decode({ topic, headers: record.headers, value: record.value }, [descriptor]);
+        let decoded: Awaited<ReturnType<typeof serde.decode>>;
+        try {
+          decoded = await serde.decode({ topic, headers: record.headers, value: record.value }, [descriptor]);
+        } catch (error) {
+          // Without event-type, on a topic that carries other events too, nothing says it is this one.
+          if (record.headerText["event-type"] === undefined && isSkejiError(error, ErrorCode.UNKNOWN_EVENT_TYPE))
+            continue;
+          throw error;
+        }
         out.push({ payload: decoded.payload as PayloadOf<typeof descriptor>, version: decoded.version, record });
       }
       return out;

@@ -2,11 +2,12 @@
  * Middleware and routing, the same on the in-memory broker and on Kafka: producer middleware's
  * headers are written, consumer middleware wraps every attempt, an event type nobody registered is
  * skipped and committed, and a record without an `event-type` on a topic of several events is
- * dead-lettered (the default `unknownEvents`).
+ * dead-lettered (the default `unknownEvents`), also when the consumer registers only one of them.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defineEvent } from "../../runtime/descriptor.ts";
 import { newTransientError } from "../../runtime/errors/processing.ts";
+import { avroCodec } from "../../runtime/serde/avro.ts";
 import { slotEvent } from "./events.ts";
 import { type Transport, transports } from "./transports.ts";
 
@@ -101,5 +102,33 @@ describe.each(transports)("$name", ({ create }) => {
       ["u-1", "legacy", "1"],
     ]);
     expect(dlq[0]?.text["dlq-error-type"]).toMatch(/UNKNOWN_EVENT_TYPE/);
+  });
+
+  it("one registered event of a topic that carries two: an untyped record is that event only when its fingerprint says so", async () => {
+    const topic = await t.topic("partial");
+    // As generated: the descriptor lists its topic's events, of which this consumer registers one.
+    const booked = { ...slotEvent(topic), topicEvents: ["test.slot.booked", "test.slot.moved"] };
+    const [v1] = booked.versions;
+    // Another event of the topic whose bytes have the same shape (it would decode as a booking).
+    const moved = avroCodec({ ...(v1?.schema as object), name: "SlotMoved" });
+    const codec = avroCodec(v1?.schema ?? "null");
+    const producer = t.producer();
+    const raw = (key: string, value: Uint8Array, rawHeaders: Record<string, string>) =>
+      producer.publish({ topic, key, value: Buffer.from(value), headers: {}, rawHeaders });
+    await raw("m-1", moved.encode({ id: "m-1", seq: 1, note: "to 10:00" }), {});
+    await raw("s-2", codec.encode({ id: "s-2", seq: 2, note: "" }), { "schema-fingerprint": codec.fingerprint });
+    const group = `${topic}-g`;
+    const consumer = t.consumer({ groupId: group });
+    const handled: string[] = [];
+    consumer.on(booked, (e) => {
+      handled.push(e.payload.id);
+    });
+    await t.start(consumer);
+    await t.until(async () => (await t.committed(group, topic))[0] === 2, "both committed");
+    expect(handled).toEqual(["s-2"]);
+    const dlq = await t.records(`${topic}-dlq`);
+    expect(dlq.map((r) => [r.key?.toString(), r.text["dlq-error-type"]])).toEqual([
+      ["m-1", "SkejiError:UNKNOWN_EVENT_TYPE"],
+    ]);
   });
 });

@@ -3,20 +3,36 @@
  * decode back unchanged (real Avro bytes), and wrong payloads do not compile.
  * The `@ts-expect-error` lines are checked by `npm run typecheck` (tsc fails if a line compiles).
  */
-import type { AvroCodec, InitOf, PayloadOf, TopicEvent } from "@skeji/kafka";
+import type {
+  AvroCodec,
+  Consumer,
+  EventDescriptor,
+  InitOf,
+  PayloadOf,
+  PublishResult,
+  TopicDescriptor,
+  TopicEvent,
+} from "@skeji/kafka";
 import { avroCodec, resolvingCodec } from "@skeji/kafka";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  type allTopics,
   type BookingCancelled,
+  type BookingCancelledEvent,
   type BookingCreated,
   BookingCreatedEvent,
   type BookingCreateRequested,
   BookingCreateRequestedEvent,
   type BookingCreateRequestedInit,
   type BookingsEventsTopic,
+  type GatewayInboundMessagesTopic,
   type LlmConversationTurn,
   LlmConversationTurnEvent,
+  type LlmConversationTurnsTopic,
+  type onBookingCreateRequested,
   type onBookingsEventsTopic,
+  type PipelineExecutorStepsTopic,
+  type PipelineExecutorToBookingsTopic,
   type PipelineStepStarted,
   PipelineStepStartedEvent,
   type publishBookingCreateRequested,
@@ -219,6 +235,27 @@ describe("type level", () => {
     expectTypeOf<InitOf<typeof BookingCreateRequestedEvent>>().toEqualTypeOf<BookingCreateRequestedInit>();
     expectTypeOf<Parameters<typeof publishBookingCreateRequested>[1]>().toEqualTypeOf<BookingCreateRequestedInit>();
     expectTypeOf(BookingCreatedEvent.type).toEqualTypeOf<"booking.created">();
+  });
+
+  it("the annotations every export carries are the types TypeScript infers from the calls", () => {
+    expectTypeOf(BookingCreatedEvent).toEqualTypeOf<
+      EventDescriptor<BookingCreated, InitOf<typeof BookingCreatedEvent>, "booking.created">
+    >();
+    expectTypeOf<typeof publishBookingCreateRequested>().returns.toEqualTypeOf<Promise<PublishResult>>();
+    expectTypeOf<typeof onBookingCreateRequested>().returns.toEqualTypeOf<Consumer>();
+    expectTypeOf<typeof onBookingsEventsTopic>().returns.toEqualTypeOf<Consumer>();
+    expectTypeOf<typeof BookingsEventsTopic>().toEqualTypeOf<
+      TopicDescriptor<typeof BookingCancelledEvent | typeof BookingCreatedEvent>
+    >();
+    expectTypeOf<typeof allTopics>().toEqualTypeOf<
+      readonly [
+        typeof BookingsEventsTopic,
+        typeof GatewayInboundMessagesTopic,
+        typeof LlmConversationTurnsTopic,
+        typeof PipelineExecutorStepsTopic,
+        typeof PipelineExecutorToBookingsTopic,
+      ]
+    >();
   });
 
   it("a topic's events form a discriminated union on type", () => {

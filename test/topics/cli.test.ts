@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { topicsCommand } from "../../generator/topics/command.ts";
-import { runCommand } from "../check/helpers.ts";
+import { gitIn, runCommand } from "../check/helpers.ts";
 import { brokers, uniqueName } from "../infra/env.ts";
 
 const kafka = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING });
@@ -128,6 +128,23 @@ describe("skeji-gen topics", () => {
     expect(capped.code).toBe(0);
     expect(capped.out).toContain("note: replication factor capped from 3 to 1 (the cluster has 1 broker)");
     expect(await admin.listTopics()).toContain(topic);
+  });
+
+  it("annotates the manifest by its path from the repository's root when run from a service's folder", async () => {
+    const topic = uniqueName("cli-mono");
+    const repository = mkdtempSync(join(tmpdir(), "skeji-monorepo-"));
+    gitIn(() => repository)("init", "-q");
+    const service = join(repository, "services", "booking");
+    mkdirSync(join(service, "schemas"), { recursive: true });
+    writeFileSync(join(service, "package.json"), '{ "name": "booking" }\n');
+    const manifest = { topics: { [topic]: { replicationFactor: 3, events: { "thing.done": { key: "id" } } } } };
+    writeFileSync(join(service, "schemas", "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+    const github = await topics(["plan", "--format", "github"], service);
+    expect(github.code).toBe(1);
+    expect(github.out).toContain(
+      `::error file=services/booking/schemas/manifest.json,line=3,title=topic ${topic} cannot be created::`,
+    );
   });
 
   it.each([
