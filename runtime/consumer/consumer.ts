@@ -43,6 +43,7 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import { useSdkFetchDecoder } from "./fetch-hook.ts";
 import type { ConsumerApi, ConsumerKafka } from "./kafkajs-api.ts";
 import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
@@ -256,7 +257,7 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.tally = new ConsumerTally(config.maxRetries);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
-    this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
+    this.kafka = options.kafka ?? this.ownKafka();
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.router = new Router(
       options.decode ?? serdeDecoder(this.ownSerde as Serde),
@@ -269,6 +270,23 @@ class SkejiConsumer implements Consumer {
       this.joinFailed = reject;
     });
     this.joined.catch(() => {});
+  }
+
+  /**
+   * The consumer's own kafkajs client; its fetched records are read by the SDK's decoder unless
+   * `fetchDecoder` is `kafkajs` (a client given as `options.kafka` is left as it is).
+   */
+  private ownKafka(): Kafka {
+    const kafkaConfig = kafkajsConfig(this.config, this.logger);
+    if (this.config.fetchDecoder !== "kafkajs" && kafkaConfig.socketFactory !== undefined) {
+      if (!useSdkFetchDecoder(kafkaConfig.socketFactory)) {
+        this.logger.debug(
+          { kafkajs: "not the proven release" },
+          "fetched records are decoded by kafkajs: the installed kafkajs is not the release the SDK's decoder was proven on",
+        );
+      }
+    }
+    return new Kafka(kafkaConfig);
   }
 
   /** Counts, logs (rate-limited) and reports each record the `unknownEvents` policy decides. */
