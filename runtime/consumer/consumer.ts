@@ -218,6 +218,24 @@ export function createConsumer(config: ConsumerConfig, options: ConsumerOptions 
   return new SkejiConsumer(config, options);
 }
 
+/**
+ * The kafkajs client of a consumer that was given none: its fetched records are read by the SDK's
+ * decoder (fetch-hook.ts) unless `fetchDecoder` is `kafkajs`. A client given as `options.kafka`
+ * is the caller's, and keeps kafkajs's decoder.
+ */
+export function consumerKafka(config: ConsumerConfig, logger: Logger): Kafka {
+  const kafkaConfig = kafkajsConfig(config, logger);
+  if (config.fetchDecoder !== "kafkajs" && kafkaConfig.socketFactory !== undefined) {
+    if (!useSdkFetchDecoder(kafkaConfig.socketFactory)) {
+      logger.debug(
+        { fetchDecoder: "kafkajs" },
+        "fetched records are decoded by kafkajs: the installed kafkajs is not the release the SDK's decoder was proven on",
+      );
+    }
+  }
+  return new Kafka(kafkaConfig);
+}
+
 class SkejiConsumer implements Consumer {
   readonly groupId: string;
   private readonly logger: Logger;
@@ -257,7 +275,7 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.tally = new ConsumerTally(config.maxRetries);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
-    this.kafka = options.kafka ?? this.ownKafka();
+    this.kafka = options.kafka ?? consumerKafka(this.config, this.logger);
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.router = new Router(
       options.decode ?? serdeDecoder(this.ownSerde as Serde),
@@ -270,23 +288,6 @@ class SkejiConsumer implements Consumer {
       this.joinFailed = reject;
     });
     this.joined.catch(() => {});
-  }
-
-  /**
-   * The consumer's own kafkajs client; its fetched records are read by the SDK's decoder unless
-   * `fetchDecoder` is `kafkajs` (a client given as `options.kafka` is left as it is).
-   */
-  private ownKafka(): Kafka {
-    const kafkaConfig = kafkajsConfig(this.config, this.logger);
-    if (this.config.fetchDecoder !== "kafkajs" && kafkaConfig.socketFactory !== undefined) {
-      if (!useSdkFetchDecoder(kafkaConfig.socketFactory)) {
-        this.logger.debug(
-          { kafkajs: "not the proven release" },
-          "fetched records are decoded by kafkajs: the installed kafkajs is not the release the SDK's decoder was proven on",
-        );
-      }
-    }
-    return new Kafka(kafkaConfig);
   }
 
   /** Counts, logs (rate-limited) and reports each record the `unknownEvents` policy decides. */
