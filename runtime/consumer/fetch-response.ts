@@ -93,19 +93,20 @@ export async function decodeFetchResponse(data: Buffer): Promise<FetchResponse> 
   const errorCode = r.int16();
   const sessionId = r.int32();
   const topics = r.arrayLength();
+  const names = new HeaderNames();
   const responses: FetchResponse["responses"] = new Array(topics);
   for (let t = 0; t < topics; t++) {
     const topicName = r.string();
     const count = r.arrayLength();
     const partitions: FetchedPartition[] = new Array(count);
-    for (let p = 0; p < count; p++) partitions[p] = await decodePartition(r);
+    for (let p = 0; p < count; p++) partitions[p] = await decodePartition(r, names);
     responses[t] = { topicName, partitions };
   }
   // kafkajs reports no throttle of its own: the broker did not throttle, it asks the client to.
   return { throttleTime: 0, clientSideThrottleTime, errorCode, sessionId, responses };
 }
 
-async function decodePartition(r: Reader): Promise<FetchedPartition> {
+async function decodePartition(r: Reader, names: HeaderNames): Promise<FetchedPartition> {
   const partition = r.int32();
   const errorCode = r.int16();
   const highWatermark = r.int64String();
@@ -117,7 +118,7 @@ async function decodePartition(r: Reader): Promise<FetchedPartition> {
     abortedTransactions[i] = { producerId: r.int64String(), firstOffset: r.int64String() };
   }
   const preferredReadReplica = r.int32();
-  const messages = await decodeRecordSet(r);
+  const messages = await decodeRecordSet(r, names);
   return {
     partition,
     errorCode,
@@ -131,7 +132,7 @@ async function decodePartition(r: Reader): Promise<FetchedPartition> {
 }
 
 /** A partition's records: consecutive record batches, the last possibly cut short. */
-async function decodeRecordSet(r: Reader): Promise<FetchedMessage[]> {
+async function decodeRecordSet(r: Reader, names: HeaderNames): Promise<FetchedMessage[]> {
   const size = r.int32();
   if (size <= 0) return [];
   // kafkajs reads such a size as "no records" without skipping it; the bytes after it are left to it.
@@ -150,14 +151,20 @@ async function decodeRecordSet(r: Reader): Promise<FetchedMessage[]> {
     // What the broker cut at maxBytes: the rest of the partition's records is dropped.
     if (length > end - batchStart) break;
     if (length < batchHeaderLength) notDecoded("a record batch shorter than its header");
-    await decodeBatch(buf, pos, batchStart + length, messages);
+    await decodeBatch(buf, pos, batchStart + length, messages, names);
     pos = batchStart + length;
   }
   return messages;
 }
 
 /** Decodes the record batch at `pos` (its offset field) ending at `end`, appending its records. */
-async function decodeBatch(buf: Buffer, pos: number, end: number, out: FetchedMessage[]): Promise<void> {
+async function decodeBatch(
+  buf: Buffer,
+  pos: number,
+  end: number,
+  out: FetchedMessage[],
+  names: HeaderNames,
+): Promise<void> {
   const firstOffsetNumber = int64Number(buf, pos);
   const firstOffset = int64String(buf, pos, firstOffsetNumber);
   const partitionLeaderEpoch = buf.readInt32BE(pos + 12);
@@ -189,7 +196,7 @@ async function decodeBatch(buf: Buffer, pos: number, end: number, out: FetchedMe
   };
   // The same registry kafkajs's decoder and producers use (the SDK registers snappy, lz4, zstd).
   const codec = compression.lookupCodecByAttributes(attributes);
-  const batch = new Batch(context, firstOffsetNumber, firstTimestampNumber, out);
+  const batch = new Batch(context, firstOffsetNumber, firstTimestampNumber, out, names);
   if (codec === null) {
     if (count === -1) return;
     if (count < 0) notDecoded("a negative record count");
@@ -212,30 +219,32 @@ class Batch {
     private readonly firstOffset: number | undefined,
     private readonly firstTimestamp: number | undefined,
     private readonly out: FetchedMessage[],
+    private readonly names: HeaderNames,
   ) {
     this.appendTime =
       context.timestampType === logAppendTime && context.maxTimestamp !== "" ? context.maxTimestamp : undefined;
   }
 
   records(r: Reader, count: number): void {
-    const { context, out, appendTime } = this;
+    const { context, out, appendTime, names } = this;
     const isControlRecord = context.isControlBatch;
+    const end = r.end;
     for (let i = 0; i < count; i++) {
       const length = r.varint();
-      if (length < 0 || length > r.end - r.pos) notDecoded("a record past its batch");
+      if (length < 0 || length > end - r.pos) notDecoded("a record past its batch");
       const next = r.pos + length;
       // The record's own fields stay inside its length, as kafkajs's per-record decoder keeps them.
-      const record = new Reader(r.buf, r.pos, next);
-      const attributes = record.int8();
-      const timestamp = this.timestamp(record, appendTime);
-      const offsetDelta = record.varint();
+      r.end = next;
+      const attributes = r.int8();
+      const timestamp = this.timestamp(r, appendTime);
+      const offsetDelta = r.varint();
       const offset =
         this.firstOffset === undefined
           ? (BigInt(context.firstOffset) + BigInt(offsetDelta)).toString()
           : String(this.firstOffset + offsetDelta);
-      const key = record.bytes();
-      const value = record.bytes();
-      const headers = record.headers();
+      const key = r.bytes();
+      const value = r.bytes();
+      const headers = r.headers(names);
       out.push({
         magicByte: context.magicByte,
         attributes,
@@ -248,6 +257,7 @@ class Batch {
         batchContext: context,
       });
       r.pos = next;
+      r.end = end;
     }
   }
 
@@ -279,7 +289,7 @@ class Reader {
   constructor(
     readonly buf: Buffer,
     public pos: number,
-    readonly end: number,
+    public end: number,
   ) {}
 
   private need(bytes: number): void {
@@ -397,7 +407,7 @@ class Reader {
    * object's prototype as kafkajs's does, so even a header named like an Object method comes out
    * the same; only `__proto__`, which an assignment cannot create, is left to kafkajs.
    */
-  headers(): Record<string, unknown> {
+  headers(names: HeaderNames): Record<string, unknown> {
     const headers: Record<string, unknown> = {};
     const count = this.varint();
     if (count === -1) return headers;
@@ -409,7 +419,7 @@ class Reader {
       else {
         if (length < 0) notDecoded("a negative header name length");
         this.need(length);
-        key = this.buf.toString("utf8", this.pos, this.pos + length);
+        key = names.text(this.buf, this.pos, length, i);
         this.pos += length;
       }
       if (key === "__proto__") notDecoded("a header named __proto__");
@@ -418,5 +428,34 @@ class Reader {
       headers[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
     }
     return headers;
+  }
+}
+
+/**
+ * Header names as strings, decoded once: records of a response mostly carry the same names in the
+ * same order, so the name at a header's index is compared byte for byte with the last one seen at
+ * that index (the same bytes decode to the same string) before a new string is made.
+ */
+class HeaderNames {
+  private readonly buffers: Buffer[] = [];
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly texts: string[] = [];
+
+  text(buf: Buffer, pos: number, length: number, index: number): string {
+    const known = this.texts[index];
+    if (known !== undefined && this.lengths[index] === length) {
+      const other = this.buffers[index] as Buffer;
+      const start = this.starts[index] as number;
+      let i = 0;
+      while (i < length && other[start + i] === buf[pos + i]) i++;
+      if (i === length) return known;
+    }
+    const text = buf.toString("utf8", pos, pos + length);
+    this.buffers[index] = buf;
+    this.starts[index] = pos;
+    this.lengths[index] = length;
+    this.texts[index] = text;
+    return text;
   }
 }
