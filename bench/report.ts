@@ -298,7 +298,7 @@ Where the contenders still differ:
   and timestamps through BigInt wrappers, and a headers object copied once per header. The SDK's
   consumers read Fetch responses with a decoder of their own that hands kafkajs's consumer exactly
   the records kafkajs's decoder would (docs/consumer.md, "Fetch decoding";
-  \`KAFKA_CONSUMER_FETCH_DECODER=kafkajs\` puts kafkajs's back), at about half its CPU per record.
+  \`KAFKA_CONSUMER_FETCH_DECODER=kafkajs\` puts kafkajs's back), at about a sixth of its CPU per record for the decoding alone.
   What remains per record is mostly allocation that kafkajs's record shape requires (a Buffer for
   the key, the value and each header value), kafkajs's own batch filtering (a BigInt parse of every
   offset), snappy decompression, and the garbage collection all of it causes; the SDK's own work
