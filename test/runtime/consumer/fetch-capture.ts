@@ -104,3 +104,90 @@ export function recordBatches(data: Buffer): { positions: number[]; cut: number 
   }
   return { positions: out, cut };
 }
+
+/** A record as it goes on the wire, every field given (lengths of -1: null). */
+export interface WireRecord {
+  readonly attributes?: number;
+  /** The timestamp delta, zigzag-encoded as a varlong (any 64-bit value). */
+  readonly timestampDelta: bigint;
+  readonly offsetDelta: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Null names and values are written with length -1; `headerCount` overrides the count. */
+  readonly headers: readonly [string | null, Buffer | null][];
+  readonly headerCount?: number;
+}
+
+/** A Fetch v11 response of one topic and partition holding one uncompressed record batch. */
+export function fetchResponse(batch: {
+  firstOffset: bigint;
+  firstTimestamp: bigint;
+  maxTimestamp: bigint;
+  attributes?: number;
+  records: readonly WireRecord[];
+}): Buffer {
+  const records = Buffer.concat(batch.records.map(wireRecord));
+  const header = Buffer.alloc(61);
+  header.writeBigInt64BE(batch.firstOffset, 0);
+  header.writeInt32BE(49 + records.length, 8);
+  header.writeInt32BE(0, 12); // partition leader epoch
+  header.writeInt8(2, 16); // magic
+  header.writeInt16BE(batch.attributes ?? 0, 21);
+  header.writeInt32BE(Math.max(0, batch.records.length - 1), 23);
+  header.writeBigInt64BE(batch.firstTimestamp, 27);
+  header.writeBigInt64BE(batch.maxTimestamp, 35);
+  header.writeBigInt64BE(-1n, 43); // producer id
+  header.writeInt16BE(-1, 51);
+  header.writeInt32BE(-1, 53);
+  header.writeInt32BE(batch.records.length, 57);
+  const recordSet = Buffer.concat([header, records]);
+  const topic = Buffer.from("t");
+  const head = Buffer.alloc(4 + 2 + 4 + 4 + 2);
+  head.writeInt16BE(0, 4);
+  head.writeInt32BE(1, 10); // one topic
+  head.writeInt16BE(topic.length, 14);
+  const partition = Buffer.alloc(4 + 4 + 2 + 8 + 8 + 8 + 4 + 4 + 4);
+  partition.writeInt32BE(1, 0); // one partition
+  partition.writeInt32BE(0, 4); // partition 0
+  partition.writeBigInt64BE(batch.firstOffset + 100n, 10);
+  partition.writeBigInt64BE(batch.firstOffset + 100n, 18);
+  partition.writeBigInt64BE(0n, 26);
+  partition.writeInt32BE(-1, 34); // no aborted transactions (null)
+  partition.writeInt32BE(-1, 38); // preferred read replica
+  partition.writeInt32BE(recordSet.length, 42);
+  return Buffer.concat([head, topic, partition, recordSet]);
+}
+
+function wireRecord(r: WireRecord): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from([r.attributes ?? 0]),
+    varlong(r.timestampDelta),
+    varint(r.offsetDelta),
+    bytes(r.key),
+    bytes(r.value),
+    varint(r.headerCount ?? r.headers.length),
+  ];
+  for (const [name, value] of r.headers) parts.push(bytes(name === null ? null : Buffer.from(name)), bytes(value));
+  const body = Buffer.concat(parts);
+  return Buffer.concat([varint(body.length), body]);
+}
+
+function bytes(b: Buffer | null): Buffer {
+  return b === null ? varint(-1) : Buffer.concat([varint(b.length), b]);
+}
+
+function varint(n: number): Buffer {
+  return varlong(BigInt(n));
+}
+
+/** Zigzag, then 7 bits a byte, as Kafka writes varints and varlongs. */
+function varlong(n: bigint): Buffer {
+  let z = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
+  const out: number[] = [];
+  while (z >= 0x80n) {
+    out.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  out.push(Number(z));
+  return Buffer.from(out);
+}

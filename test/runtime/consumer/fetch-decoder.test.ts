@@ -4,6 +4,7 @@
  * whatever the compression, transactions, keys, values, headers and offsets; a response it does not
  * decode goes to kafkajs's decoder; and only the SDK's consumers use it.
  */
+import { deepStrictEqual } from "node:assert/strict";
 import { CompressionTypes, type IHeaders, Kafka, logLevel, type Producer } from "kafkajs";
 import kafkajsFetchV11 from "kafkajs/src/protocol/requests/fetch/v11/response.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,9 +18,11 @@ import { brokers, uniqueName } from "../../infra/env.ts";
 import {
   type BrokerConnection,
   brokerConnection,
+  fetchResponse,
   fetchV11,
   recordBatches,
   recordBatchPositions,
+  type WireRecord,
 } from "./fetch-capture.ts";
 import { eventually, Fixture, testConfig, testEvents } from "./helpers.ts";
 
@@ -213,6 +216,65 @@ describe("the SDK's Fetch v11 decoder", () => {
       const first = ours.responses[0]?.partitions[0]?.messages[0];
       expect([first?.offset, first?.batchContext.maxTimestamp]).toStrictEqual([String(value), String(value)]);
     }
+  });
+
+  it("decodes every field value the wire allows as kafkajs does: 64-bit deltas, null names and values, odd header names", async () => {
+    const b = (text: string) => Buffer.from(text);
+    const deltas = [
+      0n,
+      -1n,
+      1n,
+      2n ** 48n,
+      -(2n ** 48n),
+      2n ** 49n,
+      2n ** 56n + 3n,
+      2n ** 62n,
+      -(2n ** 63n),
+      2n ** 63n - 1n,
+    ];
+    const offsets = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 300];
+    const records: WireRecord[] = deltas.map((timestampDelta, i) => ({
+      attributes: i % 3,
+      timestampDelta,
+      offsetDelta: offsets[i % offsets.length] as number,
+      key: i % 3 === 0 ? null : i % 3 === 1 ? Buffer.alloc(0) : b(`k${i}`),
+      value: i % 4 === 0 ? null : b("v".repeat(i * 20)),
+      headers: [
+        [null, b("a header without a name")],
+        ["no-value", null],
+        ["twice", b("1")],
+        ["twice", null],
+        ["twice", b("3")],
+        ["constructor", b("c")],
+        ["hasOwnProperty", b("h")],
+        ["valueOf", b("v")],
+        ["", b("empty name")],
+        [`grüße-${i}`, Buffer.alloc(0)],
+      ],
+    }));
+    records.push({ timestampDelta: 5n, offsetDelta: 7, key: null, value: null, headers: [], headerCount: -1 });
+    const cases = [
+      { firstOffset: 0n, firstTimestamp: 1_700_000_000_000n, maxTimestamp: 1_700_000_000_999n },
+      { firstOffset: 2n ** 53n - 2n, firstTimestamp: -1n, maxTimestamp: -1n },
+      { firstOffset: 2n ** 62n, firstTimestamp: 2n ** 62n, maxTimestamp: 2n ** 62n + 1n },
+      // Log-append time: every record's timestamp is the batch's max timestamp.
+      { firstOffset: 10n, firstTimestamp: 5n, maxTimestamp: 1_700_000_000_000n, attributes: 0x8 },
+    ];
+    for (const batch of cases) {
+      const data = fetchResponse({ ...batch, records });
+      const ours = await decodeFetchResponse(data);
+      // Node's deep equality: vitest's takes an own `constructor` property (the header named so)
+      // for the object's class, and two equal arrays there for different classes.
+      deepStrictEqual(ours, await kafkajsFetchV11.decode(data));
+      expect(ours.responses[0]?.partitions[0]?.messages).toHaveLength(records.length);
+    }
+    // A header named __proto__ is left to kafkajs's decoder, which gives its own result.
+    const proto = fetchResponse({
+      ...(cases[0] as (typeof cases)[number]),
+      records: [{ timestampDelta: 0n, offsetDelta: 0, key: null, value: null, headers: [["__proto__", b("x")]] }],
+    });
+    await expect(decodeFetchResponse(proto)).rejects.toThrow();
+    expect(await sdkFetchV11.decode(proto)).toStrictEqual(await kafkajsFetchV11.decode(proto));
   });
 
   it("never decodes a corrupt response differently from kafkajs: it decodes it the same or leaves it to kafkajs", async () => {
