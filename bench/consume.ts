@@ -18,6 +18,11 @@
  *
  *   npm run bench:consume -- [--messages 100000] [--partitions 3] [--rounds 5] [--warmup 1]
  *                            [--compression snappy] [--timeout 120] [--keep-topic] [--json]
+ *                            [--only sdk,kafkajs,platformatic,sdk-kafkajs-decoder]
+ *
+ * `--only` runs the named contenders (the SDK's always among them, for the ratios); besides the
+ * default three it knows `sdk-kafkajs-decoder`, the SDK consumer on kafkajs's own fetch decoder
+ * (`KAFKA_CONSUMER_FETCH_DECODER=kafkajs`), to measure the SDK's decoder against it in one run.
  *
  * `--keep-topic` leaves the filled topic behind (its name is in the JSON's settings), for a reader
  * outside this process (bench:report runs Kafka's ConsumerPerformance on it).
@@ -56,6 +61,7 @@ function parseConsumeArgs(argv: readonly string[]) {
       timeout: { type: "string", default: "120" },
       "keep-topic": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      only: { type: "string" },
     },
     strict: true,
   });
@@ -77,6 +83,7 @@ function parseConsumeArgs(argv: readonly string[]) {
     timeoutMs: int("timeout", 1) * 1000,
     keepTopic: values["keep-topic"] === true,
     json: values.json === true,
+    only: values.only?.split(",").map((name) => name.trim()),
   };
 }
 
@@ -228,11 +235,28 @@ const platformatic: Contender = {
 };
 
 /** The contenders, in the order of their first round. Adding one is adding a line. */
-const contenders: readonly Contender[] = [
+const defaultContenders: readonly Contender[] = [
   sdk("sdk", "SDK consumer, typed on() handler (kafkajs transport)"),
   rawKafkajs,
   platformatic,
 ];
+/** Run only when `--only` names them. */
+const optionalContenders: readonly Contender[] = [
+  sdk("sdk-kafkajs-decoder", "SDK consumer on kafkajs's own fetch decoder", {
+    KAFKA_CONSUMER_FETCH_DECODER: "kafkajs",
+  }),
+];
+
+function chosenContenders(only: readonly string[] | undefined): readonly Contender[] {
+  if (only === undefined) return defaultContenders;
+  const all = [...defaultContenders, ...optionalContenders];
+  const unknown = only.filter((name) => !all.some((c) => c.name === name));
+  if (unknown.length > 0 || !only.includes("sdk")) {
+    throw new Error(`invalid option "--only": expected names among ${all.map((c) => c.name).join(", ")}, sdk included`);
+  }
+  return all.filter((c) => only.includes(c.name));
+}
+const contenders = chosenContenders(args.only);
 
 /** Publishes `messages` bookings with the SDK's producer, in the chosen compression. */
 async function fill(): Promise<void> {

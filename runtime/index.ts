@@ -13,11 +13,12 @@ export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } fro
 export { consumerConfig, producerConfig } from "./config/build.ts";
 export type { ConsumerConfigInit, ProducerConfigInit } from "./config/build.ts";
 export { FirstOffset, LastOffset, normalizeStartOffset } from "./config/start-offset.ts";
-export { defaultOptionalHeaders, optionalHeaderNames } from "./config/types.ts";
+export { defaultOptionalHeaders, fetchDecoders, optionalHeaderNames } from "./config/types.ts";
 export type {
   ClientConfig,
   Compression,
   ConsumerConfig,
+  FetchDecoder,
   OptionalHeader,
   ProducerConfig,
   RequiredAcks,

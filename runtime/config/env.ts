@@ -26,6 +26,7 @@ import {
   type Compression,
   type ConsumerConfig,
   defaultOptionalHeaders,
+  fetchDecoders,
   type OptionalHeader,
   optionalHeaderNames,
   type ProducerConfig,
@@ -134,6 +135,7 @@ export function consumerConfigFromEnv(topic: string, groupId: string, env: Env =
     rebalanceTimeoutMs: r.duration("KAFKA_CONSUMER_REBALANCE_TIMEOUT", 60_000, durationLimits.rebalanceTimeoutMs),
     dlqTopic: r.topic("KAFKA_CONSUMER_DLQ_TOPIC"),
     maxRetries: r.int("KAFKA_CONSUMER_MAX_RETRIES", 3, countLimits.maxRetries),
+    fetchDecoder: r.oneOf("KAFKA_CONSUMER_FETCH_DECODER", fetchDecoders, "sdk"),
   };
   checkTopic(r, topic);
   if (groupId.trim() === "") r.problems.push('group is ""; expected a consumer group id');

@@ -161,4 +161,14 @@ export interface ConsumerConfig extends ClientConfig {
   readonly dlqTopic: string | undefined;
   /** Retries of a failing handler before the message goes to the DLQ. */
   readonly maxRetries: number;
+  /**
+   * What decodes fetched records: `sdk` (the default; the SDK's own decoder, which gives the
+   * consumer exactly what kafkajs's gives, faster) or `kafkajs` (kafkajs's own).
+   * `KAFKA_CONSUMER_FETCH_DECODER`.
+   */
+  readonly fetchDecoder?: FetchDecoder | undefined;
 }
+
+/** The decoders of fetched records a consumer can use (see `ConsumerConfig.fetchDecoder`). */
+export type FetchDecoder = "sdk" | "kafkajs";
+export const fetchDecoders: readonly FetchDecoder[] = ["sdk", "kafkajs"];

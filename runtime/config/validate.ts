@@ -22,7 +22,13 @@ import {
 } from "./limits.ts";
 import { certificateProblem, keyPairProblem, privateKeyProblem } from "./pem.ts";
 import { startOffsetForm } from "./start-offset.ts";
-import { type ClientConfig, type ConsumerConfig, optionalHeaderNames, type ProducerConfig } from "./types.ts";
+import {
+  type ClientConfig,
+  type ConsumerConfig,
+  fetchDecoders,
+  optionalHeaderNames,
+  type ProducerConfig,
+} from "./types.ts";
 
 const compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
 const transports = ["kafkajs", "platformatic"];
@@ -265,6 +271,7 @@ export function validateConsumerConfig(config: ConsumerConfig): void {
   p.millis("rebalanceTimeoutMs", durationLimits.rebalanceTimeoutMs);
   p.topic("dlqTopic", false);
   p.int("maxRetries", countLimits.maxRetries);
+  if (config.fetchDecoder !== undefined) p.oneOf("fetchDecoder", fetchDecoders);
   if (config.minBytes > config.maxBytes) p.add("minBytes", "at most maxBytes");
   if (config.heartbeatIntervalMs >= config.sessionTimeoutMs) p.add("heartbeatIntervalMs", "less than sessionTimeoutMs");
   // The consumer heartbeats between fetches: a fetch that may wait as long as the session lasts

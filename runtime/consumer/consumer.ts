@@ -43,6 +43,7 @@ import { backoffDelay, type Clock, defaultRetryPolicy, type RetryPolicy, systemC
 import { type Serde, serdeForConfig } from "../serde/serde.ts";
 import { createBatchHandler } from "./batch.ts";
 import { serdeDecoder } from "./decode.ts";
+import { useSdkFetchDecoder } from "./fetch-hook.ts";
 import type { ConsumerApi, ConsumerKafka } from "./kafkajs-api.ts";
 import { Membership } from "./membership.ts";
 import { MemoryPositions, type OffsetStorage } from "./positions.ts";
@@ -217,6 +218,24 @@ export function createConsumer(config: ConsumerConfig, options: ConsumerOptions 
   return new SkejiConsumer(config, options);
 }
 
+/**
+ * The kafkajs client of a consumer that was given none: its fetched records are read by the SDK's
+ * decoder (fetch-hook.ts) unless `fetchDecoder` is `kafkajs`. A client given as `options.kafka`
+ * is the caller's, and keeps kafkajs's decoder.
+ */
+export function consumerKafka(config: ConsumerConfig, logger: Logger): Kafka {
+  const kafkaConfig = kafkajsConfig(config, logger);
+  if (config.fetchDecoder !== "kafkajs" && kafkaConfig.socketFactory !== undefined) {
+    if (!useSdkFetchDecoder(kafkaConfig.socketFactory)) {
+      logger.debug(
+        { fetchDecoder: "kafkajs" },
+        "fetched records are decoded by kafkajs: the installed kafkajs is not the release the SDK's decoder was proven on",
+      );
+    }
+  }
+  return new Kafka(kafkaConfig);
+}
+
 class SkejiConsumer implements Consumer {
   readonly groupId: string;
   private readonly logger: Logger;
@@ -256,7 +275,7 @@ class SkejiConsumer implements Consumer {
     this.groupId = config.groupId;
     this.tally = new ConsumerTally(config.maxRetries);
     this.logger = (options.logger ?? defaultLogger()).child({ component: "consumer", groupId: config.groupId });
-    this.kafka = options.kafka ?? new Kafka(kafkajsConfig(config, this.logger));
+    this.kafka = options.kafka ?? consumerKafka(this.config, this.logger);
     this.ownSerde = options.decode === undefined ? serdeForConfig(config, this.logger) : undefined;
     this.router = new Router(
       options.decode ?? serdeDecoder(this.ownSerde as Serde),

@@ -18,10 +18,8 @@
  * A responder replies from a handler with `reply(producer, requestEvent, ReplyEvent, payload)`.
  */
 import { randomUUID } from "node:crypto";
-import { Kafka } from "kafkajs";
-import { kafkajsConfig } from "../client/kafkajs.ts";
 import type { ConsumerConfig } from "../config/types.ts";
-import { type ConsumerOptions, createConsumer } from "../consumer/consumer.ts";
+import { type ConsumerOptions, consumerKafka, createConsumer } from "../consumer/consumer.ts";
 import type { ConsumerKafka } from "../consumer/kafkajs-api.ts";
 import type { ConsumedEvent, ConsumedEventBase } from "../consumer/types.ts";
 import type { AnyEventDescriptor, InitOf, PayloadOf } from "../descriptor.ts";
@@ -89,7 +87,7 @@ export async function createRequester(config: ConsumerConfig, options: Requester
   if (first === undefined) throw new SkejiError("INVALID_CONFIG", "a requester needs at least one reply event");
   const groupId = `${config.groupId}-replies-${randomUUID()}`;
   const logger = (options.consumer?.logger ?? defaultLogger()).child({ component: "requester", groupId });
-  const kafka = options.consumer?.kafka ?? new Kafka(kafkajsConfig(config, logger));
+  const kafka = options.consumer?.kafka ?? consumerKafka(config, logger);
   const consumer = createConsumer(
     {
       ...config,

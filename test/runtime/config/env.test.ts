@@ -153,6 +153,7 @@ describe("consumerConfigFromEnv", () => {
       rebalanceTimeoutMs: 60_000,
       dlqTopic: undefined,
       maxRetries: 3,
+      fetchDecoder: "sdk",
     });
   });
 
@@ -172,6 +173,8 @@ describe("consumerConfigFromEnv", () => {
     ["KAFKA_CONSUMER_REBALANCE_TIMEOUT", "2m", { rebalanceTimeoutMs: 120_000 }],
     ["KAFKA_CONSUMER_DLQ_TOPIC", "dlq-x", { dlqTopic: "dlq-x" }],
     ["KAFKA_CONSUMER_MAX_RETRIES", "0", { maxRetries: 0 }],
+    ["KAFKA_CONSUMER_FETCH_DECODER", "kafkajs", { fetchDecoder: "kafkajs" }],
+    ["KAFKA_CONSUMER_FETCH_DECODER", "SDK", { fetchDecoder: "sdk" }],
   ])("%s=%s", (name, value, expected) => {
     expect(consumerConfigFromEnv("t", "g", { ...base, [name]: value })).toMatchObject(expected);
   });
@@ -181,6 +184,7 @@ describe("consumerConfigFromEnv", () => {
     ["KAFKA_CONSUMER_MAX_BYTES", "ten", "a size in bytes"],
     ["KAFKA_CONSUMER_MAX_WAIT", "soon", "a duration"],
     ["KAFKA_CONSUMER_MAX_RETRIES", "-1", "an integer from 0 to 1000"],
+    ["KAFKA_CONSUMER_FETCH_DECODER", "fast", "one of sdk, kafkajs"],
     [
       "KAFKA_CONSUMER_DLQ_TOPIC",
       "dlq/bookings",
