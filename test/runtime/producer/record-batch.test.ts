@@ -94,7 +94,7 @@ describe("record batch encoding", () => {
       for (let round = 0; round < 40; round++) {
         const now = 1_750_000_000_000 + round;
         const count = 1 + Math.floor(rnd() * (round % 5 === 0 ? 300 : 12));
-        const list = records(rnd, count, (["all", "none", "some"] as const)[round % 3], now);
+        const list = records(rnd, count, (["all", "none", "some"] as const)[round % 3] ?? "all", now);
         const ours = encodeRecordBatch(list, {
           ...producer,
           codec: codecIds[compression],
