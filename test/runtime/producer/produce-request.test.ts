@@ -86,8 +86,14 @@ describe("Produce request framing", () => {
 function answer(flexible: boolean) {
   const bytes: number[] = [];
   const w = {
-    int16: (v: number) => (bytes.push((v >> 8) & 0xff, v & 0xff), w),
-    int32: (v: number) => (bytes.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff), w),
+    int16: (v: number) => {
+      bytes.push((v >> 8) & 0xff, v & 0xff);
+      return w;
+    },
+    int32: (v: number) => {
+      bytes.push((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+      return w;
+    },
     int64: (v: bigint) => {
       const b = Buffer.alloc(8);
       b.writeBigInt64BE(v);
