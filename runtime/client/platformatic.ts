@@ -75,7 +75,7 @@ import type {
   RecordAck,
   TopicRecords,
 } from "./types.ts";
-import type { BatchRecord } from "./wire/record-batch.ts";
+import type { BatchRecord, HeaderBytes } from "./wire/record-batch.ts";
 
 type Platformatic = typeof import("@platformatic/kafka");
 type Partitioner = ReturnType<typeof createPartitioner>;
@@ -504,34 +504,41 @@ function nameBytes(name: string): Buffer {
 }
 
 /**
- * The last value of each header name as bytes: most headers (event type, schema version,
- * retry count, fingerprint) carry the same value on every record, and are converted once.
+ * The last value of each header name, and its bytes once it repeats: most headers (event type,
+ * schema version, retry count, fingerprint) carry the same value on every record and are converted
+ * once; a value that changes on every record (event id, time) is handed to the encoder as text,
+ * which writes it straight into the batch without a Buffer of its own.
  */
-const lastValues = new Map<string, { text: string; bytes: Buffer }>();
+const lastValues = new Map<string, { text: string; bytes: Buffer | undefined }>();
 
-function valueBytes(name: string, value: string | Buffer): Buffer {
+function valueBytes(name: string, value: string | Buffer): HeaderBytes {
   if (typeof value !== "string") return value;
   const last = lastValues.get(name);
-  if (last !== undefined && last.text === value) return last.bytes;
-  const bytes = Buffer.from(value, "utf8");
-  if (last !== undefined) {
+  if (last === undefined) {
+    if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes: undefined });
+    return value;
+  }
+  if (last.text !== value) {
     last.text = value;
-    last.bytes = bytes;
-  } else if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes });
-  return bytes;
+    last.bytes = undefined;
+    return value;
+  }
+  last.bytes ??= Buffer.from(value, "utf8");
+  return last.bytes;
 }
 
 /**
  * One record as the batch encoder takes it: key and value as they are, each header as its name's
- * and value's bytes. The same name and value Buffers serve every record: the encoder only copies
- * them into the batch.
+ * bytes and its value's bytes or text. The same name and value Buffers serve every record: the
+ * encoder only copies them into the batch.
  */
 function toBatchRecord(key: Buffer | null, record: OutgoingRecord): BatchRecord {
-  const headers: Buffer[] = [];
-  for (const name of Object.keys(record.headers)) {
-    const value = record.headers[name] as OutgoingHeaderValue;
+  const headers: HeaderBytes[] = [];
+  const all = record.headers;
+  for (const name in all) {
+    const value = all[name] as OutgoingHeaderValue;
     if (typeof value === "string" || Buffer.isBuffer(value)) headers.push(nameBytes(name), valueBytes(name, value));
-    else for (const one of value) headers.push(nameBytes(name), utf8(one));
+    else for (const one of value) headers.push(nameBytes(name), one);
   }
   return { key, value: record.value, headers, timestamp: record.timestamp };
 }

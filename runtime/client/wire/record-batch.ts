@@ -21,14 +21,20 @@
 
 import { crc32c } from "./crc32c.ts";
 
-/** One record as the batch holds it: bytes, and header names and values as alternating Buffers. */
+/**
+ * A header name or value: bytes, or text written as UTF-8 straight into the batch (a value that
+ * differs on every record, such as an id or a time, is never turned into a Buffer of its own).
+ */
+export type HeaderBytes = Buffer | string | null;
+
+/** One record as the batch holds it: bytes, and header names and values alternating. */
 export interface BatchRecord {
   /** `null` writes no key. */
   readonly key: Buffer | null;
   /** `null` writes a tombstone. */
   readonly value: Buffer | null;
   /** name, value, name, value, ...; a `null` value is written as a null header value. */
-  readonly headers: readonly (Buffer | null)[];
+  readonly headers: readonly HeaderBytes[];
   /** Milliseconds since the epoch; the batch's `now` when absent. */
   readonly timestamp?: number | undefined;
 }
@@ -111,14 +117,44 @@ function writeInt64(buf: Buffer, pos: number, value: number): void {
   buf.writeUInt32BE(value - hi * TWO_32, pos + 4);
 }
 
-const bytesSize = (b: Buffer | null): number => (b === null ? 1 : varintSize(b.length) + b.length);
+/** Short fields are copied byte by byte: cheaper than a call into the runtime for a few bytes. */
+const SHORT = 32;
 
-function writeBytes(buf: Buffer, pos: number, b: Buffer | null): number {
+/** The UTF-8 length of text; short ASCII text (most header values) is measured without a native call. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > 64) return Buffer.byteLength(s, "utf8");
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, "utf8");
+  return n;
+}
+
+function bytesSize(b: HeaderBytes): number {
+  if (b === null) return 1;
+  const n = typeof b === "string" ? utf8Length(b) : b.length;
+  return varintSize(n) + n;
+}
+
+function writeBytes(buf: Buffer, pos: number, b: HeaderBytes): number {
   if (b === null) {
     buf[pos] = 1; // zigzag(-1)
     return pos + 1;
   }
-  pos = writeVarint(buf, pos, b.length);
+  if (typeof b === "string") {
+    const n = utf8Length(b);
+    pos = writeVarint(buf, pos, n);
+    // Equal lengths: every character is ASCII, one byte each.
+    if (n === b.length && n <= 64) {
+      for (let i = 0; i < n; i++) buf[pos + i] = b.charCodeAt(i);
+      return pos + n;
+    }
+    return pos + buf.write(b, pos, n, "utf8");
+  }
+  const n = b.length;
+  pos = writeVarint(buf, pos, n);
+  if (n <= SHORT) {
+    for (let i = 0; i < n; i++) buf[pos + i] = b[i] as number;
+    return pos + n;
+  }
   return pos + b.copy(buf, pos);
 }
 
@@ -136,7 +172,7 @@ function measure(records: readonly BatchRecord[], first: number, now: number): n
     const headers = r.headers;
     let size = 1 + varlongSize((r.timestamp ?? now) - first) + varintSize(i) + bytesSize(r.key) + bytesSize(r.value);
     size += varintSize(headers.length >> 1);
-    for (let h = 0; h < headers.length; h++) size += bytesSize(headers[h] as Buffer | null);
+    for (let h = 0; h < headers.length; h++) size += bytesSize(headers[h] as HeaderBytes);
     sizes[i] = size;
     total += varintSize(size) + size;
   }
@@ -154,7 +190,7 @@ function writeRecords(buf: Buffer, pos: number, records: readonly BatchRecord[],
     pos = writeBytes(buf, pos, r.key);
     pos = writeBytes(buf, pos, r.value);
     pos = writeVarint(buf, pos, headers.length >> 1);
-    for (let h = 0; h < headers.length; h++) pos = writeBytes(buf, pos, headers[h] as Buffer | null);
+    for (let h = 0; h < headers.length; h++) pos = writeBytes(buf, pos, headers[h] as HeaderBytes);
   }
   return pos;
 }

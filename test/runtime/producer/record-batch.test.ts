@@ -3,13 +3,19 @@
  * @platformatic/kafka's own `createRecordsBatch` writes for the same records, producer state and
  * compression (byte for byte: every codec it uses is deterministic), and kafkajs's record batch
  * decoder, which must give the records back. Inputs are random (seeded): null, empty and long keys,
- * null, empty and large values, 0 to 20 headers with unicode and repeated names, null header values.
+ * null, empty and large values, 0 to 20 headers with unicode and repeated names, null header values,
+ * names and values given as text (written as UTF-8: ASCII, multi-byte, long) or as bytes.
  */
 import { compressionsAlgorithms, createRecordsBatch } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
 import { registerCompressionCodecs } from "../../../runtime/client/compression.ts";
 import { crc32c } from "../../../runtime/client/wire/crc32c.ts";
-import { type BatchRecord, codecIds, encodeRecordBatch } from "../../../runtime/client/wire/record-batch.ts";
+import {
+  type BatchRecord,
+  codecIds,
+  encodeRecordBatch,
+  type HeaderBytes,
+} from "../../../runtime/client/wire/record-batch.ts";
 
 // kafkajs's own decoders, as its consumer reads a fetched batch.
 const Decoder = (await import("kafkajs/src/protocol/decoder.js" as string)).default;
@@ -30,6 +36,18 @@ function random(seed: number): () => number {
 }
 
 const names = ["event-type", "content-type", "ü-名前-🚀", "x", "trace-id", ""];
+const texts = [
+  "",
+  "0",
+  "2f6c1f5e-4a51-4d0f-9a6e-0c3b7a1d9e42",
+  "ünïcödé",
+  "🚀".repeat(40),
+  "a".repeat(65),
+  "b".repeat(64),
+  "x\ud800y",
+];
+/** Text as the encoder writes it: UTF-8 (a lone surrogate as U+FFFD, as Buffer.from writes it). */
+const asBytes = (b: HeaderBytes): Buffer | null => (typeof b === "string" ? Buffer.from(b, "utf8") : b);
 
 function bytes(rnd: () => number, kind: number): Buffer | null {
   if (kind === 0) return null;
@@ -43,11 +61,14 @@ function bytes(rnd: () => number, kind: number): Buffer | null {
 
 function records(rnd: () => number, count: number, timestamps: "all" | "none" | "some", now: number): BatchRecord[] {
   return Array.from({ length: count }, () => {
-    const headers: (Buffer | null)[] = [];
+    const headers: HeaderBytes[] = [];
     const n = Math.floor(rnd() * 21);
     for (let h = 0; h < n; h++) {
       const name = names[Math.floor(rnd() * names.length)] as string;
-      headers.push(Buffer.from(name), rnd() < 0.1 ? null : bytes(rnd, 1 + Math.floor(rnd() * 2)));
+      const r = rnd();
+      const value =
+        r < 0.1 ? null : r < 0.4 ? texts[Math.floor(rnd() * texts.length)] : bytes(rnd, 1 + Math.floor(rnd() * 2));
+      headers.push(rnd() < 0.5 ? name : Buffer.from(name), value ?? null);
     }
     const stamped = timestamps === "all" || (timestamps === "some" && rnd() < 0.5);
     return {
@@ -65,7 +86,7 @@ function clientMessages(list: readonly BatchRecord[], now: number) {
   return list.map((r) => {
     const headers = new Map<Buffer, Buffer | null>();
     for (let h = 0; h < r.headers.length; h += 2)
-      headers.set(Buffer.from(r.headers[h] as Buffer), r.headers[h + 1] ?? null);
+      headers.set(Buffer.from(asBytes(r.headers[h] ?? null) as Buffer), asBytes(r.headers[h + 1] ?? null));
     return {
       topic: "t",
       partition: 0,
@@ -150,9 +171,9 @@ describe("record batch encoding", () => {
           // kafkajs folds repeated names into an array, in order.
           const expected: Record<string, (Buffer | null)[]> = {};
           for (let h = 0; h < want.headers.length; h += 2) {
-            const name = (want.headers[h] as Buffer).toString();
+            const name = (asBytes(want.headers[h] ?? null) as Buffer).toString();
             expected[name] ??= [];
-            expected[name].push(want.headers[h + 1] ?? null);
+            expected[name].push(asBytes(want.headers[h + 1] ?? null));
           }
           const actual = Object.fromEntries(
             Object.entries(got.headers).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]),
