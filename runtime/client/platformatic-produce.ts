@@ -17,6 +17,7 @@
  *   written, and only a new producer id makes the next one safe.
  */
 import type { Producer as PltProducer } from "@platformatic/kafka";
+import type { ProduceRequestEvent } from "./types.ts";
 import {
   encodeProduceRequest,
   type PartitionAnswer,
@@ -57,6 +58,10 @@ export interface ProduceSettings {
   /** The broker's own wait for replicas (the request's timeout_ms). */
   readonly timeoutMs: number;
   readonly retryDelay: (attempt: number) => number;
+  /** The UTF-8 length of the client id every request header carries. */
+  readonly clientIdBytes: number;
+  /** Told of every request the broker answered (with acks=0: every request written to the socket). */
+  readonly observe?: ((event: ProduceRequestEvent) => void) | undefined;
 }
 
 /** Why a send failed, in the terms send-outcome.ts needs. */
@@ -173,7 +178,7 @@ export async function produce(
         sent = true;
         let answers: PartitionAnswer[] | undefined;
         try {
-          answers = await request(lib, connection, instance.version, settings, indexes, sends, batches);
+          answers = await request(lib, connection, broker, instance.version, settings, indexes, sends, batches);
         } catch (error) {
           failures.push({ why: `no answer from ${broker.host}:${broker.port}`, type: undefined, cause: error });
           return;
@@ -261,6 +266,7 @@ interface Connection {
 function request(
   lib: Platformatic,
   connection: Connection,
+  broker: { host: string; port: number },
   version: number,
   settings: ProduceSettings,
   indexes: readonly number[],
@@ -277,6 +283,7 @@ function request(
   const topics: TopicBatches[] = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   const parts = encodeProduceRequest(version, settings.acks, settings.timeoutMs, topics);
   const flexible = version >= 9;
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     connection.send(
       0,
@@ -296,8 +303,18 @@ function request(
       flexible,
       flexible,
       (error, result) => {
-        if (error) reject(error);
-        else resolve(settings.acks === 0 ? undefined : (result as PartitionAnswer[]));
+        if (error) {
+          reject(error);
+          return;
+        }
+        if (settings.observe !== undefined) {
+          let size = 0;
+          for (const part of parts) size += part.length;
+          // The request's size and header: API key and version, correlation id, client id, tagged fields.
+          size += 4 + 2 + 2 + 4 + 2 + settings.clientIdBytes + (flexible ? 1 : 0);
+          settings.observe({ broker: `${broker.host}:${broker.port}`, durationMs: performance.now() - started, size });
+        }
+        resolve(settings.acks === 0 ? undefined : (result as PartitionAnswer[]));
       },
     );
   });

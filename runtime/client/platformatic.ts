@@ -47,7 +47,6 @@
  *   partitions keyless records round robin on each call, which would move a record between
  *   attempts of one send otherwise).
  */
-import { tracingChannel } from "node:diagnostics_channel";
 import zlib from "node:zlib";
 import type { ProducerOptions as PltProducerOptions } from "@platformatic/kafka";
 import type { ClientConfig } from "../config/types.ts";
@@ -176,9 +175,6 @@ class PlatformaticProducer implements ProducerClient {
   private readonly settings: ProduceSettings;
   /** Instances created so far (1 + retirements once connected), for logs and tests. */
   generation = 0;
-  /** The instance ids of this producer's live instances, to pick their requests from the client's diagnostics. */
-  private readonly instanceIds = new Set<number>();
-  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -200,6 +196,10 @@ class PlatformaticProducer implements ProducerClient {
       maxAttempts: options.maxAttempts,
       timeoutMs: options.requestTimeoutMs,
       retryDelay: (attempt) => retryDelay(undefined, "produce", attempt),
+      clientIdBytes: Buffer.byteLength(config.clientId, "utf8"),
+      observe: (event) => {
+        for (const listener of this.listeners) listener(event);
+      },
     };
   }
 
@@ -223,7 +223,6 @@ class PlatformaticProducer implements ProducerClient {
     const lib = await loadPlatformatic();
     const producer = new lib.Producer(clientOptions(this.config, this.options)) as unknown as Producer;
     this.generation++;
-    this.instanceIds.add(producer.instanceId);
     producer.on("client:broker:failed", (event: { broker?: { host: string; port: number } }) =>
       this.logger.debug({ broker: brokerName(event.broker) }, "cannot reach a broker"),
     );
@@ -241,10 +240,7 @@ class PlatformaticProducer implements ProducerClient {
   private release(producer: Producer): void {
     const closing = (producer.close(true) as unknown as Promise<void>)
       .catch(() => {})
-      .finally(() => {
-        this.instanceIds.delete(producer.instanceId);
-        this.retiring.delete(closing);
-      });
+      .finally(() => this.retiring.delete(closing));
     this.retiring.add(closing);
   }
 
@@ -268,46 +264,11 @@ class PlatformaticProducer implements ProducerClient {
     this.current = undefined;
     if (current !== undefined) await current.then((i) => this.release(i.producer)).catch(() => {});
     await Promise.all([...this.retiring]);
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
   }
 
   onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void {
     this.listeners.add(listener);
-    this.unsubscribe ??= this.watchRequests();
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * The client reports each request on its diagnostics channel: its start and its answer. Produce
-   * requests (API key 0) of this producer's instances become events; the client does not report a
-   * request's size, so `size` is 0.
-   */
-  private watchRequests(): () => void {
-    const channel = tracingChannel<unknown, RequestContext>("plt:kafka:connections:api");
-    const started = new WeakMap<object, number>();
-    const handlers = {
-      start: (ctx: RequestContext) => {
-        if (ctx.apiKey === 0 && this.instanceIds.has(ctx.connection?.ownerId ?? -1))
-          started.set(ctx, performance.now());
-      },
-      asyncEnd: (ctx: RequestContext) => {
-        const at = started.get(ctx);
-        if (at === undefined) return;
-        started.delete(ctx);
-        const event = {
-          broker: `${ctx.connection?.host}:${ctx.connection?.port}`,
-          durationMs: performance.now() - at,
-          size: 0,
-        };
-        for (const listener of this.listeners) listener(event);
-      },
-      end: () => {},
-      asyncStart: () => {},
-      error: () => {},
-    };
-    channel.subscribe(handlers);
-    return () => channel.unsubscribe(handlers);
   }
 
   send(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
@@ -474,11 +435,6 @@ class PlatformaticProducer implements ProducerClient {
     }
     return missing;
   }
-}
-
-interface RequestContext {
-  readonly apiKey?: number;
-  readonly connection?: { readonly ownerId?: number; readonly host?: string; readonly port?: number };
 }
 
 const brokerName = (b: { host: string; port: number } | undefined) =>
