@@ -117,9 +117,6 @@ function writeInt64(buf: Buffer, pos: number, value: number): void {
   buf.writeUInt32BE(value - hi * TWO_32, pos + 4);
 }
 
-/** Short fields are copied byte by byte: cheaper than a call into the runtime for a few bytes. */
-const SHORT = 32;
-
 /** The UTF-8 length of text; short ASCII text (most header values) is measured without a native call. */
 function utf8Length(s: string): number {
   const n = s.length;
@@ -128,9 +125,24 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * The UTF-8 lengths of the text fields of the batch being encoded, in the order they are met:
+ * measured once, read back when written.
+ */
+let textLengths = new Int32Array(4096);
+let textCount = 0;
+let textRead = 0;
+
 function bytesSize(b: HeaderBytes): number {
   if (b === null) return 1;
-  const n = typeof b === "string" ? utf8Length(b) : b.length;
+  if (typeof b !== "string") return varintSize(b.length) + b.length;
+  const n = utf8Length(b);
+  if (textCount === textLengths.length) {
+    const grown = new Int32Array(textLengths.length * 2);
+    grown.set(textLengths);
+    textLengths = grown;
+  }
+  textLengths[textCount++] = n;
   return varintSize(n) + n;
 }
 
@@ -140,22 +152,19 @@ function writeBytes(buf: Buffer, pos: number, b: HeaderBytes): number {
     return pos + 1;
   }
   if (typeof b === "string") {
-    const n = utf8Length(b);
+    const n = textLengths[textRead++] as number;
     pos = writeVarint(buf, pos, n);
-    // Equal lengths: every character is ASCII, one byte each.
+    // Equal lengths: every character is ASCII, one byte each, copied without a call into the runtime.
     if (n === b.length && n <= 64) {
       for (let i = 0; i < n; i++) buf[pos + i] = b.charCodeAt(i);
       return pos + n;
     }
     return pos + buf.write(b, pos, n, "utf8");
   }
-  const n = b.length;
-  pos = writeVarint(buf, pos, n);
-  if (n <= SHORT) {
-    for (let i = 0; i < n; i++) buf[pos + i] = b[i] as number;
-    return pos + n;
-  }
-  return pos + b.copy(buf, pos);
+  pos = writeVarint(buf, pos, b.length);
+  // A typed-array copy: no call into Node's bindings, whatever the length.
+  buf.set(b, pos);
+  return pos + b.length;
 }
 
 /** Record body sizes of the last batch (reused: a batch measures and then writes its records). */
@@ -166,6 +175,8 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 /** The size of the records section; fills `sizes` with each record's body size. */
 function measure(records: readonly BatchRecord[], first: number, now: number): number {
   if (sizes.length < records.length) sizes = new Int32Array(records.length * 2);
+  textCount = 0;
+  textRead = 0;
   let total = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as BatchRecord;
