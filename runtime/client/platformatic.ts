@@ -462,23 +462,27 @@ function nameBytes(name: string): Buffer {
 /**
  * The last value of each header name, and its bytes once it repeats: most headers (event type,
  * schema version, retry count, fingerprint) carry the same value on every record and are converted
- * once; a value that changes on every record (event id, time) is handed to the encoder as text,
- * which writes it straight into the batch without a Buffer of its own.
+ * once. A value that keeps changing (event id, time) is handed to the encoder as text, which writes
+ * it straight into the batch without a Buffer of its own; once it has changed on 8 records in a
+ * row it is no longer compared either (comparing a fresh string costs more than writing it).
  */
-const lastValues = new Map<string, { text: string; bytes: Buffer | undefined }>();
+const lastValues = new Map<string, { text: string; bytes: Buffer | undefined; changes: number }>();
 
 function valueBytes(name: string, value: string | Buffer): HeaderBytes {
   if (typeof value !== "string") return value;
   const last = lastValues.get(name);
   if (last === undefined) {
-    if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes: undefined });
+    if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes: undefined, changes: 0 });
     return value;
   }
+  if (last.changes >= 8) return value;
   if (last.text !== value) {
     last.text = value;
     last.bytes = undefined;
+    last.changes++;
     return value;
   }
+  last.changes = 0;
   last.bytes ??= Buffer.from(value, "utf8");
   return last.bytes;
 }
