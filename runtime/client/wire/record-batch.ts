@@ -171,6 +171,7 @@ function writeBytes(buf: Buffer, pos: number, b: HeaderBytes): number {
 let sizes = new Int32Array(1024);
 /** The records section of a compressed batch is written here before the codec copies it out. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
+const MAX_SCRATCH = 4 * 1024 * 1024;
 
 /** The size of the records section; fills `sizes` with each record's body size. */
 function measure(records: readonly BatchRecord[], first: number, now: number): number {
@@ -228,10 +229,13 @@ export function encodeRecordBatch(records: readonly BatchRecord[], options: Batc
     writeRecords(batch, BATCH_HEADER_SIZE, records, first, now);
   } else {
     if (options.compress === undefined) throw new TypeError("a compressed record batch needs a compress function");
-    if (scratch.length < recordsSize) scratch = Buffer.allocUnsafe(Math.max(recordsSize, scratch.length * 2));
-    writeRecords(scratch, 0, records, first, now);
-    // The codec reads a view of the scratch buffer and returns its own new buffer.
-    const compressed = options.compress(scratch.subarray(0, recordsSize));
+    // Kept for the next batch up to 4 MiB; a rare larger batch gets a buffer of its own.
+    if (scratch.length < recordsSize && recordsSize <= MAX_SCRATCH)
+      scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, Math.max(recordsSize, scratch.length * 2)));
+    const into = scratch.length >= recordsSize ? scratch : Buffer.allocUnsafe(recordsSize);
+    writeRecords(into, 0, records, first, now);
+    // The codec reads a view of the records and returns its own new buffer.
+    const compressed = options.compress(into.subarray(0, recordsSize));
     batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
     compressed.copy(batch, BATCH_HEADER_SIZE);
   }

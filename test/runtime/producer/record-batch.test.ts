@@ -200,6 +200,29 @@ describe("record batch encoding", () => {
     expect(batch.maxTimestamp).toBe(String(first + 2 ** 40));
   });
 
+  it("writes a compressed batch larger than the scratch buffer it keeps (4 MiB) like any other", () => {
+    const value = Buffer.alloc(20_000, "v");
+    const list: BatchRecord[] = Array.from({ length: 300 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value,
+      headers: ["n", String(i)],
+      timestamp: 1_760_000_000_000 + i,
+    }));
+    const algorithm = compressionsAlgorithms.lz4;
+    const ours = encodeRecordBatch(list, {
+      ...producer,
+      codec: codecIds.lz4,
+      compress: (b) => algorithm.compressSync(b) as Buffer,
+    });
+    const theirs = createRecordsBatch(clientMessages(list, 0) as never, {
+      compression: "lz4",
+      producerId: producer.producerId,
+      producerEpoch: producer.producerEpoch,
+      sequences: { getWithDefault: () => producer.baseSequence } as never,
+    }).buffer;
+    expect(ours.equals(theirs)).toBe(true);
+  });
+
   it("refuses an empty batch", () => {
     expect(() => encodeRecordBatch([], { ...producer, codec: 0 })).toThrow(RangeError);
   });
