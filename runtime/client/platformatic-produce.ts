@@ -48,6 +48,8 @@ export interface Instance {
   readonly version: number;
   /** The next sequence number of each partition, by topic. */
   readonly sequences: Map<string, number[]>;
+  /** A native CRC-32C, when one could be loaded. */
+  readonly crc32c?: ((bytes: Uint8Array) => number) | undefined;
 }
 
 export interface ProduceSettings {
@@ -115,6 +117,25 @@ export async function negotiateVersion(producer: Producer): Promise<number> {
   return version;
 }
 
+let native: Promise<((bytes: Uint8Array) => number) | undefined> | undefined;
+
+/**
+ * The native CRC-32C of @node-rs/crc32 (installed with @platformatic/kafka, as its optional
+ * dependency; about six times the speed of crc32c.ts), or undefined when it cannot be loaded.
+ */
+export function nativeCrc32c(): Promise<((bytes: Uint8Array) => number) | undefined> {
+  // A name in a variable: the package is not a dependency of this one, only used when present.
+  const name = "@node-rs/crc32";
+  native ??= import(name).then(
+    (m: { crc32c?: unknown; default?: { crc32c?: unknown } }) => {
+      const f = m.crc32c ?? m.default?.crc32c;
+      return typeof f === "function" ? (f as (bytes: Uint8Array) => number) : undefined;
+    },
+    () => undefined,
+  );
+  return native;
+}
+
 /** The partition's name in messages. */
 const where = (p: { topic: string; partition: number }) => `${p.topic}[${p.partition}]`;
 
@@ -140,7 +161,15 @@ export async function produce(
       const byPartition = instance.sequences.get(s.topic);
       baseSequence = byPartition?.[s.partition] ?? 0;
     }
-    return encodeRecordBatch(s.records, { producerId, producerEpoch, baseSequence, codec, compress, now });
+    return encodeRecordBatch(s.records, {
+      producerId,
+      producerEpoch,
+      baseSequence,
+      codec,
+      compress,
+      now,
+      crc32c: instance.crc32c,
+    });
   });
   const topics = [...new Set(sends.map((s) => s.topic))];
 

@@ -56,6 +56,7 @@ import { createPartitioner, keyIndex, type PartitionerName } from "./partitioner
 import { brokerErrorType, errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
 import {
   type Instance,
+  nativeCrc32c,
   negotiateVersion,
   type PartitionSend,
   ProduceFailure,
@@ -230,7 +231,7 @@ class PlatformaticProducer implements ProducerClient {
       await producer.metadata({ topics: [] });
       const version = await negotiateVersion(producer);
       if (this.options.idempotent) await producer.initIdempotentProducer({});
-      return { producer, lib, version, sequences: new Map() };
+      return { producer, lib, version, sequences: new Map(), crc32c: await nativeCrc32c() };
     } catch (error) {
       this.release(producer);
       throw error;

@@ -55,6 +55,11 @@ export interface BatchOptions {
   readonly compress?: ((records: Buffer) => Buffer) | undefined;
   /** The timestamp of records that carry none; `Date.now()` when absent. */
   readonly now?: number | undefined;
+  /**
+   * A faster CRC-32C of the same bytes, when one is at hand (e.g. a native one); the one of
+   * crc32c.ts otherwise.
+   */
+  readonly crc32c?: ((bytes: Uint8Array) => number) | undefined;
   /** Written as given (the broker sets its own on append); 0 as the client writes it. */
   readonly partitionLeaderEpoch?: number | undefined;
 }
@@ -253,6 +258,7 @@ export function encodeRecordBatch(records: readonly BatchRecord[], options: Batc
   batch.writeInt16BE(options.producerEpoch, 51);
   batch.writeInt32BE(options.baseSequence, 53);
   batch.writeInt32BE(count, 57);
-  batch.writeUInt32BE(crc32c(batch, CRC_START, batch.length), 17);
+  const crc = options.crc32c === undefined ? crc32c(batch, CRC_START) : options.crc32c(batch.subarray(CRC_START));
+  batch.writeUInt32BE(crc >>> 0, 17);
   return batch;
 }

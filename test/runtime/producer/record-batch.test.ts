@@ -223,6 +223,24 @@ describe("record batch encoding", () => {
     expect(ours.equals(theirs)).toBe(true);
   });
 
+  it("writes the same bytes with the native CRC-32C the platformatic transport loads when it can", async () => {
+    const { nativeCrc32c } = await import("../../../runtime/client/platformatic-produce.ts");
+    const native = await nativeCrc32c();
+    expect(native, "@node-rs/crc32 comes with @platformatic/kafka here").toBeTypeOf("function");
+    const rnd = random(5);
+    for (const codec of [0, 2] as const) {
+      const list = records(rnd, 40, "all", 1_760_000_000_000);
+      const options = {
+        ...producer,
+        codec,
+        compress: (b: Buffer) => compressionsAlgorithms.snappy.compressSync(b) as Buffer,
+      };
+      expect(encodeRecordBatch(list, { ...options, crc32c: native }).equals(encodeRecordBatch(list, options))).toBe(
+        true,
+      );
+    }
+  });
+
   it("refuses an empty batch", () => {
     expect(() => encodeRecordBatch([], { ...producer, codec: 0 })).toThrow(RangeError);
   });
