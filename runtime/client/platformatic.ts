@@ -7,45 +7,63 @@
  * reaches it through `require` of an ES module), and a service on the default transport should not
  * install it. This module only imports its types.
  *
+ * What is taken from the client and what is not. Its connections (TLS, SASL, one request at a time
+ * per connection), metadata, ApiVersions and InitProducerId are used as they are. Its record
+ * encoding and send path are not: each record cost a writer, a growing buffer, BigInt timestamps
+ * and a Map walk for its headers, most of the transport's CPU. Record batches are encoded here
+ * (wire/record-batch.ts, one Buffer per partition, the same bytes the client writes) and the
+ * Produce request is framed and its answer read here (wire/produce.ts), sent on the instance's own
+ * connection to each partition's leader (platformatic-produce.ts).
+ *
  * What the client does on its failure paths, read in its source (1.35), and what is done about it:
- * - Sequence numbers: one counter per partition, advanced only when a produce response arrives
- *   without error; a failed request leaves it where it was. Its own retries of a request resend the
- *   same batch under the same sequence, which is right (the broker answers a duplicate of a written
- *   batch with its offsets). But once a send has failed, the counter of a partition whose batch the
- *   broker did write (a lost response, a timeout, a connection cut after the write) is behind the
- *   log: the next batch of the same size would be taken by the broker for a duplicate of the
- *   written one - acknowledged, never written - and any other size fails with
+ * - Sequence numbers are ours, per instance and partition, advanced only when the broker answers
+ *   that a batch was written. Once a send has failed, the counter of a partition whose batch the
+ *   broker did write (a lost response, a timeout, a connection cut after the write) would be
+ *   behind the log: the next batch of the same size would be taken by the broker for a duplicate
+ *   of the written one - acknowledged, never written - and any other size fails with
  *   OUT_OF_ORDER_SEQUENCE_NUMBER for good. So after any failed send the producer instance is
  *   retired and the next send goes through a new one, whose InitProducerId gives it a new producer
  *   id with sequences from zero (as the kafkajs adapter does, and the Java client bumps its epoch).
- * - A request that timed out stays on its connection, and its late answer is not consumed from the
- *   read buffer: that connection cannot be trusted either. Retiring the instance closes its
- *   connections, so this is done after any failed send, idempotent or not.
- * - Concurrent sends: sequence numbers are read when a request is built and advanced when its
- *   answer comes, so two sends in flight to one partition carry the same sequence (the broker
- *   refuses the second with OUT_OF_ORDER_SEQUENCE_NUMBER, or takes it for a duplicate when the sizes
- *   match). Sends are therefore queued here, one at a time per producer, and each connection
- *   carries one request at a time (the Java client's max.in.flight of 1 with idempotence is the
- *   same trade).
+ * - A request that timed out stays on the client's connection, and its late answer is not consumed
+ *   from the read buffer: that connection cannot be trusted either. Retiring the instance closes
+ *   its connections, so this is done after any failed send, idempotent or not.
+ * - A batch is resent (same bytes, same sequence, after the retry delay and a metadata refresh,
+ *   within maxAttempts) only when nothing of it can have been written: no connection to its leader,
+ *   or an answer that says so (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE,
+ *   UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS). A timeout or a lost connection ends the send
+ *   ambiguous at once: its request may have been written.
+ * - Concurrent sends would carry the same sequence to a partition (the broker refuses the second
+ *   with OUT_OF_ORDER_SEQUENCE_NUMBER, or takes it for a duplicate when the sizes match). Sends are
+ *   therefore queued here, one at a time per producer; the requests of one send to different
+ *   leaders go out together, one per leader (the Java client's max.in.flight of 1 with idempotence
+ *   is the same trade).
  * - An idempotent producer built by the client forces retries to "forever" when asked for fewer
- *   than two; the instance is built non-idempotent with our retry count, and each send asks for
- *   idempotence (acks=all, producer id from InitProducerId) itself.
- * - A request timeout is not retried by the client (its TimeoutError cannot be retried); a lost
- *   connection is. Either way the send ends ambiguous once a request may have reached the broker.
- * - An explicit partition beyond the topic's is wrapped around by the client (`partition %= count`);
- *   it is refused here before anything is sent, as kafkajs cannot send it either.
+ *   than two; the instance is built non-idempotent with our retry count (its metadata and
+ *   connection retries), and InitProducerId is asked for here when the producer is idempotent.
+ * - An explicit partition beyond the topic's would be wrapped around by the client
+ *   (`partition %= count`); it is refused here before anything is sent, as kafkajs cannot send it
+ *   either.
  * - Partitions are chosen here, once per record, with this package's partitioners (the client
  *   partitions keyless records round robin on each call, which would move a record between
  *   attempts of one send otherwise).
  */
-import { tracingChannel } from "node:diagnostics_channel";
 import zlib from "node:zlib";
-import type { Producer as PltProducer, ProducerOptions as PltProducerOptions } from "@platformatic/kafka";
+import type { ProducerOptions as PltProducerOptions } from "@platformatic/kafka";
 import type { ClientConfig } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { createPartitioner, keyIndex, type PartitionerName } from "./partitioners.ts";
 import { brokerErrorType, errorText, platformaticFailure, readable, unknownTopic } from "./platformatic-outcome.ts";
+import {
+  type Instance,
+  nativeCrc32c,
+  negotiateVersion,
+  type PartitionSend,
+  ProduceFailure,
+  type Producer,
+  type ProduceSettings,
+  produce,
+} from "./platformatic-produce.ts";
 import { type FailedSend, sendFailure } from "./send-outcome.ts";
 import type {
   KafkaClient,
@@ -57,9 +75,9 @@ import type {
   RecordAck,
   TopicRecords,
 } from "./types.ts";
+import type { BatchRecord, HeaderBytes } from "./wire/record-batch.ts";
 
 type Platformatic = typeof import("@platformatic/kafka");
-type Producer = PltProducer<Buffer | undefined, Buffer | null, Buffer, Buffer>;
 type Partitioner = ReturnType<typeof createPartitioner>;
 type PartitionerArgs = Parameters<Partitioner>[0];
 
@@ -109,19 +127,17 @@ function clientOptions(
     clientId: config.clientId,
     bootstrapBrokers: [...config.brokers],
     connectTimeout: config.connectionTimeoutMs,
-    // The socket's wait for an answer, and the broker's own (the produce request's timeout_ms).
+    // The socket's wait for an answer (the broker's own is the produce request's timeout_ms).
     requestTimeout: config.requestTimeoutMs,
     timeout: options.requestTimeoutMs,
+    // Retries of the client's own requests (metadata, ApiVersions, InitProducerId, connecting).
     retries: options.maxAttempts - 1,
     retryDelay,
-    // Built non-idempotent on purpose (see the top of this module); sends ask for idempotence.
+    // Built non-idempotent on purpose (see the top of this module); InitProducerId is asked for here.
     idempotent: false,
     // One request at a time per connection with idempotence: sequence numbers advance on answers.
     maxInflights: options.idempotent ? 1 : 5,
-    compression: options.compression,
     autocreateTopics: options.allowAutoTopicCreation,
-    // A stale leader is asked again after a metadata refresh, with the same partitions and sequences.
-    repeatOnStaleMetadata: true,
   };
   if (config.ssl !== undefined) {
     const { ca, cert, key, rejectUnauthorized } = config.ssl;
@@ -142,35 +158,24 @@ function clientOptions(
 }
 
 interface SendPlan {
-  /** The client's messages, in input order. */
-  readonly messages: {
-    topic: string;
-    partition: number;
-    key: Buffer | undefined;
-    value: Buffer | null;
-    headers: Map<Buffer, Buffer>;
-    timestamp?: bigint;
-  }[];
-  /** Each input record's partition, in the shape of the input. */
-  readonly partitions: number[][];
-  /** Distinct topic-partitions. */
-  readonly count: number;
+  /** Each distinct topic-partition's records, in input order within it. */
+  readonly sends: PartitionSend[];
+  /** Each input record's share: its partition's send, in the shape of the input. */
+  readonly chosen: PartitionSend[][];
 }
 
 class PlatformaticProducer implements ProducerClient {
   /** The producer instance in use (connected, with its producer id when idempotent), while it is trusted. */
-  private current: Promise<Producer> | undefined;
+  private current: Promise<Instance> | undefined;
   /** Sends run one after another (see the top of this module). */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly retiring = new Set<Promise<void>>();
   private readonly listeners = new Set<(event: ProduceRequestEvent) => void>();
   private readonly partitioners: Readonly<Record<PartitionerName, Partitioner>>;
+  private readonly settings: ProduceSettings;
   /** Instances created so far (1 + retirements once connected), for logs and tests. */
   generation = 0;
-  /** The instance ids of this producer's live instances, to pick their requests from the client's diagnostics. */
-  private readonly instanceIds = new Set<number>();
-  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -184,6 +189,19 @@ class PlatformaticProducer implements ProducerClient {
       );
     }
     this.partitioners = { murmur2: createPartitioner("murmur2"), fnv1a: createPartitioner("fnv1a") };
+    this.settings = {
+      // Idempotence needs every in-sync replica's acknowledgement.
+      acks: options.idempotent ? -1 : options.requiredAcks,
+      idempotent: options.idempotent,
+      compression: options.compression,
+      maxAttempts: options.maxAttempts,
+      timeoutMs: options.requestTimeoutMs,
+      retryDelay: (attempt) => retryDelay(undefined, "produce", attempt),
+      clientIdBytes: Buffer.byteLength(config.clientId, "utf8"),
+      observe: (event) => {
+        for (const listener of this.listeners) listener(event);
+      },
+    };
   }
 
   connect(): Promise<void> {
@@ -191,7 +209,7 @@ class PlatformaticProducer implements ProducerClient {
   }
 
   /** The trusted instance, created (and connected: metadata, producer id) when there is none. */
-  private instance(): Promise<Producer> {
+  private instance(): Promise<Instance> {
     if (this.closed) return Promise.reject(new SkejiError(ErrorCode.PRODUCER_CLOSED, "the producer is closed"));
     if (this.current !== undefined) return this.current;
     const created = this.spawn();
@@ -202,31 +220,28 @@ class PlatformaticProducer implements ProducerClient {
     return created;
   }
 
-  private async spawn(): Promise<Producer> {
+  private async spawn(): Promise<Instance> {
     const lib = await loadPlatformatic();
     const producer = new lib.Producer(clientOptions(this.config, this.options)) as unknown as Producer;
     this.generation++;
-    this.instanceIds.add(producer.instanceId);
     producer.on("client:broker:failed", (event: { broker?: { host: string; port: number } }) =>
       this.logger.debug({ broker: brokerName(event.broker) }, "cannot reach a broker"),
     );
     try {
       await producer.metadata({ topics: [] });
+      const version = await negotiateVersion(producer);
       if (this.options.idempotent) await producer.initIdempotentProducer({});
+      return { producer, lib, version, sequences: new Map(), crc32c: await nativeCrc32c() };
     } catch (error) {
       this.release(producer);
       throw error;
     }
-    return producer;
   }
 
   private release(producer: Producer): void {
     const closing = (producer.close(true) as unknown as Promise<void>)
       .catch(() => {})
-      .finally(() => {
-        this.instanceIds.delete(producer.instanceId);
-        this.retiring.delete(closing);
-      });
+      .finally(() => this.retiring.delete(closing));
     this.retiring.add(closing);
   }
 
@@ -240,7 +255,7 @@ class PlatformaticProducer implements ProducerClient {
       "a produce request failed; continuing with a new producer id so that no later record is taken for a duplicate of one whose fate is unknown",
     );
     // Its requests still in flight end with it; their records were reported with the failed send.
-    old.then((p) => this.release(p)).catch(() => {});
+    old.then((i) => this.release(i.producer)).catch(() => {});
   }
 
   async disconnect(): Promise<void> {
@@ -248,48 +263,13 @@ class PlatformaticProducer implements ProducerClient {
     await this.queue.catch(() => {});
     const current = this.current;
     this.current = undefined;
-    if (current !== undefined) await current.then((p) => this.release(p)).catch(() => {});
+    if (current !== undefined) await current.then((i) => this.release(i.producer)).catch(() => {});
     await Promise.all([...this.retiring]);
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
   }
 
   onProduceRequest(listener: (event: ProduceRequestEvent) => void): () => void {
     this.listeners.add(listener);
-    this.unsubscribe ??= this.watchRequests();
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * The client reports each request on its diagnostics channel: its start and its answer. Produce
-   * requests (API key 0) of this producer's instances become events; the client does not report a
-   * request's size, so `size` is 0.
-   */
-  private watchRequests(): () => void {
-    const channel = tracingChannel<unknown, RequestContext>("plt:kafka:connections:api");
-    const started = new WeakMap<object, number>();
-    const handlers = {
-      start: (ctx: RequestContext) => {
-        if (ctx.apiKey === 0 && this.instanceIds.has(ctx.connection?.ownerId ?? -1))
-          started.set(ctx, performance.now());
-      },
-      asyncEnd: (ctx: RequestContext) => {
-        const at = started.get(ctx);
-        if (at === undefined) return;
-        started.delete(ctx);
-        const event = {
-          broker: `${ctx.connection?.host}:${ctx.connection?.port}`,
-          durationMs: performance.now() - at,
-          size: 0,
-        };
-        for (const listener of this.listeners) listener(event);
-      },
-      end: () => {},
-      asyncStart: () => {},
-      error: () => {},
-    };
-    channel.subscribe(handlers);
-    return () => channel.unsubscribe(handlers);
   }
 
   send(batch: readonly TopicRecords[]): Promise<RecordAck[][]> {
@@ -309,12 +289,13 @@ class PlatformaticProducer implements ProducerClient {
       sent,
       ...extra,
     });
-    let producer: Producer;
+    let instance: Instance;
     try {
-      producer = await this.instance();
+      instance = await this.instance();
     } catch (error) {
       throw sendFailure(readable(error), failed(0, false));
     }
+    const producer = instance.producer;
     let plan: SendPlan;
     try {
       plan = await this.plan(producer, batch);
@@ -328,56 +309,61 @@ class PlatformaticProducer implements ProducerClient {
       const answered = brokerErrorType(error) !== undefined;
       throw platformaticFailure(error, failed(0, known || answered, known ? { missingTopics: missing } : {}));
     }
-    let result: Awaited<ReturnType<Producer["send"]>>;
+    const count = plan.sends.length;
     try {
-      result = await producer.send({
-        messages: plan.messages,
-        ...(this.options.idempotent ? { idempotent: true, acks: -1 } : { acks: this.options.requiredAcks }),
-      });
+      await produce(instance, plan.sends, this.settings);
     } catch (error) {
-      this.retire(errorText(error));
-      throw platformaticFailure(error, failed(plan.count, true));
+      this.retire(error instanceof ProduceFailure ? error.message : errorText(error));
+      if (!(error instanceof ProduceFailure)) throw platformaticFailure(error, failed(count, true));
+      const cause = error.cause === undefined ? error : readable(error.cause);
+      const reason =
+        error.cause === undefined ? error : new Error(`${error.message}: ${errorText(error.cause)}`, { cause });
+      throw sendFailure(
+        reason,
+        failed(count, error.sent, error.brokerError === undefined ? {} : { brokerError: error.brokerError }),
+      );
+    }
+    if (this.settings.acks === 0) {
+      return batch.map((t, i) =>
+        (plan.chosen[i] as PartitionSend[]).map((s) => ({ topic: t.topic, partition: s.partition, offset: undefined })),
+      );
     }
     // Each partition's records count up from the base offset the broker answered with (numbers
     // while they are exact, as offsets are in practice; bigints beyond).
-    const next = new Map<string, (number | bigint | undefined)[]>();
-    for (const o of result.offsets ?? []) {
-      const byPartition = next.get(o.topic) ?? [];
-      next.set(o.topic, byPartition);
-      byPartition[o.partition] = o.offset <= maxExact ? Number(o.offset) : o.offset;
+    const next = new Map<PartitionSend, number | bigint>();
+    for (const s of plan.sends) {
+      if (s.baseOffset !== undefined && s.baseOffset >= 0n)
+        next.set(s, s.baseOffset <= maxExact ? Number(s.baseOffset) : s.baseOffset);
     }
     let unanswered: SkejiError | undefined;
-    const acks = batch.map((t, i) => {
-      const chosen = plan.partitions[i] as number[];
-      const byPartition = next.get(t.topic);
-      return t.records.map((_record, j): RecordAck => {
-        const partition = chosen[j] ?? -1;
-        if (this.options.requiredAcks === 0) return { topic: t.topic, partition, offset: undefined };
-        const offset = byPartition?.[partition];
-        if (offset === undefined || offset < 0) {
+    const acks = batch.map((t, i) =>
+      (plan.chosen[i] as PartitionSend[]).map((s): RecordAck => {
+        const offset = next.get(s);
+        if (offset === undefined) {
+          // Written (a duplicate of a batch the broker has), at an offset it did not say.
           unanswered ??= new SkejiError(
             ErrorCode.PUBLISH_AMBIGUOUS,
-            `publishing to ${t.topic} may or may not have succeeded: the broker's answer did not cover partition ${partition}; the record may be in the topic (publishing it again may duplicate it)`,
-            { details: { topics: [t.topic], partition, written: "unknown" } },
+            `publishing to ${t.topic} may or may not have succeeded: the broker's answer gave no offset for partition ${s.partition}; the record may be in the topic (publishing it again may duplicate it)`,
+            { details: { topics: [t.topic], partition: s.partition, written: "unknown" } },
           );
-          return { topic: t.topic, partition, offset: undefined, error: unanswered };
+          return { topic: t.topic, partition: s.partition, offset: undefined, error: unanswered };
         }
-        (byPartition as (number | bigint)[])[partition] = typeof offset === "number" ? offset + 1 : offset + 1n;
-        return { topic: t.topic, partition, offset: String(offset) };
-      });
-    });
+        next.set(s, typeof offset === "number" ? offset + 1 : offset + 1n);
+        return { topic: t.topic, partition: s.partition, offset: String(offset) };
+      }),
+    );
     if (unanswered !== undefined) this.retire(unanswered.message);
     return acks;
   }
 
-  /** Asks for the topics' metadata and chooses each record's partition, once. */
+  /** Asks for the topics' metadata and chooses each record's partition, once; groups records by partition. */
   private async plan(producer: Producer, batch: readonly TopicRecords[]): Promise<SendPlan> {
     const topics = [...new Set(batch.map((t) => t.topic))];
     const metadata = await producer.metadata({ topics, autocreateTopics: this.options.allowAutoTopicCreation });
-    const messages: SendPlan["messages"] = [];
-    const partitions: number[][] = [];
-    /** The partitions written, by topic. */
-    const distinct = new Map<string, Set<number>>();
+    const sends: PartitionSend[] = [];
+    const chosen: PartitionSend[][] = [];
+    /** The partitions' sends, by topic. */
+    const byTopic = new Map<string, PartitionSend[]>();
     for (const t of batch) {
       const topic = metadata.topics.get(t.topic);
       const count = topic?.partitionsCount ?? 0;
@@ -389,15 +375,18 @@ class PlatformaticProducer implements ProducerClient {
         );
       }
       let partitionMetadata: PartitionerArgs["partitionMetadata"] | undefined;
-      const chosen: number[] = [];
-      const used = distinct.get(t.topic) ?? new Set<number>();
-      distinct.set(t.topic, used);
+      const shares: PartitionSend[] = [];
+      let used = byTopic.get(t.topic);
+      if (used === undefined) {
+        used = [];
+        byTopic.set(t.topic, used);
+      }
       for (const record of t.records) {
-        const key = record.key === null ? undefined : utf8(record.key);
+        const key = record.key === null ? null : utf8(record.key);
         let partition = record.partition;
         if (partition === undefined) {
           const name = record.partitioner ?? this.options.partitioner ?? "murmur2";
-          if (key !== undefined) partition = keyIndex(name, key, count);
+          if (key !== null) partition = keyIndex(name, key, count);
           else {
             // Keyless records are spread round robin, as kafkajs's default partitioner spreads them.
             partitionMetadata ??= (topic?.partitions ?? []).map((p, partitionId) => ({
@@ -420,15 +409,18 @@ class PlatformaticProducer implements ProducerClient {
             { details: { topics: [t.topic], partition, partitions: count, written: false } },
           );
         }
-        chosen.push(partition);
-        used.add(partition);
-        messages.push(toMessage(t.topic, partition, key, record));
+        let share = used[partition];
+        if (share === undefined) {
+          share = { topic: t.topic, partition, records: [] };
+          used[partition] = share;
+          sends.push(share);
+        }
+        share.records.push(toBatchRecord(key, record));
+        shares.push(share);
       }
-      partitions.push(chosen);
+      chosen.push(shares);
     }
-    let count = 0;
-    for (const used of distinct.values()) count += used.size;
-    return { messages, partitions, count };
+    return { sends, chosen };
   }
 
   /** The topics the cluster does not have, asked one by one (the client names only the first it misses). */
@@ -444,11 +436,6 @@ class PlatformaticProducer implements ProducerClient {
     }
     return missing;
   }
-}
-
-interface RequestContext {
-  readonly apiKey?: number;
-  readonly connection?: { readonly ownerId?: number; readonly host?: string; readonly port?: number };
 }
 
 const brokerName = (b: { host: string; port: number } | undefined) =>
@@ -474,49 +461,45 @@ function nameBytes(name: string): Buffer {
 }
 
 /**
- * The last value of each header name as bytes: most headers (event type, schema version,
- * retry count, fingerprint) carry the same value on every record, and are converted once.
+ * The last value of each header name, and its bytes once it repeats: most headers (event type,
+ * schema version, retry count, fingerprint) carry the same value on every record and are converted
+ * once. A value that keeps changing (event id, time) is handed to the encoder as text, which writes
+ * it straight into the batch without a Buffer of its own; once it has changed on 8 records in a
+ * row it is no longer compared either (comparing a fresh string costs more than writing it).
  */
-const lastValues = new Map<string, { text: string; bytes: Buffer }>();
+const lastValues = new Map<string, { text: string; bytes: Buffer | undefined; changes: number }>();
 
-function valueBytes(name: string, value: string | Buffer): Buffer {
+function valueBytes(name: string, value: string | Buffer): HeaderBytes {
   if (typeof value !== "string") return value;
   const last = lastValues.get(name);
-  if (last !== undefined && last.text === value) return last.bytes;
-  const bytes = Buffer.from(value, "utf8");
-  if (last !== undefined) {
+  if (last === undefined) {
+    if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes: undefined, changes: 0 });
+    return value;
+  }
+  if (last.changes >= 8) return value;
+  if (last.text !== value) {
     last.text = value;
-    last.bytes = bytes;
-  } else if (lastValues.size < 1024) lastValues.set(name, { text: value, bytes });
-  return bytes;
+    last.bytes = undefined;
+    last.changes++;
+    return value;
+  }
+  last.changes = 0;
+  last.bytes ??= Buffer.from(value, "utf8");
+  return last.bytes;
 }
 
 /**
- * One record in the client's shape. The client writes keys, values and headers as they are, and
- * measures a string by its UTF-16 length, so everything is handed over as bytes. A repeated header
- * gets a key Buffer per value (the client's header Map keys by identity). The same name and value
- * Buffers serve every record: the client only appends them to its request (by reference) and never
- * writes to them.
+ * One record as the batch encoder takes it: key and value as they are, each header as its name's
+ * bytes and its value's bytes or text. The same name and value Buffers serve every record: the
+ * encoder only copies them into the batch.
  */
-function toMessage(
-  topic: string,
-  partition: number,
-  key: Buffer | undefined,
-  record: OutgoingRecord,
-): SendPlan["messages"][number] {
-  const headers = new Map<Buffer, Buffer>();
-  for (const name of Object.keys(record.headers)) {
-    const value = record.headers[name] as OutgoingHeaderValue;
-    if (typeof value === "string" || Buffer.isBuffer(value)) headers.set(nameBytes(name), valueBytes(name, value));
-    else {
-      let first = true;
-      for (const one of value) {
-        headers.set(first ? nameBytes(name) : utf8(name), utf8(one));
-        first = false;
-      }
-    }
+function toBatchRecord(key: Buffer | null, record: OutgoingRecord): BatchRecord {
+  const headers: HeaderBytes[] = [];
+  const all = record.headers;
+  for (const name in all) {
+    const value = all[name] as OutgoingHeaderValue;
+    if (typeof value === "string" || Buffer.isBuffer(value)) headers.push(nameBytes(name), valueBytes(name, value));
+    else for (const one of value) headers.push(nameBytes(name), one);
   }
-  const message: SendPlan["messages"][number] = { topic, partition, key, value: record.value, headers };
-  if (record.timestamp !== undefined) message.timestamp = BigInt(record.timestamp);
-  return message;
+  return { key, value: record.value, headers, timestamp: record.timestamp };
 }

@@ -59,7 +59,7 @@ export interface ProducerClientOptions {
 export interface ProduceRequestEvent {
   readonly broker: string;
   readonly durationMs: number;
-  /** Bytes as the client reports them (kafkajs does; @platformatic/kafka does not: 0). */
+  /** The request's bytes: as kafkajs reports them, or as the platformatic transport wrote them. */
   readonly size: number;
 }
 

@@ -2,7 +2,7 @@
  * A message to publish, and the Go guide's fluent builder for it:
  * `newMessage().withKey(k).withValue(v).withEventType(t).build()`.
  */
-import { randomUUID } from "node:crypto";
+import { newEventId } from "./event-id.ts";
 import { formatSchemaVersion, HeaderName, type Headers, type RawHeaders, rfc3339 } from "./headers.ts";
 
 /**
@@ -104,7 +104,7 @@ export function newMessage(): MessageBuilder {
 export function withStandardHeaders(headers: Headers, now: Date = new Date()): Headers {
   return {
     ...headers,
-    [HeaderName.eventId]: headers[HeaderName.eventId] ?? randomUUID(),
+    [HeaderName.eventId]: headers[HeaderName.eventId] ?? newEventId(),
     [HeaderName.timestamp]: headers[HeaderName.timestamp] ?? rfc3339(now),
     [HeaderName.retryCount]: headers[HeaderName.retryCount] ?? "0",
   };

@@ -14,6 +14,7 @@ import type { AnyEventDescriptor, InitOf, PartitionerName, TopicDescriptor } fro
 import { fitDeadLetter, isTooLarge, writeFitted } from "../dlq/truncate.ts";
 import { ErrorCode, isSkejiError, SkejiError } from "../errors/base.ts";
 import { errorMessage } from "../errors/classify.ts";
+import { newEventId } from "../message/event-id.ts";
 import { formatSchemaVersion, HeaderName, rfc3339 } from "../message/headers.ts";
 import { type Message, withStandardHeaders } from "../message/message.ts";
 import { composeProducerMiddleware } from "../middleware/producer.ts";
@@ -189,7 +190,7 @@ class KafkaProducer implements Producer {
     // One literal in a fixed shape (this is the hot path); the caller's headers are added after,
     // except the ones the standard headers own.
     const headers: Record<string, string> = {
-      "event-id": options.eventId ?? extra?.[HeaderName.eventId] ?? crypto.randomUUID(),
+      "event-id": options.eventId ?? extra?.[HeaderName.eventId] ?? newEventId(),
       "event-type": descriptor.type,
       "schema-version": schemaVersionOf(descriptor),
       timestamp: rfc3339(options.timestamp ?? Date.now()),

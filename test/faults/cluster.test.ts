@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumer, createProducer, type Producer, silentLogger } from "../../runtime/index.ts";
 import { uniqueName } from "../infra/env.ts";
 import { FaultCluster } from "./cluster.ts";
-import { consumerRow, type Delivery, idHeader, Ledger } from "./oracle.ts";
+import {
+  consumerRow,
+  type Delivery,
+  idHeader,
+  judgePublishes,
+  Ledger,
+  producerRow,
+  readTopic,
+  type Told,
+} from "./oracle.ts";
 import { recordScenario } from "./report.ts";
 import {
   consumerConfig,
@@ -17,6 +26,7 @@ import {
   judgeGroup,
   onTransport,
   producerConfig,
+  publishBatch,
   publishOne,
   sleep,
   transports,
@@ -157,6 +167,68 @@ describe("three-broker cluster", () => {
       });
       expect(c.handled, detail).toBe(c.expected);
       expect(p.acknowledged).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(transports)(
+    "one send to three leaders, one answer lost, on %s: the send is ambiguous, the written partitions are not acknowledged twice, later sends are acknowledged",
+    async (transport) => {
+      const topic = await fc.topic("multi-leader", { partitions: 3 });
+      const leaders = await Promise.all([0, 1, 2].map((partition) => fc.leaderOf(topic, partition)));
+      const ledger = new Ledger();
+      const producer = createProducer(
+        producerConfig(fc, topic, {
+          KAFKA_PRODUCER_MAX_ATTEMPTS: "2",
+          KAFKA_PRODUCER_COMPRESSION: "none",
+          KAFKA_TRANSPORT: transport,
+        }),
+        { logger: silentLogger },
+      );
+      /** Two records per partition, published at once: one send, one request per leader. */
+      const everyPartition = () =>
+        Promise.all([0, 1, 2, 0, 1, 2].map((partition, i) => publishOne(producer, ledger, `k${i}`, { partition })));
+      try {
+        await everyPartition();
+        /** What the publishes of the sends that lost an answer were told: to that leader's partition, and to the others. */
+        const toLost: Told[] = [];
+        const toOthers: Told[] = [];
+        for (const partition of [0, 1]) {
+          // Only the leader of `partition` loses its answers (every attempt); the others answer.
+          const drop = fc.proxy(leaders[partition]).dropProduceResponses({ topic, count: Number.POSITIVE_INFINITY });
+          const told = await everyPartition();
+          drop.stop();
+          for (const [i, t] of told.entries()) (i % 3 === partition ? toLost : toOthers).push(t);
+          // Sizes that a broker still counting the lost sequences would misread.
+          for (const size of [2, 6, 1]) await publishBatch(producer, ledger, size);
+          await everyPartition();
+        }
+        const after: Told[] = [];
+        for (let i = 0; i < 6; i++) after.push(await publishOne(producer, ledger, `k${i}`, { partition: i % 3 }));
+
+        const v = judgePublishes(ledger, await readTopic(fc.kafka(), topic));
+        recordScenario(
+          producerRow(
+            onTransport("cluster: one send to three leaders, one leader's answer lost", transport),
+            v,
+            `Three brokers, a topic of 3 partitions led by nodes ${leaders.join(", ")}; twice a send of 2 records per partition (one request per leader) whose answer from one leader is lost on every attempt (the other leaders answer), each followed by sends of 2, 6, 1 records and another to every partition, then 6 single publishes. ${v.ambiguousWritten} of ${v.ambiguous} ambiguous publishes were written. Duplicates: none expected.`,
+          ),
+        );
+        const detail = `${JSON.stringify(ledger.summary())}\n${v.examples.join("\n")}`;
+        expect(
+          { lost: v.lost, misplaced: v.misplaced, misreported: v.misreported, outOfOrder: v.outOfOrder },
+          detail,
+        ).toEqual({ lost: 0, misplaced: 0, misreported: 0, outOfOrder: 0 });
+        const kind = (t: Told) => (t.kind === "failed" ? t.code : t.kind);
+        expect(toLost.map(kind), detail).toEqual(toLost.map(() => "ambiguous"));
+        // Sent with them (one send) they are ambiguous too; sent apart, acknowledged. Never failed.
+        expect(toOthers.map(kind).filter((k) => k !== "ambiguous" && k !== "acknowledged")).toEqual([]);
+        expect(
+          after.map((t) => t.kind),
+          detail,
+        ).toEqual(after.map(() => "acknowledged"));
+      } finally {
+        await producer.close();
+      }
     },
   );
 });
