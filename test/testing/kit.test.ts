@@ -103,7 +103,8 @@ describe("createTestKit", () => {
 
   it("a failed DLQ write holds the partition uncommitted; after retryLaterMs the message is handled again and dead-lettered", async () => {
     kit = createTestKit({ topics: [started] });
-    const consumer = kit.consumer({}, { retryLaterMs: 5 });
+    // The hold runs on real time; long enough that the first drain ends well before it does.
+    const consumer = kit.consumer({}, { retryLaterMs: 500 });
     let calls = 0;
     consumer.on(started, () => {
       calls++;
@@ -116,7 +117,7 @@ describe("createTestKit", () => {
     expect(calls).toBe(1);
     expect(kit.dlq("started-dlq")).toEqual([]);
     expect(kit.committed("test-group", "started")).toEqual([0]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     await kit.drain();
     expect(calls).toBe(2);
     expect(kit.dlq("started-dlq")).toHaveLength(1);
