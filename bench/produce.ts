@@ -26,6 +26,8 @@
  *                            [--only sdk-platformatic,platformatic]
  *
  * `--only` runs the named contenders alone (e.g. under `node --cpu-prof`); ratios need both of a pair.
+ * Besides the default four it knows `sdk-kafkajs-encoder`, the SDK producer on kafkajs's own record
+ * encoder (`KAFKA_PRODUCER_RECORD_ENCODER=kafkajs`), to measure the SDK's encoder against it in one run.
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
@@ -135,6 +137,8 @@ function sdk(name: string, label: string, transportEnv: Record<string, string> =
       // A transport this build of the runtime does not know would silently measure the default one.
       const wanted = transportEnv.KAFKA_TRANSPORT;
       if (wanted !== undefined && (config as { transport?: string }).transport !== wanted) return undefined;
+      const encoder = transportEnv.KAFKA_PRODUCER_RECORD_ENCODER;
+      if (encoder !== undefined && (config as { recordEncoder?: string }).recordEncoder !== encoder) return undefined;
       const producer = createProducer(config, { logger: silentLogger, metrics: producerMetrics() });
       const event = defineEvent<Booking, Booking, "bench.booking.created">({
         type: "bench.booking.created",
@@ -246,7 +250,12 @@ const contenders: readonly (readonly [string, Setup])[] = [
   }),
   ["kafkajs", rawKafkajs],
   ["platformatic", platformatic],
+  sdk("sdk-kafkajs-encoder", "SDK publishEvent, each at once (kafkajs transport, kafkajs's record encoder)", {
+    KAFKA_PRODUCER_RECORD_ENCODER: "kafkajs",
+  }),
 ];
+/** Run only when `--only` names them. */
+const optionalContenders: ReadonlySet<string> = new Set(["sdk-kafkajs-encoder"]);
 
 function bookings(count = args.messages): Booking[] {
   return Array.from({ length: count }, (_, i) => booking(i));
@@ -254,6 +263,7 @@ function bookings(count = args.messages): Booking[] {
 
 /** Ratios reported besides the SDK's over each other contender. */
 const pairs: [string, string][] = [
+  ["sdk-kafkajs-encoder", "kafkajs"],
   ["sdk-platformatic", "kafkajs"],
   ["sdk-platformatic", "platformatic"],
   ["platformatic", "kafkajs"],
@@ -269,7 +279,7 @@ async function main(): Promise<void> {
   const ready: Contender[] = [];
   try {
     for (const [name, setup] of contenders) {
-      if (args.only !== undefined && !args.only.has(name)) continue;
+      if (args.only === undefined ? optionalContenders.has(name) : !args.only.has(name)) continue;
       const topic = await createTopic(`bench-produce-${name}-${suffix}`, args.partitions);
       topics.push(topic);
       const contender = await setup(topic, records);

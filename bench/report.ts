@@ -283,23 +283,30 @@ Where the contenders still differ:
   (\`bench/record-path.ts\`, \`node --cpu-prof\`) put most of the CPU in the client turning records into
   bytes and back; the SDK's own work (validation, Avro encoding, headers, metrics) is a small part.
   kafkajs allocates a zeroed buffer for every header it encodes and rebuilds the header object once
-  per header when it decodes, so its cost follows the number of headers more than their size. On
-  the @platformatic/kafka transport (\`KAFKA_TRANSPORT=platformatic\`, see docs/configuration.md) the
-  runtime writes the record batches and Produce requests itself (the client's own encoder spent a
-  writer, a growing buffer and BigInt timestamps on every record): one buffer per partition, sizes
+  per header when it decodes, so its cost follows the number of headers more than their size. So on
+  both transports the runtime writes the record batches itself: one buffer per partition, sizes
   computed first, header names and repeated values converted once, ids and times written as text
-  straight into the batch; the client carries the bytes on its connections. That is why the
-  producer is fastest there, and why fewer optional headers (\`KAFKA_PRODUCER_OPTIONAL_HEADERS\`) pay
-  on both transports. What is left of its CPU per message is garbage collection (about a fifth),
-  Avro encoding, the SDK's bookkeeping per publish (its promise, metrics, batching), writing the
-  batch and snappy.
+  straight into the batch. On the @platformatic/kafka transport (\`KAFKA_TRANSPORT=platformatic\`,
+  see docs/configuration.md) it builds the Produce requests too, and the client carries the bytes on
+  its connections. On kafkajs it writes the Produce requests of kafkajs's own producer, exactly the
+  bytes kafkajs's encoder would (\`KAFKA_PRODUCER_RECORD_ENCODER=kafkajs\` puts kafkajs's back), and
+  kafkajs keeps its retries, sequence numbers and answers: kafkajs's encoding had been about two
+  thirds of the SDK's publish CPU on that transport (some 35 µs of about 52 per message with this
+  record, the garbage it made included), so the SDK now publishes on kafkajs at several times the
+  rate of kafkajs encoding the same records itself. The @platformatic/kafka transport is still the
+  faster of the two: kafkajs's producer adds its own work per request and per message (grouping
+  messages per partition, partitioning, response handling, a copy of every request into its
+  encoders). Fewer optional headers (\`KAFKA_PRODUCER_OPTIONAL_HEADERS\`) pay on both transports.
+  What is left of the CPU per message is garbage collection, Avro encoding, the SDK's bookkeeping
+  per publish (its promise, metrics, batching), writing the batch and snappy.
 - **Towards Kafka's Java client.** Its producer encodes on the caller's thread and sends from an I/O
   thread of its own, with several requests in flight per connection, and the JIT-compiled
   encoder writes into pooled buffers; a Node.js client does all of it on one thread, and garbage
-  collection takes a large share (a quarter of the SDK's publish CPU on kafkajs, a fifth on the
-  @platformatic/kafka transport, in the profiles). The perf tool also does less per record (no
-  key, no headers, one payload reused). The record codec that allocates per batch rather than per
-  header is there on the @platformatic/kafka transport; closing the rest of the gap needs fewer
+  collection takes a large share (a fifth of the SDK's publish CPU on the @platformatic/kafka
+  transport in the profiles, a quarter on kafkajs when kafkajs still encoded the records). The
+  perf tool also does less per record (no key, no headers, one payload reused). The record codec
+  that allocates per batch rather than per header is there on both transports; closing the rest of
+  the gap needs fewer
   objects per publish, and pipelined requests where the idempotent sequence rules allow them (the
   Java client keeps up to five in flight per connection with idempotence; the broker remembers the
   last five batches of each producer and partition to spot duplicates).

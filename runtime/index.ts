@@ -13,7 +13,7 @@ export { clientConfigFromEnv, consumerConfigFromEnv, producerConfigFromEnv } fro
 export { consumerConfig, producerConfig } from "./config/build.ts";
 export type { ConsumerConfigInit, ProducerConfigInit } from "./config/build.ts";
 export { FirstOffset, LastOffset, normalizeStartOffset } from "./config/start-offset.ts";
-export { defaultOptionalHeaders, fetchDecoders, optionalHeaderNames } from "./config/types.ts";
+export { defaultOptionalHeaders, fetchDecoders, optionalHeaderNames, recordEncoders } from "./config/types.ts";
 export type {
   ClientConfig,
   Compression,
@@ -21,6 +21,7 @@ export type {
   FetchDecoder,
   OptionalHeader,
   ProducerConfig,
+  RecordEncoder,
   RequiredAcks,
   Transport,
   SaslConfig,

@@ -12,12 +12,13 @@ import {
   type Producer,
   type SASLOptions,
 } from "kafkajs";
-import type { ClientConfig } from "../config/types.ts";
+import type { ClientConfig, RecordEncoder } from "../config/types.ts";
 import { ErrorCode, SkejiError } from "../errors/base.ts";
 import { defaultLogger, type Logger } from "../observability/logger.ts";
 import { compressionType, registerCompressionCodecs } from "./compression.ts";
 import { brokerSocketFactory } from "./connection.ts";
 import { logKafkajs } from "./kafkajs-log.ts";
+import { useSdkRecordEncoder } from "./kafkajs-produce-hook.ts";
 import { createPartitioner, type PartitionerName } from "./partitioners.ts";
 import { pointsToMissingTopic, sendFailure } from "./send-outcome.ts";
 import { missingTopics } from "./topics.ts";
@@ -38,14 +39,30 @@ export interface KafkajsClientOptions {
   readonly logger?: Logger | undefined;
   /** Attempts for connections and metadata, the first included (kafkajs's default is 6, up to 30 s apart). */
   readonly maxAttempts?: number | undefined;
+  /**
+   * What encodes its producers' Produce requests: `sdk` (the default; kafkajs-produce-hook.ts) or
+   * `kafkajs`.
+   */
+  readonly recordEncoder?: RecordEncoder | undefined;
 }
 
 /** Creates the kafkajs-backed client for a configuration. Nothing connects until a producer does. */
 export function createKafkajsClient(config: ClientConfig, options: KafkajsClientOptions = {}): KafkaClient {
   registerCompressionCodecs();
   const logger = (options.logger ?? defaultLogger()).child({ component: "kafkajs" });
+  const kafkaConfig = kafkajsConfig(config, logger);
+  // The client's socket factory is its own: marking it puts our encoder under this client's
+  // producers only.
+  if (options.recordEncoder !== "kafkajs" && kafkaConfig.socketFactory !== undefined) {
+    if (!useSdkRecordEncoder(kafkaConfig.socketFactory)) {
+      logger.debug(
+        { recordEncoder: "kafkajs" },
+        "produced records are encoded by kafkajs: the installed kafkajs is not the release the SDK's encoder was proven on",
+      );
+    }
+  }
   const kafka = new Kafka({
-    ...kafkajsConfig(config, logger),
+    ...kafkaConfig,
     ...(options.maxAttempts === undefined ? {} : { retry: retryPolicy(options.maxAttempts, false) }),
   });
   return { producer: (producerOptions) => new KafkajsProducer(kafka, producerOptions, logger) };

@@ -12,5 +12,9 @@ import type { KafkaClient } from "./types.ts";
 /** The client for a producer configuration's `transport`. Nothing connects until a producer does. */
 export function createClient(config: ProducerConfig, options: { logger?: Logger | undefined } = {}): KafkaClient {
   if (config.transport === "platformatic") return createPlatformaticClient(config, { logger: options.logger });
-  return createKafkajsClient(config, { logger: options.logger, maxAttempts: config.maxAttempts });
+  return createKafkajsClient(config, {
+    logger: options.logger,
+    maxAttempts: config.maxAttempts,
+    recordEncoder: config.recordEncoder,
+  });
 }

@@ -31,6 +31,7 @@ import {
   optionalHeaderNames,
   type ProducerConfig,
   type RequiredAcks,
+  recordEncoders,
   type SaslConfig,
   type SaslMechanism,
   type SchemaRegistryConfig,
@@ -92,6 +93,7 @@ export function producerConfigFromEnv(topic: string, env: Env = process.env): Pr
       ? {}
       : { partitioner: r.oneOf("KAFKA_PRODUCER_PARTITIONER", partitionerNames, "murmur2") }),
     transport: r.oneOf("KAFKA_TRANSPORT", transports, "kafkajs"),
+    recordEncoder: r.oneOf("KAFKA_PRODUCER_RECORD_ENCODER", recordEncoders, "sdk"),
     ...(r.raw("KAFKA_PRODUCER_OPTIONAL_HEADERS") === undefined
       ? {}
       : { optionalHeaders: readOptionalHeaders(r, "KAFKA_PRODUCER_OPTIONAL_HEADERS") }),

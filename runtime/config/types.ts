@@ -112,6 +112,13 @@ export interface ProducerConfig extends ClientConfig {
    */
   readonly transport?: Transport | undefined;
   /**
+   * What turns records into Produce requests on the `kafkajs` transport: `sdk` (the default; the
+   * SDK's own record-batch encoder, which writes exactly the bytes kafkajs's writes, with less
+   * work) or `kafkajs` (kafkajs's own). The `platformatic` transport always uses the SDK's.
+   * `KAFKA_PRODUCER_RECORD_ENCODER`.
+   */
+  readonly recordEncoder?: RecordEncoder | undefined;
+  /**
    * Which optional headers a typed publish writes (see `OptionalHeader`); default
    * `defaultOptionalHeaders`: `schema-fingerprint` and `retry-count`, not `content-type` on
    * embedded Avro. The standard headers the Go services read are always written.
@@ -172,3 +179,7 @@ export interface ConsumerConfig extends ClientConfig {
 /** The decoders of fetched records a consumer can use (see `ConsumerConfig.fetchDecoder`). */
 export type FetchDecoder = "sdk" | "kafkajs";
 export const fetchDecoders: readonly FetchDecoder[] = ["sdk", "kafkajs"];
+
+/** The encoders of produced records a kafkajs producer can use (see `ProducerConfig.recordEncoder`). */
+export type RecordEncoder = "sdk" | "kafkajs";
+export const recordEncoders: readonly RecordEncoder[] = ["sdk", "kafkajs"];

@@ -28,6 +28,7 @@ import {
   fetchDecoders,
   optionalHeaderNames,
   type ProducerConfig,
+  recordEncoders,
 } from "./types.ts";
 
 const compressions = ["none", "gzip", "snappy", "lz4", "zstd"];
@@ -233,6 +234,7 @@ export function validateProducerConfig(config: ProducerConfig): void {
   p.oneOf("compression", compressions);
   if (config.partitioner !== undefined) p.oneOf("partitioner", partitionerNames);
   if (config.transport !== undefined) p.oneOf("transport", transports);
+  if (config.recordEncoder !== undefined) p.oneOf("recordEncoder", recordEncoders);
   p.bool("async");
   p.bool("allowAutoTopicCreation");
   p.topic("dlqTopic", false);

@@ -17,16 +17,13 @@
  * response ours throws on is decoded by kafkajs's decoder instead (see fetch-response.ts), so its
  * outcome - records or error - is the one kafkajs gives.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import type { ISocketFactory } from "kafkajs";
 import Connection, { type Protocol } from "kafkajs/src/network/connection.js";
 import kafkajsFetchV11 from "kafkajs/src/protocol/requests/fetch/v11/response.js";
+import { isProvenKafkajs } from "../client/kafkajs-release.ts";
 import { decodeFetchResponse } from "./fetch-response.ts";
 
-/** The kafkajs release whose Fetch decoding ours reproduces (kafkajs is pinned to it). */
-export const provenKafkajsVersion = "2.2.4";
+export { provenKafkajsVersion } from "../client/kafkajs-release.ts";
 
 const fetchApiKey = 1;
 const fetchVersion = 11;
@@ -67,7 +64,7 @@ export function useSdkFetchDecoder(socketFactory: ISocketFactory): boolean {
 }
 
 function install(): boolean {
-  if (kafkajsVersion() !== provenKafkajsVersion) return false;
+  if (!isProvenKafkajs()) return false;
   const send = Connection.prototype.send;
   if (typeof send !== "function" || typeof kafkajsFetchV11.decode !== "function") return false;
   // Safe for every other kafkajs client in the process: only a Fetch v11 request with kafkajs's
@@ -84,23 +81,4 @@ function install(): boolean {
     return send.call(this, protocol);
   };
   return true;
-}
-
-/**
- * The version of the kafkajs whose Connection is loaded, from its package.json. kafkajs exports no
- * version, and its package.json is found from the file its Connection module was loaded from (the
- * same copy the consumers use, wherever the package manager put it).
- */
-function kafkajsVersion(): string | undefined {
-  try {
-    const cache = createRequire(join(process.cwd(), "index.js")).cache;
-    for (const entry of Object.values(cache)) {
-      if (entry?.exports !== Connection) continue;
-      const manifest = JSON.parse(readFileSync(join(dirname(entry.filename), "..", "..", "package.json"), "utf8"));
-      return manifest.name === "kafkajs" && typeof manifest.version === "string" ? manifest.version : undefined;
-    }
-  } catch {
-    // Unreadable: not a copy we know.
-  }
-  return undefined;
 }

@@ -30,6 +30,8 @@ declare module "kafkajs/src/protocol/message/compression/index.js" {
   const compression: {
     /** The codec of a record batch's attributes (null for none), from the registry producers also use. */
     lookupCodecByAttributes(attributes: number): { decompress(buffer: Buffer): Promise<Buffer> } | null;
+    /** The codec registered for a compression type; throws kafkajs's error for one not registered. */
+    lookupCodec(type: number): { compress(encoder: { readonly buffer: Buffer }): Promise<Buffer> } | null;
   };
   export default compression;
 }

@@ -29,10 +29,10 @@ export type HeaderBytes = Buffer | string | null;
 
 /** One record as the batch holds it: bytes, and header names and values alternating. */
 export interface BatchRecord {
-  /** `null` writes no key. */
-  readonly key: Buffer | null;
-  /** `null` writes a tombstone. */
-  readonly value: Buffer | null;
+  /** `null` writes no key; text is written as UTF-8. */
+  readonly key: HeaderBytes;
+  /** `null` writes a tombstone; text is written as UTF-8. */
+  readonly value: HeaderBytes;
   /** name, value, name, value, ...; a `null` value is written as a null header value. */
   readonly headers: readonly HeaderBytes[];
   /** Milliseconds since the epoch; the batch's `now` when absent. */
@@ -62,6 +62,13 @@ export interface BatchOptions {
   readonly crc32c?: ((bytes: Uint8Array) => number) | undefined;
   /** Written as given (the broker sets its own on append); 0 as the client writes it. */
   readonly partitionLeaderEpoch?: number | undefined;
+  /**
+   * The batch's base timestamp, from which each record's delta is counted, when the caller fixes it
+   * (kafkajs takes the smallest of the records' timestamps); the first record's otherwise.
+   */
+  readonly firstTimestamp?: number | undefined;
+  /** The batch's max timestamp, when the caller fixes it; the largest record's otherwise. */
+  readonly maxTimestamp?: number | undefined;
 }
 
 /** Bytes before the records: fixed fields of the batch. */
@@ -212,21 +219,32 @@ function writeRecords(buf: Buffer, pos: number, records: readonly BatchRecord[],
   return pos;
 }
 
+/** The batch's base and max timestamps, and the records section's size (measured into `sizes`). */
+function plan(
+  records: readonly BatchRecord[],
+  options: BatchOptions,
+): { now: number; first: number; max: number; size: number } {
+  if (records.length === 0) throw new RangeError("a record batch needs at least one record");
+  const now = options.now ?? Date.now();
+  const first = options.firstTimestamp ?? (records[0] as BatchRecord).timestamp ?? now;
+  let max = options.maxTimestamp;
+  if (max === undefined) {
+    max = first;
+    for (let i = 0; i < records.length; i++) {
+      const t = (records[i] as BatchRecord).timestamp ?? now;
+      if (t > max) max = t;
+    }
+  }
+  return { now, first, max, size: measure(records, first, now) };
+}
+
 /**
  * One partition's records as a record batch: offsets 0..n-1, the first record's timestamp as the
- * batch's base, the CRC filled in. Throws on an empty list (a batch has at least one record).
+ * batch's base (unless `firstTimestamp` says otherwise), the CRC filled in. Throws on an empty list
+ * (a batch has at least one record).
  */
 export function encodeRecordBatch(records: readonly BatchRecord[], options: BatchOptions): Buffer {
-  const count = records.length;
-  if (count === 0) throw new RangeError("a record batch needs at least one record");
-  const now = options.now ?? Date.now();
-  const first = (records[0] as BatchRecord).timestamp ?? now;
-  let max = first;
-  for (let i = 0; i < count; i++) {
-    const t = (records[i] as BatchRecord).timestamp ?? now;
-    if (t > max) max = t;
-  }
-  const recordsSize = measure(records, first, now);
+  const { now, first, max, size: recordsSize } = plan(records, options);
 
   let batch: Buffer;
   if (options.codec === 0) {
@@ -244,7 +262,30 @@ export function encodeRecordBatch(records: readonly BatchRecord[], options: Batc
     batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
     compressed.copy(batch, BATCH_HEADER_SIZE);
   }
+  return finish(batch, records.length, first, max, options);
+}
 
+/**
+ * The same batch compressed by a codec that answers later (kafkajs's codecs are asynchronous). The
+ * records are written into a buffer of their own rather than the shared scratch buffer, since other
+ * batches may be encoded while the codec works.
+ */
+export async function encodeCompressedRecordBatch(
+  records: readonly BatchRecord[],
+  options: BatchOptions,
+  compress: (records: Buffer) => Promise<Buffer>,
+): Promise<Buffer> {
+  const { now, first, max, size: recordsSize } = plan(records, options);
+  const section = Buffer.allocUnsafe(recordsSize);
+  writeRecords(section, 0, records, first, now);
+  const compressed = await compress(section);
+  const batch = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
+  compressed.copy(batch, BATCH_HEADER_SIZE);
+  return finish(batch, records.length, first, max, options);
+}
+
+/** Fills in the fields before the records, and the CRC over everything after it. */
+function finish(batch: Buffer, count: number, first: number, max: number, options: BatchOptions): Buffer {
   batch.writeInt32BE(0, 0); // baseOffset: the broker assigns offsets
   batch.writeInt32BE(0, 4);
   batch.writeInt32BE(batch.length - 12, 8);

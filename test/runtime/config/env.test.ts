@@ -43,6 +43,7 @@ describe("producerConfigFromEnv", () => {
       schemaRegistry: undefined,
       allowAutoTopicCreation: false,
       transport: "kafkajs",
+      recordEncoder: "sdk",
     });
   });
 
@@ -67,6 +68,8 @@ describe("producerConfigFromEnv", () => {
     ["KAFKA_PRODUCER_PARTITIONER", "MURMUR2", { partitioner: "murmur2" }],
     ["KAFKA_TRANSPORT", "platformatic", { transport: "platformatic" }],
     ["KAFKA_TRANSPORT", "KafkaJS", { transport: "kafkajs" }],
+    ["KAFKA_PRODUCER_RECORD_ENCODER", "kafkajs", { recordEncoder: "kafkajs" }],
+    ["KAFKA_PRODUCER_RECORD_ENCODER", "SDK", { recordEncoder: "sdk" }],
     ["KAFKA_PRODUCER_OPTIONAL_HEADERS", "none", { optionalHeaders: [] }],
     [
       "KAFKA_PRODUCER_OPTIONAL_HEADERS",
@@ -99,6 +102,7 @@ describe("producerConfigFromEnv", () => {
     ],
     ["KAFKA_PRODUCER_PARTITIONER", "crc32", "one of murmur2, fnv1a"],
     ["KAFKA_TRANSPORT", "librdkafka", "one of kafkajs, platformatic"],
+    ["KAFKA_PRODUCER_RECORD_ENCODER", "fast", "one of sdk, kafkajs"],
     [
       "KAFKA_PRODUCER_OPTIONAL_HEADERS",
       "content-type,source",

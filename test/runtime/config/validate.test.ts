@@ -87,6 +87,7 @@ const rows: [string, "producer" | "consumer", string, unknown, string, (string |
   ["maxBytes: 2GB", "consumer", "maxBytes", 2 * 1024 ** 3, "a number of bytes from 1 to 1073741824"],
   ["maxRetries: 1001", "consumer", "maxRetries", 1001, "an integer from 0 to 1000"],
   ["fetchDecoder: fast", "consumer", "fetchDecoder", "fast", "one of sdk, kafkajs"],
+  ["recordEncoder: fast", "producer", "recordEncoder", "fast", "one of sdk, kafkajs"],
   [
     "startOffset: latest",
     "consumer",
