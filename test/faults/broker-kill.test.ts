@@ -67,7 +67,9 @@ describe("broker SIGKILL and restart", () => {
   it.each(transports)(
     "during a publish stream, on %s: nothing acknowledged missing, and the producer publishes again afterwards",
     async (transport) => {
-      const runs = 2;
+      // Two runs on the default transport; one on the platformatic transport, whose recovery after a
+      // lost answer is the same rule (a new producer id) and is also proven by lost-response and cluster.
+      const runs = transport === "kafkajs" ? 2 : 1;
       const ledger = new Ledger();
       const topics: { topic: string; dlqTopic: string }[] = [];
       const outcomes: string[] = [];
