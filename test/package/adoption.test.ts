@@ -85,6 +85,7 @@ const serviceMain = `import {
   createProducer,
   producerConfigFromEnv,
 } from "@skeji/kafka";
+import { createRequire } from "node:module";
 import {
   OrderPlacedEvent,
   onOrderPlaced,
@@ -120,6 +121,12 @@ async function main(): Promise<void> {
   await consumer.stop();
   await running;
   await producer.close();
+  // Whether the installed package put its fetch decoder and record encoder under the kafkajs this
+  // service resolves (they stay off, silently, on a kafkajs release they were not proven on).
+  const load = createRequire(\`\${process.cwd()}/index.js\`);
+  const connection = load("kafkajs/src/network/connection.js");
+  const broker = load("kafkajs/src/broker/index.js");
+  console.log(\`codecs \${JSON.stringify({ fetch: connection.prototype.send.name, produce: broker.prototype.produce.name })}\`);
   console.log(JSON.stringify(received));
 }
 
@@ -304,6 +311,7 @@ describe.each(kinds)("a $name service", (kind) => {
       GROUP_ID: `adoption-${kind.name}-${run_}`,
     });
     expect(main.code, `${main.stdout}${main.stderr}`).toBe(0);
+    expect(main.stdout).toContain('codecs {"fetch":"sendWithSdkFetchDecoder","produce":"produceWithSdkEncoder"}');
     const received = JSON.parse(main.stdout.trim().split("\n").at(-1) as string) as unknown[];
     expect(received).toEqual(
       expect.arrayContaining([
